@@ -1,0 +1,1 @@
+"""Alerts: keyword rules, one-pass matching, digest building and delivery."""

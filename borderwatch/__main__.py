@@ -1,0 +1,5 @@
+import sys
+
+from borderwatch.cli import main
+
+sys.exit(main())

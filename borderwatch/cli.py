@@ -1,0 +1,69 @@
+"""`borderwatch` command line: one entry point, one module per subcommand under borderwatch/commands/."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import sys
+
+from borderwatch import __version__, logs
+
+# Each module exposes register(subparsers) and sets a `func(args) -> int` default.
+COMMANDS = ["run", "crawl", "match", "deliver", "rules"]
+
+EXIT_OK, EXIT_NO_MATCH, EXIT_ERROR, EXIT_DELIVERY = 0, 1, 2, 3
+
+
+class HelpFormatter(argparse.RawDescriptionHelpFormatter):
+    pass
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="borderwatch",
+        formatter_class=HelpFormatter,
+        description="Watch public reporting on the cartel drone threat along the US-Mexico border and send a daily digest.",
+        epilog="Example:\n  borderwatch run --config-dir ./config\n\nSee 'borderwatch COMMAND --help' for each command.",
+    )
+    p.add_argument("--version", action="version", version=f"borderwatch {__version__}")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMANDS:
+        importlib.import_module(f"borderwatch.commands.{name}").register(sub)
+    return p
+
+
+def add_common(p: argparse.ArgumentParser, config_dir: bool = True) -> None:
+    if config_dir:
+        p.add_argument(
+            "--config-dir",
+            default="config",
+            metavar="DIR",
+            help="directory holding sources.yaml and keywords.yaml (default: ./config)",
+        )
+    p.add_argument("-v", "--verbose", action="count", default=0, help="more log output (-vv for debug)")
+    p.add_argument("-q", "--quiet", action="store_true", help="only errors")
+
+
+def log_level(args) -> int:
+    if getattr(args, "quiet", False):
+        return logging.ERROR
+    return {0: logging.WARNING, 1: logging.INFO}.get(getattr(args, "verbose", 0), logging.DEBUG)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return EXIT_ERROR
+    logs.setup(log_level(args))
+    try:
+        return int(args.func(args) or 0)
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

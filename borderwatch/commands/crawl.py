@@ -1,0 +1,33 @@
+"""borderwatch crawl: crawl and store only (no matching, no sending)."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from borderwatch.cli import add_common
+from borderwatch.commands.common import friendly
+from borderwatch.commands.run import print_crawl_report
+from borderwatch.config import load_sources
+from borderwatch.cycle import crawl_stage
+from borderwatch.store import Store, utcnow
+
+
+@friendly
+def cmd_crawl(args) -> int:
+    cfg = load_sources(Path(args.config_dir) / "sources.yaml")
+    report = crawl_stage(cfg, Store(), utcnow())
+    print_crawl_report(report)
+    return 0
+
+
+def register(sub) -> None:
+    p = sub.add_parser(
+        "crawl",
+        help="crawl the outlets and store new articles (no matching, no digest)",
+        description="Fetch new articles from every source in sources.yaml and store them.",
+        epilog="Example:\n  borderwatch crawl --config-dir ./config",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    add_common(p)
+    p.set_defaults(func=cmd_crawl)

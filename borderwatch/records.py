@@ -1,0 +1,61 @@
+"""Typed records passed between the stages (crawl -> extract -> store -> match -> deliver)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+
+@dataclass(frozen=True)
+class Source:
+    """One outlet as configured in sources.yaml."""
+
+    name: str
+    feeds: tuple[str, ...] = ()
+    sitemaps: tuple[str, ...] = ()
+    listings: tuple[dict, ...] = ()
+    language: str = "en"
+    enabled: bool = True
+    options: dict = field(default_factory=dict, compare=False, hash=False)
+
+    @property
+    def discovery_urls(self) -> list[str]:
+        return [*self.feeds, *self.sitemaps, *(lst["url"] for lst in self.listings)]
+
+
+@dataclass
+class Entry:
+    """A link discovered in a feed, sitemap or listing page."""
+
+    url: str
+    source: str
+    title: str | None = None
+    published: datetime | None = None
+    guid: str | None = None
+    summary: str | None = None
+    author: str | None = None
+    via: str = "feed"
+
+
+@dataclass
+class Article:
+    """An extracted article, ready to store and match."""
+
+    url: str
+    source: str
+    title: str
+    text: str
+    author: str | None = None
+    published: datetime | None = None
+    language: str | None = None
+    guid: str | None = None
+    fetched_url: str | None = None
+
+
+@dataclass(frozen=True)
+class RuleMatch:
+    """A rule firing on an article: which terms, and a snippet around the strongest hit."""
+
+    rule: str
+    terms: tuple[str, ...]
+    snippet: str = ""

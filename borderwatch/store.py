@@ -1,0 +1,241 @@
+"""Database: models, engine/session set-up, and the queries the stages share.
+
+SQLite (default, a file in the working directory) or PostgreSQL by URL in BORDERWATCH_DB. Every stage
+writes through here, so "nothing fetched, matched or sent twice" is decided by the database alone.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime, timezone
+
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    create_engine,
+    event,
+    select,
+)
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
+from sqlalchemy.types import TypeDecorator
+
+DEFAULT_DB = "sqlite:///borderwatch.db"
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class TZ(TypeDecorator):
+    """Timezone-aware UTC datetimes on both backends (SQLite stores naive values)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is not None and value.tzinfo is None:
+            value = value.replace(tzinfo=timezone.utc)
+        return value.astimezone(timezone.utc) if value is not None else None
+
+    def process_result_value(self, value, dialect):
+        if value is not None and value.tzinfo is None:
+            value = value.replace(tzinfo=timezone.utc)
+        return value
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class SourceRow(Base):
+    __tablename__ = "sources"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    first_seen: Mapped[datetime] = mapped_column(TZ, default=utcnow)
+    last_run_at: Mapped[datetime | None] = mapped_column(TZ, nullable=True)
+    last_success_at: Mapped[datetime | None] = mapped_column(TZ, nullable=True)
+    last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    last_error_at: Mapped[datetime | None] = mapped_column(TZ, nullable=True)
+    consecutive_failures: Mapped[int] = mapped_column(Integer, default=0)
+    items_found: Mapped[int] = mapped_column(Integer, default=0)
+    newest_item: Mapped[datetime | None] = mapped_column(TZ, nullable=True)
+
+
+class FetchState(Base):
+    """Conditional-GET validators per discovery URL (feed, sitemap, listing)."""
+
+    __tablename__ = "fetch_state"
+    url: Mapped[str] = mapped_column(String(2000), primary_key=True)
+    source: Mapped[str] = mapped_column(String(200))
+    etag: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    last_modified: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    last_status: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    last_fetched: Mapped[datetime | None] = mapped_column(TZ, nullable=True)
+    items_found: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ArticleRow(Base):
+    __tablename__ = "articles"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    url: Mapped[str] = mapped_column(String(2000), unique=True)
+    guid: Mapped[str | None] = mapped_column(String(2000), nullable=True, index=True)
+    source: Mapped[str] = mapped_column(String(200), index=True)
+    title: Mapped[str] = mapped_column(Text, default="")
+    author: Mapped[str | None] = mapped_column(Text, nullable=True)
+    published: Mapped[datetime | None] = mapped_column(TZ, nullable=True)
+    text: Mapped[str | None] = mapped_column(Text, nullable=True)
+    language: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    first_seen: Mapped[datetime] = mapped_column(TZ, default=utcnow)
+    # new: extracted, waiting to be matched; old: outside the backfill window (kept as seen, never sent);
+    # matched: rules ran (matches may be empty)
+    status: Mapped[str] = mapped_column(String(20), default="new", index=True)
+    fingerprint: Mapped[str | None] = mapped_column(String(64), nullable=True)
+
+
+class UrlSeen(Base):
+    """Every URL (canonicalised) that leads to an article: feed link, fetched URL, canonical URL."""
+
+    __tablename__ = "urls_seen"
+    url: Mapped[str] = mapped_column(String(2000), primary_key=True)
+    article_id: Mapped[int | None] = mapped_column(ForeignKey("articles.id"), nullable=True)
+
+
+class MatchRow(Base):
+    __tablename__ = "matches"
+    __table_args__ = (UniqueConstraint("article_id", "rule_id"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id"), index=True)
+    rule_id: Mapped[str] = mapped_column(String(100))
+    terms: Mapped[list] = mapped_column(JSON, default=list)
+    snippet: Mapped[str] = mapped_column(Text, default="")
+    matched_at: Mapped[datetime] = mapped_column(TZ, default=utcnow)
+
+
+class DigestRow(Base):
+    __tablename__ = "digests"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(TZ, default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(TZ, nullable=True)
+    channel: Mapped[str] = mapped_column(String(50), default="console")  # slack | webhook | console
+    status: Mapped[str] = mapped_column(String(20), default="pending")  # pending | sent
+    item_count: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class DigestItem(Base):
+    __tablename__ = "digest_items"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    digest_id: Mapped[int] = mapped_column(ForeignKey("digests.id"), index=True)
+    # unique: an article is put in at most one digest, ever
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id"), unique=True)
+
+
+class DigestPart(Base):
+    __tablename__ = "digest_parts"
+    __table_args__ = (UniqueConstraint("digest_id", "idx"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    digest_id: Mapped[int] = mapped_column(ForeignKey("digests.id"), index=True)
+    idx: Mapped[int] = mapped_column(Integer)
+    blocks: Mapped[list] = mapped_column(JSON, default=list)
+    text: Mapped[str] = mapped_column(Text, default="")
+    # pending: not tried; sending: a post may have reached Slack (state unknown); sent: acknowledged
+    status: Mapped[str] = mapped_column(String(20), default="pending")
+    ts: Mapped[str | None] = mapped_column(String(50), nullable=True)
+    sent_at: Mapped[datetime | None] = mapped_column(TZ, nullable=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class RunRow(Base):
+    __tablename__ = "runs"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    started_at: Mapped[datetime] = mapped_column(TZ, default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(TZ, nullable=True)
+    status: Mapped[str] = mapped_column(String(20), default="running")
+    stats: Mapped[dict] = mapped_column(JSON, default=dict)
+
+
+class KeyValue(Base):
+    """Small persistent state, e.g. the last good rules file."""
+
+    __tablename__ = "kv"
+    key: Mapped[str] = mapped_column(String(100), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(TZ, default=utcnow, onupdate=utcnow)
+
+
+def db_url(url: str | None = None) -> str:
+    return url or os.environ.get("BORDERWATCH_DB") or DEFAULT_DB
+
+
+def _sqlite_pragmas(dbapi_conn, _record) -> None:
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA busy_timeout=10000")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.close()
+
+
+class Store:
+    def __init__(self, url: str | None = None, create: bool = True):
+        self.url = db_url(url)
+        kwargs = {}
+        if self.url.startswith("sqlite"):
+            kwargs["connect_args"] = {"timeout": 10}
+        self.engine: Engine = create_engine(self.url, future=True, **kwargs)
+        if self.url.startswith("sqlite"):
+            event.listen(self.engine, "connect", _sqlite_pragmas)
+        self.Session = sessionmaker(self.engine, expire_on_commit=False, future=True)
+        if create:
+            Base.metadata.create_all(self.engine)
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        with self.Session() as s:
+            try:
+                yield s
+                s.commit()
+            except BaseException:
+                s.rollback()
+                raise
+
+    # -- kv ----------------------------------------------------------------
+    def get_kv(self, key: str) -> str | None:
+        with self.session() as s:
+            row = s.get(KeyValue, key)
+            return row.value if row else None
+
+    def set_kv(self, key: str, value: str) -> None:
+        with self.session() as s:
+            row = s.get(KeyValue, key)
+            if row:
+                row.value = value
+            else:
+                s.add(KeyValue(key=key, value=value))
+
+    # -- crawl-side queries --------------------------------------------------
+    def seen(self, s: Session, url: str, guid: str | None = None) -> bool:
+        if s.get(UrlSeen, url) is not None:
+            return True
+        if guid and s.scalar(select(ArticleRow.id).where(ArticleRow.guid == guid).limit(1)) is not None:
+            return True
+        return False
+
+    def source_row(self, s: Session, name: str) -> SourceRow:
+        row = s.scalar(select(SourceRow).where(SourceRow.name == name))
+        if row is None:
+            row = SourceRow(name=name)
+            s.add(row)
+            s.flush()
+        return row
+
+    def dispose(self) -> None:
+        self.engine.dispose()

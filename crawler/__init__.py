@@ -1,0 +1,1 @@
+"""Crawler: Scrapy spider driven by sources.yaml, discovery parsers, trafilatura extraction."""

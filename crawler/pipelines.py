@@ -1,0 +1,104 @@
+"""Item pipelines: fetched page -> trafilatura extraction -> database row (deduplicated by canonical URL)."""
+
+from __future__ import annotations
+
+from scrapy.exceptions import DropItem
+
+from borderwatch.records import Article, Entry
+from borderwatch.store import ArticleRow, UrlSeen, utcnow
+
+from .extract import extract
+from .urls import canonicalize, is_http
+
+
+class _SpiderAware:
+    def __init__(self, crawler=None):
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    @property
+    def spider(self):
+        return self.crawler.spider if self.crawler else None
+
+
+class ExtractPipeline(_SpiderAware):
+    def process_item(self, item):
+        spider = self.spider
+        entry: Entry = item["entry"]
+        ex = extract(item["html"], item["url"]) if item.get("html") else None
+        rep = spider.report.for_source(entry.source) if spider else None
+        canonical = item.get("canonical")
+        if canonical and not is_http(canonical):
+            canonical = None
+        if ex is None:
+            # No main text (script-rendered or paywalled page): keep what the feed told us.
+            if not entry.title:
+                if rep:
+                    rep.failed += 1
+                    rep.errors.append(f"{item['url']}: no main text")
+                raise DropItem("no main text and no feed title")
+            text = entry.summary or ""
+            title, author, published, language = entry.title, entry.author, entry.published, None
+        else:
+            text = ex.text
+            title = ex.title or entry.title or ""
+            author = ex.author or entry.author
+            published = entry.published or ex.published  # the feed's date beats a date guessed from the page
+            language = ex.language
+        item["article"] = Article(
+            url=canonicalize(canonical or item["url"]),
+            source=entry.source,
+            title=title or "",
+            text=text,
+            author=author,
+            published=published,
+            language=language,
+            guid=entry.guid,
+            fetched_url=item["url"],
+        )
+        item["aliases"] = {canonicalize(entry.url), canonicalize(item["url"])}
+        return item
+
+
+class StorePipeline(_SpiderAware):
+    def process_item(self, item):
+        spider = self.spider
+        art: Article = item["article"]
+        store = spider.store
+        now = utcnow()
+        published = art.published
+        if published is not None and published > now:
+            published = now  # a future date is a publisher's error; do not let it sort above everything
+        status = "old" if published is not None and published < spider.cutoff else "new"
+        with store.session() as s:
+            keys = {art.url, *item["aliases"]}
+            existing = None
+            for k in keys:
+                row = s.get(UrlSeen, k)
+                if row is not None and row.article_id is not None:
+                    existing = row.article_id
+                    break
+            if existing is None:
+                row = ArticleRow(
+                    url=art.url,
+                    guid=art.guid,
+                    source=art.source,
+                    title=art.title,
+                    author=art.author,
+                    published=published,
+                    text=art.text,
+                    language=art.language,
+                    status=status,
+                )
+                s.add(row)
+                s.flush()
+                existing = row.id
+            elif spider:
+                spider.report.for_source(art.source).seen += 1
+            for k in keys:
+                if s.get(UrlSeen, k) is None:
+                    s.add(UrlSeen(url=k, article_id=existing))
+        return {"url": art.url, "source": art.source, "status": status}

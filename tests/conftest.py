@@ -1,0 +1,78 @@
+"""Shared fixtures: loopback fixture outlets, a fake Slack, a config dir, and a CLI runner (real subprocess)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from borderwatch.testing.fake_slack import FakeSlack
+from borderwatch.testing.fixture_server import FixtureServer
+from borderwatch.testing.outlets import FixtureOutlets
+
+REPO = Path(__file__).resolve().parent.parent
+TOKEN = "xoxb-1111-2222-SECRETTOKENVALUE"
+
+
+@pytest.fixture
+def server():
+    with FixtureServer() as srv:
+        yield srv
+
+
+@pytest.fixture
+def outlets(server):
+    return FixtureOutlets(server)
+
+
+@pytest.fixture
+def slack():
+    with FakeSlack(token=TOKEN) as fake:
+        yield fake
+
+
+@dataclass
+class Result:
+    returncode: int
+    stdout: str
+    stderr: str
+
+    @property
+    def output(self) -> str:
+        return self.stdout + self.stderr
+
+
+class Workdir:
+    def __init__(self, path: Path, outlets: FixtureOutlets | None):
+        self.path = path
+        self.config = path / "config"
+        self.config.mkdir()
+        shutil.copy(REPO / "config" / "keywords.yaml", self.config / "keywords.yaml")
+        if outlets is not None:
+            (self.config / "sources.yaml").write_text(outlets.sources_yaml())
+        self.db = f"sqlite:///{path / 'bw.db'}"
+        self.env: dict[str, str] = {}
+
+    def slack_env(self, slack: FakeSlack) -> None:
+        self.env.update(
+            {"SLACK_BOT_TOKEN": TOKEN, "SLACK_CHANNEL": "C0DIGEST", "SLACK_API_URL": slack.api_url}
+        )
+
+    def run(self, *args: str, timeout: float = 120, env: dict | None = None) -> Result:
+        full_env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "BORDERWATCH_"))}
+        full_env.update({"BORDERWATCH_DB": self.db, **self.env, **(env or {})})
+        cmd = [sys.executable, "-m", "borderwatch", *args]
+        if args and args[0] in ("run", "crawl", "match", "deliver") and "--config-dir" not in args:
+            cmd += ["--config-dir", str(self.config)]
+        p = subprocess.run(cmd, cwd=self.path, env=full_env, capture_output=True, text=True, timeout=timeout)
+        return Result(p.returncode, p.stdout, p.stderr)
+
+
+@pytest.fixture
+def work(tmp_path, outlets):
+    return Workdir(tmp_path, outlets)
