@@ -116,7 +116,7 @@ def render(
 
     budget_blocks = MAX_BLOCKS - 1  # keep one for the header added at the end
     budget_text = MAX_FALLBACK - 300
-    for rid, name, items in groups:
+    for _rid, name, items in groups:
         group_head = {
             "type": "section",
             "text": {"type": "mrkdwn", "text": f"*{escape(clip(name, 200))}* ({len(items)})"},

@@ -8,6 +8,7 @@ each rule's clauses (any / all / none / near) are evaluated on the set of terms 
 from __future__ import annotations
 
 import bisect
+import itertools
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -192,10 +193,7 @@ def snippet(
     folded = fold(text)
     if len(folded) != len(text):  # offsets only line up when folding kept the length
         text = folded
-    m = None
-    for i, m in enumerate(WORD.finditer(folded)):
-        if i == tok:
-            break
+    m = next(itertools.islice(WORD.finditer(folded), tok, None), None)
     if m is None:
         return text[:width]
     start, end = m.start(), m.end()
