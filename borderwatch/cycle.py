@@ -35,10 +35,10 @@ def backfill_cutoff(cfg: SourcesConfig, now: datetime) -> datetime:
     return now - timedelta(days=days)
 
 
-def crawl_stage(cfg: SourcesConfig, store: Store, now: datetime, log_level: str = "WARNING"):
+def crawl_stage(cfg: SourcesConfig, store: Store, now: datetime, log_level: str = "WARNING", on_tick=None):
     from borderwatch.crawler.run import run_crawl  # Scrapy imports are heavy; only load them to crawl
 
-    return run_crawl(cfg, store, backfill_cutoff(cfg, now), log_level=log_level)
+    return run_crawl(cfg, store, backfill_cutoff(cfg, now), log_level=log_level, on_tick=on_tick)
 
 
 def match_stage(store: Store, config_dir: Path) -> tuple[RulesState, int, int]:
@@ -68,6 +68,7 @@ def run_cycle(
     deliverer: Deliverer,
     log_level: str = "WARNING",
     out: TextIO | None = None,
+    on_tick=None,
 ) -> CycleResult:
     now = utcnow()
     cfg = load_sources(config_dir / "sources.yaml")
@@ -77,7 +78,7 @@ def run_cycle(
         s.add(run)
         s.flush()
         run_id = run.id
-    res.crawl = crawl_stage(cfg, store, now, log_level)
+    res.crawl = crawl_stage(cfg, store, now, log_level, on_tick)
     state, res.matched_articles, res.fired = match_stage(store, config_dir)
     res.warnings = state.warnings + health_warnings(store, cfg)
     res.delivery = deliver(store, deliverer, state.ruleset, res.warnings, now)
@@ -96,3 +97,19 @@ def run_cycle(
             "digest_items": res.delivery.items,
         }
     return res
+
+
+def matches_by_source(store: Store, since: datetime) -> dict[str, int]:
+    """Articles per source that fired at least one rule since `since` (for the run summary)."""
+    from sqlalchemy import distinct, func, select
+
+    from borderwatch.store import ArticleRow, MatchRow
+
+    with store.session() as s:
+        rows = s.execute(
+            select(ArticleRow.source, func.count(distinct(MatchRow.article_id)))
+            .join(MatchRow, MatchRow.article_id == ArticleRow.id)
+            .where(MatchRow.matched_at >= since)
+            .group_by(ArticleRow.source)
+        ).all()
+    return {src: n for src, n in rows}

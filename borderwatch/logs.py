@@ -27,6 +27,7 @@ def setup(level: int = logging.WARNING) -> None:
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     handler.addFilter(RedactSecrets())
+    handler.setLevel(level)  # libraries (Scrapy) reset logger levels; the handler keeps ours
     root.addHandler(handler)
     root.setLevel(level)
     # slack_sdk logs request bodies at DEBUG; keep it quiet even in -vv

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from datetime import datetime
 
 from scrapy.crawler import CrawlerProcess
@@ -16,7 +17,13 @@ from .settings import scrapy_settings
 from .spider import OutletSpider
 
 
-def run_crawl(cfg: SourcesConfig, store: Store, cutoff: datetime, log_level: str = "WARNING") -> CrawlReport:
+def run_crawl(
+    cfg: SourcesConfig,
+    store: Store,
+    cutoff: datetime,
+    log_level: str = "WARNING",
+    on_tick: Callable[[CrawlReport], None] | None = None,
+) -> CrawlReport:
     """Crawl every enabled source once. Never raises for a broken source: failures land in the report.
 
     Scrapy's reactor cannot be restarted, so call this at most once per process (the scheduler runs each
@@ -35,7 +42,14 @@ def run_crawl(cfg: SourcesConfig, store: Store, cutoff: datetime, log_level: str
     started = time.monotonic()
     crawler = process.create_crawler(OutletSpider)
     process.crawl(crawler, sources=sources, store=store, report=report, cutoff=cutoff)
+    if on_tick is not None:  # live progress: the CLI redraws from the report twice a second
+        from twisted.internet import task
+
+        ticker = task.LoopingCall(on_tick, report)
+        ticker.start(0.5, now=False)
     process.start()
+    if on_tick is not None:
+        on_tick(report)
     stats = crawler.stats.get_stats() if crawler.stats else {}
     report.requests = int(stats.get("downloader/request_count", 0))
     report.bytes = int(stats.get("downloader/response_bytes", 0))

@@ -7,17 +7,19 @@ from pathlib import Path
 
 from borderwatch.cli import add_common
 from borderwatch.commands.common import friendly
-from borderwatch.commands.run import print_crawl_report
 from borderwatch.config import load_sources
 from borderwatch.cycle import crawl_stage
+from borderwatch.progress import Progress
 from borderwatch.store import Store, utcnow
 
 
 @friendly
 def cmd_crawl(args) -> int:
     cfg = load_sources(Path(args.config_dir) / "sources.yaml")
-    report = crawl_stage(cfg, Store(), utcnow())
-    print_crawl_report(report)
+    progress = Progress(enabled=not args.quiet)
+    report = crawl_stage(cfg, Store(), utcnow(), on_tick=progress.tick)
+    if not args.quiet:
+        progress.summary(report, {})
     return 0
 
 

@@ -2,34 +2,38 @@
 
 from __future__ import annotations
 
+import argparse
+import json
 import sys
 from pathlib import Path
 
-from borderwatch.alerts.delivery import from_env
+from borderwatch.alerts.delivery import ConsoleDeliverer, from_env
 from borderwatch.cli import EXIT_DELIVERY, add_common
 from borderwatch.commands.common import err, friendly
-from borderwatch.cycle import run_cycle
-from borderwatch.store import Store
+from borderwatch.cycle import matches_by_source, run_cycle
+from borderwatch.progress import Progress
+from borderwatch.store import Store, utcnow
 
 
-def print_crawl_report(report, stream=sys.stderr) -> None:
-    rows = sorted(report.sources.values(), key=lambda r: r.name)
-    stream.write(
-        f"{'source':28} {'found':>5} {'new':>4} {'seen':>4} {'old':>4} {'fetched':>7} {'failed':>6}  status\n"
-    )
-    for r in rows:
-        status = (
-            "ok"
-            if r.ok and not r.failed
-            else ("FAILED: " + "; ".join(r.errors[:2]) if not r.ok else f"{r.failed} page errors")
-        )
-        stream.write(
-            f"{r.name[:28]:28} {r.discovered:>5} {r.new:>4} {r.seen:>4} {r.old:>4} {r.fetched:>7} {r.failed:>6}  {status}\n"
-        )
-    stream.write(f"{report.requests} requests, {report.bytes / 1024:.0f} KiB downloaded\n")
+def crawl_summary(report, matches: dict[str, int] | None = None) -> dict:
+    return {
+        r.name: {
+            "discovered": r.discovered,
+            "new": r.new,
+            "fetched": r.fetched,
+            "seen": r.seen,
+            "old": r.old,
+            "not_modified": r.not_modified,
+            "failed": r.failed + r.discovery_failed,
+            "ok": r.ok,
+            "errors": r.errors,
+            "matches": (matches or {}).get(r.name, 0),
+        }
+        for r in sorted(report.sources.values(), key=lambda x: x.name)
+    }
 
 
-def report_delivery(res, deliverer_kind: str) -> int:
+def report_delivery(res, deliverer_kind: str, quiet: bool = False) -> int:
     d = res.delivery
     for w in res.warnings:
         err("WARNING: " + w)
@@ -37,31 +41,65 @@ def report_delivery(res, deliverer_kind: str) -> int:
         err(f"digest not delivered: {d.error}")
         err("the items stay queued and will be sent on the next run")
         return EXIT_DELIVERY
+    if quiet:
+        return 0
     if d.nothing_new and not d.parts_sent:
-        print(
-            "borderwatch: nothing new to report",
-            file=sys.stderr if deliverer_kind == "console" else sys.stdout,
-        )
+        err("nothing new to report")
     elif deliverer_kind != "console":
-        print(f"digest sent to Slack ({deliverer_kind}): {d.items} items in {d.parts_sent} message(s)")
+        err(f"digest sent to Slack ({deliverer_kind}): {d.items} items in {d.parts_sent} message(s)")
     return 0
+
+
+def execute(args, config_dir: Path, deliverer=None, footer: str | None = None) -> int:
+    """Run one cycle with progress and a summary; shared by `run` and `demo`."""
+    store = Store()
+    if deliverer is None:
+        # With --json the console digest goes to stderr, so stdout carries only the JSON summary.
+        deliverer = from_env(out=sys.stderr if args.json else None)
+    started = utcnow()
+    progress = Progress(enabled=not args.quiet and not args.json)
+    level = (
+        "ERROR" if args.quiet else ("DEBUG" if args.verbose > 1 else "INFO" if args.verbose else "WARNING")
+    )
+    try:
+        res = run_cycle(config_dir, store, deliverer, log_level=level, on_tick=progress.tick)
+    finally:
+        progress.close()
+    matches = matches_by_source(store, started)
+    code = report_delivery(res, deliverer.kind, quiet=args.quiet or args.json)
+    if args.json:
+        d = res.delivery
+        print(
+            json.dumps(
+                {
+                    "sources": crawl_summary(res.crawl, matches),
+                    "requests": res.crawl.requests,
+                    "bytes": res.crawl.bytes,
+                    "matched_articles": res.matched_articles,
+                    "fired": res.fired,
+                    "digest": {
+                        "delivery": deliverer.kind,
+                        "items": d.items,
+                        "parts_sent": d.parts_sent,
+                        "nothing_new": d.nothing_new,
+                        "error": d.error,
+                    },
+                    "warnings": res.warnings,
+                    "exit_code": code,
+                },
+                ensure_ascii=False,
+            )
+        )
+    elif not args.quiet:
+        progress.summary(res.crawl, matches)
+        if footer:
+            print("\n" + footer, file=sys.stderr)
+    return code
 
 
 @friendly
 def cmd_run(args) -> int:
-    config_dir = Path(args.config_dir)
-    store = Store()
-    deliverer = from_env()
-    res = run_cycle(
-        config_dir,
-        store,
-        deliverer,
-        log_level="ERROR" if args.quiet else ("INFO" if args.verbose else "WARNING"),
-    )
-    if not args.quiet:
-        print_crawl_report(res.crawl)
-        err(f"matched {res.matched_articles} new articles, {res.fired} fired a rule")
-    return report_delivery(res, deliverer.kind)
+    return execute(args, Path(args.config_dir))
 
 
 def register(sub) -> None:
@@ -72,8 +110,14 @@ def register(sub) -> None:
         "send one digest (Slack if SLACK_BOT_TOKEN+SLACK_CHANNEL or SLACK_WEBHOOK_URL is set, else the console).\n\n"
         "Exit 0 when the cycle completed (failed sources are reported), 2 on a config/database error,\n"
         "3 when the digest could not be delivered (it stays queued for the next run).",
-        epilog="Example:\n  borderwatch run --config-dir ./config",
-        formatter_class=__import__("argparse").RawDescriptionHelpFormatter,
+        epilog="Examples:\n  borderwatch run --config-dir ./config\n  borderwatch run --json > summary.json",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     add_common(p)
+    p.add_argument(
+        "--json", action="store_true", help="print a JSON summary on stdout (digest text goes to stderr)"
+    )
     p.set_defaults(func=cmd_run)
+
+
+__all__ = ["ConsoleDeliverer", "crawl_summary", "execute", "register", "report_delivery"]
