@@ -32,6 +32,7 @@ SETTINGS_KEYS = {
     "concurrency_per_domain": int,
     "retention_days": int,
     "failure_alert_after": int,
+    "extract_workers": int,
 }
 
 

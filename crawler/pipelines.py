@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from scrapy.exceptions import DropItem
 
 from borderwatch.records import Article, Entry
@@ -9,6 +11,7 @@ from borderwatch.store import ArticleRow, UrlSeen, utcnow
 
 from .extract import extract
 from .urls import canonicalize, is_http
+from .workers import ExtractorPool
 
 
 class _SpiderAware:
@@ -25,10 +28,26 @@ class _SpiderAware:
 
 
 class ExtractPipeline(_SpiderAware):
-    def process_item(self, item):
+    """trafilatura on each fetched page, in a process pool (see workers.py) so the reactor keeps crawling."""
+
+    def __init__(self, crawler=None):
+        super().__init__(crawler)
+        workers = crawler.settings.getint("BORDERWATCH_EXTRACT_WORKERS", -1) if crawler else -1
+        self.pool = ExtractorPool(None if workers < 0 else workers)
+
+    def close_spider(self, spider=None):
+        self.pool.shutdown()
+
+    async def process_item(self, item):
+        ex = None
+        if item.get("html"):
+            fut = self.pool.submit(item["html"], item["url"])
+            ex = await asyncio.wrap_future(fut) if fut is not None else extract(item["html"], item["url"])
+        return self.build(item, ex)
+
+    def build(self, item, ex):
         spider = self.spider
         entry: Entry = item["entry"]
-        ex = extract(item["html"], item["url"]) if item.get("html") else None
         rep = spider.report.for_source(entry.source) if spider else None
         canonical = item.get("canonical")
         if canonical and not is_http(canonical):

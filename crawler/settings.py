@@ -47,6 +47,8 @@ def scrapy_settings(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
             "borderwatch.crawler.pipelines.StorePipeline": 200,
         },
         "REQUEST_FINGERPRINTER_IMPLEMENTATION": "2.7",
+        # trafilatura worker processes; -1 = one per core (env BORDERWATCH_EXTRACT_WORKERS), 0 = in-process
+        "BORDERWATCH_EXTRACT_WORKERS": o.get("extract_workers", -1),
         "DEFAULT_REQUEST_HEADERS": {
             "Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,application/rss+xml,*/*;q=0.8",
             "Accept-Language": "en,es;q=0.8",
