@@ -8,6 +8,7 @@ from pathlib import Path
 from borderwatch.alerts.delivery import from_env
 from borderwatch.cli import EXIT_DELIVERY, add_common
 from borderwatch.commands.common import err, friendly
+from borderwatch.commands.trends import report_weekly
 from borderwatch.cycle import run_cycle
 from borderwatch.store import Store
 
@@ -61,7 +62,7 @@ def cmd_run(args) -> int:
     if not args.quiet:
         print_crawl_report(res.crawl)
         err(f"matched {res.matched_articles} new articles, {res.fired} fired a rule")
-    return report_delivery(res, deliverer.kind)
+    return report_weekly(res.trends, deliverer.kind, report_delivery(res, deliverer.kind))
 
 
 def register(sub) -> None:
