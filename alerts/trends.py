@@ -223,6 +223,8 @@ def headline(topics: list[TopicTrend], total: TopicTrend) -> str:
     """The one sentence: the topic that moved most (in articles), and what 'this week' was compared with."""
     if total.total == 0:
         return f"No matched articles in the last {len(total.counts)} weeks."
+    if total.counts[-1] is None:
+        return "Not watched yet: borderwatch's first run came after this week."
     if total.direction in ("first", "none") and total.average is None:
         return f"First week watched: {_articles(total.this_week)} matched; changes are named from next week."
     movers = sorted(
@@ -297,7 +299,7 @@ FLAT = "#6b6b6b"
 # 5 in at 216 dpi = 1080 px wide: Slack's phone viewer shows the whole image across the screen, so type
 # sized in points here reads at roughly the same size on a phone.
 FIG_W, DPI = 5.0, 216
-HEADER_H, FOOTER_H = 0.85, 0.5
+HEADER_H, FOOTER_H = 0.85, 0.6
 SINGLE_COLUMN_MAX = 6
 
 
@@ -345,25 +347,27 @@ def render_png(trends: Trends) -> bytes:
     fig = Figure(figsize=(FIG_W, height), dpi=DPI, facecolor="white")
     fig.subplots_adjust(
         left=0.09,
-        right=0.96,
+        right=0.95,
         top=1 - (HEADER_H + (0.25 if cols == 1 else 0.4)) / height,
         bottom=(FOOTER_H + 0.2) / height,
         hspace=0.75 if cols == 1 else 0.95,
-        wspace=0.2,
+        wspace=0.3,
     )
     axes = fig.subplots(rows, cols, sharex=True, sharey=True, squeeze=False)
     x = list(range(len(trends.weeks)))
     ymax = max([max((c or 0) for c in t.counts) for t in topics] + [1])
-    fig.text(0.03, 1 - 0.12 / height, "What is growing", fontsize=13, fontweight="bold", color=INK, va="top")
+    fig.text(
+        0.03, 1 - 0.12 / height, "Weekly trends by topic", fontsize=14, fontweight="bold", color=INK, va="top"
+    )
     fig.text(
         0.03,
         1 - 0.45 / height,
         f"Matched articles per week, last {len(x)} weeks ({trends.week_label}).\n"
-        f"Dashed: average of the {BASELINE_WEEKS} weeks before, which this week is compared with.",
-        fontsize=7.5,
+        f"Dashed: the {BASELINE_WEEKS}-week average this week is compared with.",
+        fontsize=8.5,
         color=MUTED,
         va="top",
-        linespacing=1.4,
+        linespacing=1.35,
     )
     for i, ax in enumerate(axes.flat):
         if i >= n:
@@ -379,21 +383,22 @@ def render_png(trends: Trends) -> bytes:
                 [t.average, t.average],
                 linestyle=(0, (2.5, 1.5)),
                 color=colour,
-                linewidth=1.3,
+                linewidth=1.4,
+                zorder=2.5,  # above the weekly line, so a steady series still shows its average
             )
         if t.counts[-1] is not None:
             ax.plot([x[-1]], [t.this_week], "o", color=colour, markersize=5, zorder=3, clip_on=False)
-        badge = dict(transform=ax.transAxes, fontsize=9, color=colour, fontweight="bold", va="bottom")
+        badge = dict(transform=ax.transAxes, fontsize=10, color=colour, fontweight="bold", va="bottom")
         if cols == 1:
-            ax.text(0, 1.1, _clip(t.name, 44), transform=ax.transAxes, fontsize=9, color=INK, va="bottom")
+            ax.text(0, 1.1, _clip(t.name, 40), transform=ax.transAxes, fontsize=10, color=INK, va="bottom")
             ax.text(1, 1.1, _badge(t), ha="right", **badge)
         else:
-            ax.text(0, 1.3, _clip(t.name, 24), transform=ax.transAxes, fontsize=9, color=INK, va="bottom")
+            ax.text(0, 1.3, _clip(t.name, 22), transform=ax.transAxes, fontsize=10, color=INK, va="bottom")
             ax.text(0, 1.06, _badge(t), **badge)
         for side in ("top", "right", "left"):
             ax.spines[side].set_visible(False)
         ax.spines["bottom"].set_color("#c8c8c8")
-        ax.tick_params(colors=MUTED, labelsize=7, length=0, pad=3)
+        ax.tick_params(colors=MUTED, labelsize=8.5, length=0, pad=3)
         ax.yaxis.set_major_locator(MaxNLocator(nbins=3, integer=True))
         ax.set_ylim(0, ymax * 1.12)
         ax.set_xlim(-0.3, x[-1] + 0.3)
@@ -406,11 +411,14 @@ def render_png(trends: Trends) -> bytes:
         for ax in col:
             ax.set_xticks(ticks, labels)
         col[-1].tick_params(labelbottom=True)
-    note = "Weeks start on the dates shown (UTC)."
+    notes = ["Weeks start on the dates shown (UTC)."]
+    if any(c is None for t in topics for c in t.counts):
+        notes.append("Blank weeks: before borderwatch's first run.")
     if trends.quiet_topics:
-        note += "\nNo reporting in these weeks: " + _clip(", ".join(trends.quiet_topics), 80) + "."
-    fig.text(0.03, 0.1 / height, note, fontsize=6.5, color=MUTED, va="bottom", linespacing=1.4)
-    fig.text(0.97, 0.1 / height, "borderwatch", fontsize=6.5, color=MUTED, va="bottom", ha="right")
+        notes.append("No reporting in these weeks: " + _clip(", ".join(trends.quiet_topics), 70) + ".")
+    note = "\n".join(notes)
+    fig.text(0.03, 0.1 / height, note, fontsize=8, color=MUTED, va="bottom", linespacing=1.35)
+    fig.text(0.97, 0.1 / height, "borderwatch", fontsize=8, color=MUTED, va="bottom", ha="right")
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=DPI, facecolor="white", metadata={"Software": "borderwatch"})
     return buf.getvalue()
