@@ -33,6 +33,7 @@ SETTINGS_KEYS = {
     "retention_days": int,
     "failure_alert_after": int,
     "extract_workers": int,
+    "trends_day": str,  # weekday the trends chart goes out (alerts/trends_delivery.py), or "off"
 }
 
 
@@ -41,6 +42,16 @@ class SourcesConfig:
     sources: list[Source]
     settings: dict[str, Any] = field(default_factory=dict)
     path: str = ""
+
+
+def _trends_day_ok(value: str) -> bool:
+    from borderwatch.alerts.trends_delivery import parse_trends_day
+
+    try:
+        parse_trends_day(value)
+    except ValueError:
+        return False
+    return True
 
 
 def _url_list(c: Checker, node: Any, key: str, label: str) -> tuple[str, ...]:
@@ -81,6 +92,12 @@ def parse_sources(data: Any, path: Path | str = "<sources.yaml>") -> SourcesConf
             c.add(raw_settings, key, f"unknown setting '{key}' (allowed: {', '.join(sorted(SETTINGS_KEYS))})")
         elif not isinstance(value, SETTINGS_KEYS[key]) or isinstance(value, bool):
             c.add(raw_settings, key, f"setting '{key}' has the wrong type ({type(value).__name__})")
+        elif key == "trends_day" and not _trends_day_ok(value):
+            c.add(
+                raw_settings,
+                key,
+                f"setting 'trends_day' must be a weekday (monday ... sunday) or 'off', got {value!r}",
+            )
         else:
             settings[key] = value
     sources: list[Source] = []

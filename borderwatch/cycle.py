@@ -11,6 +11,7 @@ from typing import TextIO
 from borderwatch.alerts.delivery import Deliverer
 from borderwatch.alerts.outbox import DeliveryResult, deliver
 from borderwatch.alerts.stage import RulesState, load_rules_or_last_good, match_new
+from borderwatch.alerts.trends_delivery import TrendsOutcome, maybe_send_weekly_trends
 from borderwatch.config import SourcesConfig, load_sources
 from borderwatch.store import RunRow, SourceRow, Store, utcnow
 
@@ -24,6 +25,7 @@ class CycleResult:
     matched_articles: int = 0
     fired: int = 0
     delivery: DeliveryResult | None = None
+    trends: TrendsOutcome | None = None
     warnings: list[str] = field(default_factory=list)
 
 
@@ -82,6 +84,7 @@ def run_cycle(
     state, res.matched_articles, res.fired = match_stage(store, config_dir)
     res.warnings = state.warnings + health_warnings(store, cfg)
     res.delivery = deliver(store, deliverer, state.ruleset, res.warnings, now)
+    res.trends = maybe_send_weekly_trends(store, deliverer, state.ruleset, now, cfg.settings)
     with store.session() as s:
         run = s.get(RunRow, run_id)
         run.finished_at = utcnow()
@@ -95,6 +98,7 @@ def run_cycle(
             "matched": res.matched_articles,
             "fired": res.fired,
             "digest_items": res.delivery.items,
+            "trends": res.trends.status,
         }
     return res
 

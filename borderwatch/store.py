@@ -163,6 +163,28 @@ class RunRow(Base):
     stats: Mapped[dict] = mapped_column(JSON, default=dict)
 
 
+class TrendUpload(Base):
+    """One weekly trends chart, recorded before anything is sent so it goes out once (alerts/trends_delivery.py).
+
+    week: the trends day (ISO date) the chart belongs to. status: pending (not tried) | sending (an upload may
+    have reached Slack; file_id, once known, is checked with files.info before any re-upload) | sent |
+    superseded (a newer week's chart is due; never sent late)."""
+
+    __tablename__ = "trend_uploads"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    week: Mapped[str] = mapped_column(String(10), unique=True)
+    channel: Mapped[str] = mapped_column(String(50), default="console")  # slack | webhook | console
+    status: Mapped[str] = mapped_column(String(20), default="pending")
+    file_id: Mapped[str | None] = mapped_column(String(50), nullable=True)
+    ts: Mapped[str | None] = mapped_column(String(50), nullable=True)
+    path: Mapped[str | None] = mapped_column(Text, nullable=True)
+    sentence: Mapped[str] = mapped_column(Text, default="")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(TZ, default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(TZ, nullable=True)
+
+
 class KeyValue(Base):
     """Small persistent state, e.g. the last good rules file."""
 

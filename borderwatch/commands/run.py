@@ -10,6 +10,7 @@ from pathlib import Path
 from borderwatch.alerts.delivery import ConsoleDeliverer, from_env
 from borderwatch.cli import EXIT_DELIVERY, add_common
 from borderwatch.commands.common import err, friendly
+from borderwatch.commands.trends import report_weekly
 from borderwatch.cycle import matches_by_source, run_cycle
 from borderwatch.progress import Progress
 from borderwatch.store import Store, utcnow
@@ -66,7 +67,9 @@ def execute(args, config_dir: Path, deliverer=None, footer: str | None = None) -
     finally:
         progress.close()
     matches = matches_by_source(store, started)
-    code = report_delivery(res, deliverer.kind, quiet=args.quiet or args.json)
+    code = report_weekly(
+        res.trends, deliverer.kind, report_delivery(res, deliverer.kind, quiet=args.quiet or args.json)
+    )
     if args.json:
         d = res.delivery
         print(

@@ -5,6 +5,7 @@ incoming webhook. It enforces Slack's message limits, records every accepted pos
 from __future__ import annotations
 
 import json
+import re
 import threading
 import time
 from collections import deque
@@ -45,7 +46,176 @@ def check_limits(payload: dict) -> str | None:
     return None
 
 
-class FakeSlack:
+# -- files_upload_v2 flow (weekly trends chart) ---------------------------------------------------------
+# Kept apart from the message API above: FakeSlack inherits these methods. slack-sdk's files_upload_v2 does
+# files.getUploadURLExternal -> POST of the bytes to the returned upload_url -> files.completeUploadExternal;
+# files.info answers whether a file was shared (the lost-answer check).
+
+UPLOAD_PREFIX = "/upload/v1/"
+FILES_METHODS = ("files.getUploadURLExternal", "files.completeUploadExternal", "files.info")
+CHANNEL_ID_RE = re.compile(r"^[CGD][A-Z0-9]{2,}$")
+
+
+class FakeFilesApi:
+    """Files half of FakeSlack. `uploads`: every share files.completeUploadExternal made (with the bytes);
+    `inject_upload(kind, method=...)` queues a fault for the next call of that files method ('500',
+    '429' with retry_after, 'drop': do the work, then drop the answer)."""
+
+    def _files_init(self) -> None:
+        if not hasattr(self, "_files"):
+            self._files: dict[str, dict] = {}  # file_id -> {filename, length, alt_txt, data, shares}
+            self._uploads: list[dict] = []
+            self._upload_faults: deque[dict] = deque()
+            self._file_seq = 0
+
+    @property
+    def uploads(self) -> list[dict]:
+        self._files_init()
+        return self._uploads
+
+    def inject_upload(self, kind: str, method: str = "files.completeUploadExternal", **kw) -> None:
+        self._files_init()
+        with self._lock:
+            self._upload_faults.append({"kind": kind, "method": method, **kw})
+
+    def _upload_fault(self, method: str):
+        with self._lock:
+            for f in list(self._upload_faults):
+                if f["method"] == method:
+                    self._upload_faults.remove(f)
+                    return f
+        return None
+
+    def _files_api(self, h, method: str, data: dict):
+        self._files_init()
+        fault = self._upload_fault(method)
+        if fault and fault["kind"] == "500":
+            self.calls.append((method, 500))
+            return self._reply(h, 500, {"ok": False, "error": "internal_error"})
+        if fault and fault["kind"] == "429":
+            self.calls.append((method, 429))
+            return self._reply(
+                h,
+                429,
+                {"ok": False, "error": "ratelimited"},
+                {"Retry-After": str(fault.get("retry_after", 1))},
+            )
+        handler = {
+            "files.getUploadURLExternal": self._get_upload_url,
+            "files.completeUploadExternal": self._complete_upload,
+            "files.info": self._file_info,
+        }[method]
+        body = handler(data)
+        if fault and fault["kind"] == "drop":
+            self.calls.append((method, 0))
+            return self._drop(h)
+        self.calls.append((method, 200))
+        return self._reply(h, 200, body)
+
+    def _get_upload_url(self, data: dict) -> dict:
+        filename, length = data.get("filename"), data.get("length")
+        if not filename or not str(length or "").isdigit():
+            return {"ok": False, "error": "invalid_arguments"}
+        with self._lock:
+            self._file_seq += 1
+            file_id = f"F{self._file_seq:08d}"
+            self._files[file_id] = {
+                "filename": filename,
+                "length": int(length),
+                "alt_txt": data.get("alt_txt"),
+                "data": None,
+                "shares": {},
+                "title": None,
+            }
+        return {
+            "ok": True,
+            "file_id": file_id,
+            "upload_url": f"http://{self.host}:{self.port}{UPLOAD_PREFIX}{file_id}",
+        }
+
+    def _upload_bytes(self, h):
+        self._files_init()
+        file_id = urlsplit(h.path).path[len(UPLOAD_PREFIX) :]
+        n = int(h.headers.get("Content-Length") or 0)
+        raw = h.rfile.read(n) if n else b""
+        fault = self._upload_fault("upload")
+        if fault and fault["kind"] == "500":
+            self.calls.append(("upload", 500))
+            return self._reply(h, 500, "internal_error")
+        f = self._files.get(file_id)
+        if f is None or h.command != "POST":
+            self.calls.append(("upload", 404))
+            return self._reply(h, 404, "not_found")
+        if len(raw) != f["length"]:
+            self.calls.append(("upload", 400))
+            return self._reply(h, 400, f"length mismatch: declared {f['length']}, got {len(raw)}")
+        f["data"] = raw
+        self.calls.append(("upload", 200))
+        return self._reply(h, 200, f"OK - {len(raw)}")
+
+    def _complete_upload(self, data: dict) -> dict:
+        try:
+            files = json.loads(data.get("files") or "[]")
+        except ValueError:
+            return {"ok": False, "error": "invalid_arguments"}
+        channel = data.get("channel_id")
+        if not files:
+            return {"ok": False, "error": "invalid_arguments"}
+        if channel and not CHANNEL_ID_RE.match(channel):
+            return {"ok": False, "error": "invalid_channel"}
+        out = []
+        with self._lock:
+            for item in files:
+                f = self._files.get(item.get("id"))
+                if f is None:
+                    return {"ok": False, "error": "file_not_found"}
+                if f["data"] is None:
+                    return {"ok": False, "error": "file_upload_incomplete"}
+            for item in files:
+                f = self._files[item["id"]]
+                f["title"] = item.get("title") or f["filename"]
+                if channel:
+                    self._ts += 0.0001
+                    ts = f"{self._ts:.6f}"
+                    share = {"ts": ts, **({"thread_ts": data["thread_ts"]} if data.get("thread_ts") else {})}
+                    f["shares"].setdefault("public", {}).setdefault(channel, []).append(share)
+                    self._uploads.append(
+                        {
+                            "file_id": item["id"],
+                            "filename": f["filename"],
+                            "title": f["title"],
+                            "alt_txt": f["alt_txt"],
+                            "data": f["data"],
+                            "channel_id": channel,
+                            "initial_comment": data.get("initial_comment"),
+                            "thread_ts": data.get("thread_ts"),
+                            "ts": ts,
+                        }
+                    )
+                out.append(self._file_obj(item["id"]))
+        return {"ok": True, "files": out}
+
+    def _file_obj(self, file_id: str) -> dict:
+        f = self._files[file_id]
+        is_png = (f["data"] or b"").startswith(b"\x89PNG\r\n\x1a\n")
+        return {
+            "id": file_id,
+            "name": f["filename"],
+            "title": f["title"] or f["filename"],
+            "mimetype": "image/png" if is_png else "application/octet-stream",
+            "size": len(f["data"] or b""),
+            "channels": sorted(f["shares"].get("public", {})),
+            "shares": json.loads(json.dumps(f["shares"])),
+        }
+
+    def _file_info(self, data: dict) -> dict:
+        with self._lock:
+            if data.get("file") not in self._files:
+                return {"ok": False, "error": "file_not_found"}
+            return {"ok": True, "file": self._file_obj(data["file"])}
+
+
+class FakeSlack(FakeFilesApi):
     def __init__(self, token: str = "xoxb-test-token", host: str = "127.0.0.1", port: int = 0):
         self.token = token
         self.posts: list[dict] = []  # accepted chat.postMessage payloads (with ts)
@@ -129,6 +299,8 @@ class FakeSlack:
 
     def _handle(self, h):
         path = urlsplit(h.path).path
+        if path.startswith(UPLOAD_PREFIX):  # files_upload_v2 step 2: raw bytes, no token (FakeFilesApi)
+            return self._upload_bytes(h)
         data = self._payload(h)
         if path.startswith("/services/"):
             return self._webhook(h, data)
@@ -138,6 +310,8 @@ class FakeSlack:
         if tok != self.token:
             self.calls.append((method, 200))
             return self._reply(h, 200, {"ok": False, "error": "invalid_auth"})
+        if method in FILES_METHODS:  # files_upload_v2 flow (FakeFilesApi)
+            return self._files_api(h, method, data)
         if method == "auth.test":
             self.calls.append((method, 200))
             return self._reply(h, 200, {"ok": True, "team": "fake", "user": "borderwatch", "bot_id": "B1"})
