@@ -32,6 +32,15 @@ SETTINGS_KEYS = {
     "concurrency_per_domain": int,
     "retention_days": int,
     "failure_alert_after": int,
+    # delivery and schedule (alerts/outbox.py, borderwatch/schedule.py)
+    "schedule": str,
+    "timezone": str,
+    "digest_title": str,
+    "duplicate_threshold": (int, float),
+    "duplicate_window_days": int,
+    "misfire_grace_minutes": int,
+    "delivery_retry_minutes": (int, float),
+    "delivery_retries": int,
 }
 
 

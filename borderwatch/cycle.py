@@ -9,9 +9,12 @@ from pathlib import Path
 from typing import TextIO
 
 from borderwatch.alerts.delivery import Deliverer
-from borderwatch.alerts.outbox import DeliveryResult, deliver
+from borderwatch.alerts.outbox import DeliveryOptions, DeliveryResult, deliver
 from borderwatch.alerts.stage import RulesState, load_rules_or_last_good, match_new
 from borderwatch.config import SourcesConfig, load_sources
+from borderwatch.crashpoint import crashpoint
+from borderwatch.lock import RunBusy, run_lock
+from borderwatch.stopping import StopRequested, graceful_stop
 from borderwatch.store import RunRow, SourceRow, Store, utcnow
 
 DEFAULT_BACKFILL_DAYS = 7
@@ -25,6 +28,8 @@ class CycleResult:
     fired: int = 0
     delivery: DeliveryResult | None = None
     warnings: list[str] = field(default_factory=list)
+    busy: str | None = None  # another run held the lock: nothing was done
+    stopped: str | None = None  # SIGTERM: the step that was not started
 
 
 def backfill_cutoff(cfg: SourcesConfig, now: datetime) -> datetime:
@@ -69,30 +74,54 @@ def run_cycle(
     log_level: str = "WARNING",
     out: TextIO | None = None,
 ) -> CycleResult:
+    """One cycle under the run lock; SIGTERM stops it between steps (see borderwatch/stopping.py)."""
+    res = CycleResult()
+    try:
+        with run_lock(store), graceful_stop() as stop:
+            _cycle(config_dir, store, deliverer, log_level, res, stop)
+    except RunBusy as exc:
+        res.busy = str(exc)
+    return res
+
+
+def _cycle(config_dir: Path, store: Store, deliverer: Deliverer, log_level: str, res: CycleResult, stop):
     now = utcnow()
     cfg = load_sources(config_dir / "sources.yaml")
-    res = CycleResult()
     with store.session() as s:
         run = RunRow(started_at=now)
         s.add(run)
         s.flush()
         run_id = run.id
-    res.crawl = crawl_stage(cfg, store, now, log_level)
-    state, res.matched_articles, res.fired = match_stage(store, config_dir)
-    res.warnings = state.warnings + health_warnings(store, cfg)
-    res.delivery = deliver(store, deliverer, state.ruleset, res.warnings, now)
+    try:
+        with stop.deferred():
+            res.crawl = crawl_stage(cfg, store, now, log_level)
+        crashpoint("after_crawl")
+        stop.check("matching")
+        state, res.matched_articles, res.fired = match_stage(store, config_dir)
+        stop.check("delivery")
+        res.warnings = state.warnings + health_warnings(store, cfg)
+        res.delivery = deliver(
+            store,
+            deliverer,
+            state.ruleset,
+            res.warnings,
+            now,
+            options=DeliveryOptions.from_settings(cfg.settings),
+            stop=stop,
+        )
+    except StopRequested as exc:
+        res.stopped = exc.step
     with store.session() as s:
         run = s.get(RunRow, run_id)
         run.finished_at = utcnow()
-        run.status = "delivery_failed" if res.delivery.error else "ok"
+        run.status = "stopped" if res.stopped else ("delivery_failed" if res.delivery.error else "ok")
         run.stats = {
             "sources": {
                 n: {"new": r.new, "fetched": r.fetched, "failed": r.failed, "errors": r.errors[:5]}
-                for n, r in res.crawl.sources.items()
+                for n, r in (res.crawl.sources.items() if res.crawl else [])
             },
-            "requests": res.crawl.requests,
+            "requests": res.crawl.requests if res.crawl else 0,
             "matched": res.matched_articles,
             "fired": res.fired,
-            "digest_items": res.delivery.items,
+            "digest_items": res.delivery.items if res.delivery else 0,
         }
-    return res

@@ -9,6 +9,8 @@ from borderwatch.alerts.delivery import from_env
 from borderwatch.cli import EXIT_DELIVERY, add_common
 from borderwatch.commands.common import err, friendly
 from borderwatch.cycle import run_cycle
+from borderwatch.lock import EXIT_BUSY
+from borderwatch.stopping import EXIT_STOPPED
 from borderwatch.store import Store
 
 
@@ -30,20 +32,34 @@ def print_crawl_report(report, stream=sys.stderr) -> None:
 
 
 def report_delivery(res, deliverer_kind: str) -> int:
-    d = res.delivery
+    """One clear closing message for a cycle or a delivery; the exit code says what happened."""
+    if res.busy:
+        err(res.busy)
+        err("nothing was done; try again when it has finished")
+        return EXIT_BUSY
     for w in res.warnings:
         err("WARNING: " + w)
+    d = res.delivery
+    if res.stopped:
+        err(f"stopped by SIGTERM before {res.stopped}; the next run continues from here, nothing is lost")
+        return EXIT_STOPPED
     if d.error:
         err(f"digest not delivered: {d.error}")
         err("the items stay queued and will be sent on the next run")
         return EXIT_DELIVERY
+    repeats = (
+        f" ({d.repeats} later report{'s' if d.repeats != 1 else ''} of stories already sent left out)"
+        if d.repeats
+        else ""
+    )
     if d.nothing_new and not d.parts_sent:
         print(
-            "borderwatch: nothing new to report",
+            "borderwatch: nothing new to report" + repeats,
             file=sys.stderr if deliverer_kind == "console" else sys.stdout,
         )
     elif deliverer_kind != "console":
-        print(f"digest sent to Slack ({deliverer_kind}): {d.items} items in {d.parts_sent} message(s)")
+        what = f"{d.items} items" if d.items else "the queued digest"
+        print(f"digest sent to Slack ({deliverer_kind}): {what} in {d.parts_sent} message(s){repeats}")
     return 0
 
 
@@ -58,7 +74,7 @@ def cmd_run(args) -> int:
         deliverer,
         log_level="ERROR" if args.quiet else ("INFO" if args.verbose else "WARNING"),
     )
-    if not args.quiet:
+    if not args.quiet and res.crawl is not None:
         print_crawl_report(res.crawl)
         err(f"matched {res.matched_articles} new articles, {res.fired} fired a rule")
     return report_delivery(res, deliverer.kind)
