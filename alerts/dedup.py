@@ -15,8 +15,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from datasketch import MinHash, MinHashLSH
-
 from .textnorm import WORD, fold
 
 NUM_PERM = 128
@@ -47,11 +45,13 @@ class NearDuplicates:
     """An LSH index of articles; `similar(doc)` lists indexed articles that are the same story."""
 
     def __init__(self, threshold: float = DEFAULT_THRESHOLD):
+        from datasketch import MinHashLSH  # imports scipy: only pay for it when there is something to compare
+
         self.threshold = threshold
         self.lsh = MinHashLSH(threshold=threshold, num_perm=NUM_PERM)
-        self.hashes: dict[int, MinHash] = {}
+        self.hashes: dict = {}
 
-    def sketch(self, docs: list[Doc]) -> dict[int, MinHash]:
+    def sketch(self, docs: list[Doc]) -> dict:
         """MinHashes for the docs with enough words (computed in one batch: shared permutations)."""
         sets, keys = [], []
         for d in docs:
@@ -61,14 +61,16 @@ class NearDuplicates:
                 keys.append(d.key)
         if not sets:
             return {}
+        from datasketch import MinHash
+
         return dict(zip(keys, MinHash.bulk(sets, num_perm=NUM_PERM, seed=1), strict=True))
 
-    def add(self, key: int, mh: MinHash) -> None:
+    def add(self, key: int, mh) -> None:
         if key not in self.hashes:
             self.lsh.insert(key, mh)
             self.hashes[key] = mh
 
-    def similar(self, mh: MinHash) -> list[tuple[int, float]]:
+    def similar(self, mh) -> list[tuple[int, float]]:
         """[(key, estimated Jaccard)] of indexed docs at or above the threshold, most similar first."""
         out = []
         for key in self.lsh.query(mh):

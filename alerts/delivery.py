@@ -280,9 +280,15 @@ class WebhookDeliverer(Deliverer):
 
 def from_env(out: TextIO | None = None) -> Deliverer:
     token, channel = os.environ.get("SLACK_BOT_TOKEN"), os.environ.get("SLACK_CHANNEL")
+    try:
+        timeout = max(1, int(float(os.environ.get("SLACK_TIMEOUT") or 20)))
+    except ValueError:
+        timeout = 20
     if token and channel:
-        return SlackApiDeliverer(token, channel, base_url=os.environ.get("SLACK_API_URL") or None)
+        return SlackApiDeliverer(
+            token, channel, base_url=os.environ.get("SLACK_API_URL") or None, timeout=timeout
+        )
     hook = os.environ.get("SLACK_WEBHOOK_URL")
     if hook:
-        return WebhookDeliverer(hook)
+        return WebhookDeliverer(hook, timeout=timeout)
     return ConsoleDeliverer(out)
