@@ -13,7 +13,7 @@ import time
 from sqlalchemy import select
 
 from borderwatch.store import DigestItem, DigestPart, DigestRow, Store
-from borderwatch.testing.articles import seed_articles
+from borderwatch.testing.articles import seed_article, seed_articles
 from borderwatch.testing.fake_slack import FakeSlack, check_limits
 from borderwatch.testing.outlets import Story
 
@@ -64,6 +64,14 @@ def db_rows(work, model, *where):
     return rows
 
 
+def queue_items(work, n: int = 3) -> list[str]:
+    """n synthetic matched items waiting in the outbox (no crawl needed: faster fault tests)."""
+    urls = seed_articles(work.db, n)
+    r = work.run("match")
+    assert r.returncode == 0, r.output
+    return urls
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -73,7 +81,9 @@ def free_port() -> int:
 # -- content ------------------------------------------------------------------------------------------
 
 
-def test_the_same_story_from_two_outlets_is_posted_once_with_also_in(work, slack, outlets):
+def test_the_same_story_from_two_outlets_is_posted_once_under_its_best_topic_with_also_in(
+    work, slack, outlets
+):
     outlets.add_story("rio", SYNDICATED)
     work.slack_env(slack)
     r = work.run("run")
@@ -88,39 +98,37 @@ def test_the_same_story_from_two_outlets_is_posted_once_with_also_in(work, slack
     assert SYNDICATED.slug in item  # the other outlet's copy is linked from "also in"
     roles = {i.role for i in db_rows(work, DigestItem)}
     assert roles == {"item", "also"}
+    # it fires several rules: shown once, under the first of them in keywords.yaml, tagged with the others
+    texts = [b.get("text", {}).get("text", "") for b in slack.posts[0]["blocks"]]
+    heads = [i for i, t in enumerate(texts) if t.startswith("*") and not t.startswith("*<")]
+    at = texts.index(item)
+    assert texts[max(h for h in heads if h < at)].startswith("*Cartel drone attacks*")
+    assert "also under: FPV and one-way attack drones" in item
 
 
-def test_a_later_repost_of_a_story_already_sent_is_not_sent_again(work, slack, outlets):
+def test_a_later_repost_of_a_story_already_sent_is_not_sent_again(work, slack):
     work.slack_env(slack)
-    assert work.run("run").returncode == 0
+    text = "\n".join(SYNDICATED.paragraphs)
+    seed_article(work.db, "https://a.example/fpv-attack/", SYNDICATED.title, text, "Outlet A", 600)
+    assert work.run("match").returncode == 0
+    assert work.run("deliver").returncode == 0
     before = len(slack.posts)
-    outlets.add_story("rio", SYNDICATED)
-    assert work.run("crawl").returncode == 0 and work.run("match").returncode == 0
+    assert before == 1
+    # the next day Outlet B re-publishes the wire copy under a new URL and headline
+    seed_article(
+        work.db, "https://b.example/2026/cartel-drones/", "Drones used in cartel attack", text, "Outlet B"
+    )
+    assert work.run("match").returncode == 0
     preview = work.run("digest", "--preview", "--config-dir", str(work.config))
     assert "Left out as later reports of stories already sent" in preview.stdout, preview.output
-    assert "Cartel gunmen attack Michoacán police post" in preview.stdout
+    assert "Drones used in cartel attack — Outlet B" in preview.stdout
     r = work.run("deliver")
     assert r.returncode == 0, r.output
     assert len(slack.posts) == before
     assert "1 later report of stories already sent left out" in r.output
     repeat = db_rows(work, DigestItem, DigestItem.role == "repeat")
     assert len(repeat) == 1 and repeat[0].lead_article_id is not None
-    assert work.run("run").returncode == 0 and len(slack.posts) == before  # and never comes back
-
-
-def test_an_item_that_fires_several_rules_appears_once_under_its_best_topic_tagged_with_the_others(
-    work, slack
-):
-    work.slack_env(slack)
-    assert work.run("run").returncode == 0
-    links = [slug(u) for u in item_links(slack.posts)]
-    assert links.count(FPV_LEAD) == 1
-    blocks = slack.posts[0]["blocks"]
-    texts = [b.get("text", {}).get("text", "") for b in blocks]
-    head = max(i for i, t in enumerate(texts[: texts.index(next(t for t in texts if FPV_LEAD in t))]) if "(" in t)
-    assert texts[head].startswith("*Cartel drone attacks*")  # first in keywords.yaml among those it fires
-    item = next(t for t in texts if FPV_LEAD in t)
-    assert "also under: FPV and one-way attack drones" in item
+    assert work.run("deliver").returncode == 0 and len(slack.posts) == before  # and never comes back
 
 
 # -- long days ----------------------------------------------------------------------------------------
@@ -144,7 +152,9 @@ def test_a_long_day_goes_out_as_thread_replies_under_the_summary_with_every_item
     assert len(replies) >= 1
     n = 1 + len(replies)
     assert f"(1/{n})" in top[0]["blocks"][0]["text"]["text"]
-    assert [f"({i}/{n})" in p["blocks"][0]["text"]["text"] for i, p in enumerate(replies, 2)] == [True] * (n - 1)
+    assert [f"({i}/{n})" in p["blocks"][0]["text"]["text"] for i, p in enumerate(replies, 2)] == [True] * (
+        n - 1
+    )
     posted = item_links(slack.posts)
     assert sorted(posted) == sorted(urls)
     for p in slack.posts:
@@ -210,18 +220,19 @@ def test_console_digest_and_preview_read_well_in_a_terminal(work):
 # -- faults -------------------------------------------------------------------------------------------
 
 
-def test_slack_refusing_connections_keeps_items_queued_for_one_later_post(work, outlets):
+def test_slack_refusing_connections_keeps_items_queued_for_one_later_post(work):
     port = free_port()
     work.env.update({"SLACK_BOT_TOKEN": TOKEN, "SLACK_CHANNEL": "C0DIGEST"})
     work.env["SLACK_API_URL"] = f"http://127.0.0.1:{port}/api/"
-    r = work.run("run")
+    queue_items(work)
+    r = work.run("deliver")
     assert r.returncode == 3, r.output
     assert "Traceback" not in r.output
     assert "unreachable" in r.output and "stay queued" in r.output
     assert [p.status for p in db_rows(work, DigestPart)] == ["pending"]
     with FakeSlack(token=TOKEN, port=port) as slack:
-        assert work.run("run").returncode == 0
-        assert work.run("run").returncode == 0
+        assert work.run("deliver").returncode == 0
+        assert work.run("deliver").returncode == 0
         assert len(slack.posts) == 1
         assert slack.calls.count(("conversations.history", 200)) == 0  # refused: never reached Slack
 
@@ -229,12 +240,13 @@ def test_slack_refusing_connections_keeps_items_queued_for_one_later_post(work, 
 def test_timeout_after_slack_accepted_is_found_in_history_and_not_posted_again(work, slack):
     work.slack_env(slack)
     work.env["SLACK_TIMEOUT"] = "1"
-    slack.inject("hold", seconds=4)
-    r = work.run("run")
+    queue_items(work)
+    slack.inject("hold", seconds=3)
+    r = work.run("deliver")
     assert r.returncode == 3, r.output
     assert "did not answer" in r.output and "Traceback" not in r.output
     assert len(slack.posts) == 1
-    r = work.run("run")
+    r = work.run("deliver")
     assert r.returncode == 0, r.output
     assert len(slack.posts) == 1
     assert ("conversations.history", 200) in slack.calls
@@ -262,22 +274,24 @@ def test_lost_answer_on_a_thread_reply_is_found_via_replies(work, slack):
 
 def test_long_retry_after_ends_the_run_quickly_and_the_next_run_sends(work, slack):
     work.slack_env(slack)
+    queue_items(work)
     slack.inject("429", retry_after=900)
     t = time.monotonic()
-    r = work.run("run")
+    r = work.run("deliver")
     assert r.returncode == 3, r.output
     assert time.monotonic() - t < 60
     assert "rate limit" in r.output and "Traceback" not in r.output
-    assert work.run("run").returncode == 0
+    assert work.run("deliver").returncode == 0
     assert len(slack.posts) == 1
 
 
 def test_unreadable_history_resends_an_unconfirmed_part_with_a_note(work, slack):
     work.slack_env(slack)
+    queue_items(work)
     slack.inject("drop")
-    assert work.run("run").returncode == 3
+    assert work.run("deliver").returncode == 3
     slack.inject("error", method="conversations.history", error="missing_scope")
-    r = work.run("run")
+    r = work.run("deliver")
     assert r.returncode == 0, r.output
     assert "re-sending it with a note" in r.output
     assert len(slack.posts) == 2
@@ -287,19 +301,21 @@ def test_unreadable_history_resends_an_unconfirmed_part_with_a_note(work, slack)
 
 def test_webhook_lost_answer_is_resent_once_with_a_note(work, slack):
     work.env["SLACK_WEBHOOK_URL"] = slack.webhook_url
+    queue_items(work)
     slack.inject("drop")
-    r = work.run("run")
+    r = work.run("deliver")
     assert r.returncode == 3 and "Traceback" not in r.output
-    assert work.run("run").returncode == 0
-    assert work.run("run").returncode == 0
+    assert work.run("deliver").returncode == 0
+    assert work.run("deliver").returncode == 0
     assert len(slack.webhook_posts) == 2
     assert "could not be confirmed" in json.dumps(slack.webhook_posts[1]["blocks"])
 
 
 def test_webhook_rate_limit_is_honoured_within_the_run(work, slack):
     work.env["SLACK_WEBHOOK_URL"] = slack.webhook_url
+    queue_items(work)
     slack.inject("429", retry_after=1)
-    r = work.run("run")
+    r = work.run("deliver")
     assert r.returncode == 0, r.output
     assert ("webhook", 429) in slack.calls and len(slack.webhook_posts) == 1
 
@@ -309,8 +325,8 @@ def test_webhook_rate_limit_is_honoured_within_the_run(work, slack):
 
 def test_two_processes_never_deliver_at_the_same_time(work, slack):
     work.slack_env(slack)
-    assert work.run("crawl").returncode == 0 and work.run("match").returncode == 0
-    slack.inject("hold", seconds=4)
+    queue_items(work)
+    slack.inject("hold", seconds=3)
     env = {**work.env}
     first = subprocess.Popen(
         [sys.executable, "-m", "borderwatch", "deliver", "--config-dir", str(work.config)],
@@ -321,7 +337,7 @@ def test_two_processes_never_deliver_at_the_same_time(work, slack):
         text=True,
     )
     assert slack.held.wait(30)
-    second = work.run("run")
+    second = work.run("deliver")
     assert second.returncode == 4, second.output
     assert "another borderwatch run is in progress" in second.output
     assert f"pid {first.pid}" in second.output

@@ -66,7 +66,9 @@ def test_syndicated_copy_and_repost_cluster_but_different_stories_do_not():
     order = {}
     docs = [
         Doc(1, "Cartel drones strike Michoacán police post", WIRE),
-        Doc(2, "Cartel uses drones in attack on police in Michoacán", "By Wire staff. " + WIRE + " Copyright."),
+        Doc(
+            2, "Cartel uses drones in attack on police in Michoacán", "By Wire staff. " + WIRE + " Copyright."
+        ),
         Doc(3, "Pentagon sends counter-drone radars to the border", WIRE.replace("Michoacán", "Texas")[:150]),
         Doc(
             4,
@@ -94,7 +96,11 @@ def test_a_late_repost_of_a_story_already_sent_is_a_repeat():
     sent = [Doc(10, "Cartel drones strike Michoacán police post", WIRE)]
     queued = [
         Doc(11, "UPDATED: Cartel drones strike Michoacán police post", WIRE + " This story was updated."),
-        Doc(12, "Border Patrol reports record drone incursions", "Agents logged more incursions. " * 3 + "x y z"),
+        Doc(
+            12,
+            "Border Patrol reports record drone incursions",
+            "Agents logged more incursions. " * 3 + "x y z",
+        ),
     ]
     got = cluster(queued, sent, {11: (NOW, 11), 12: (NOW, 12)})
     assert got.repeats == {11: 10}
@@ -142,7 +148,11 @@ def test_groups_follow_rule_order_and_items_are_newest_first():
         b["text"]["text"] for b in parts[0].blocks if b["type"] == "section" and "(" in b["text"]["text"][:40]
     ]
     assert [h.split("*")[1] for h in heads] == ["Rule 2", "Rule 0", "Rule 1"]
-    r0 = [b["text"]["text"] for b in parts[0].blocks if b["type"] == "section" and "attack 0>" in b["text"]["text"]]
+    r0 = [
+        b["text"]["text"]
+        for b in parts[0].blocks
+        if b["type"] == "section" and "attack 0>" in b["text"]["text"]
+    ]
     assert r0  # item 0 (newest) rendered
     text = to_terminal(parts[0].blocks)
     assert text.index("attack 0") < text.index("attack 3")  # same topic r0: 0 is newer than 3
@@ -155,7 +165,9 @@ def test_item_shows_outlets_tags_terms_and_snippet():
         also_in=[Mention("Outlet B", "https://b.example/x"), Mention("Outlet C", "https://c.example/y")],
     )
     parts = render([e], NOW, ["r1"])
-    item = next(b["text"]["text"] for b in parts[0].blocks if "attack 1>" in b.get("text", {}).get("text", ""))
+    item = next(
+        b["text"]["text"] for b in parts[0].blocks if "attack 1>" in b.get("text", {}).get("text", "")
+    )
     assert "also in: <https://b.example/x|Outlet B>, <https://c.example/y|Outlet C>" in item
     assert "also under: Counter-UAS at the border" in item
     assert "matched: `cartel`, `drone`" in item

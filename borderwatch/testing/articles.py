@@ -75,3 +75,22 @@ def seed_articles(db_url: str, n: int, start: int = 0, now: datetime | None = No
             urls.append(a["url"])
     store.dispose()
     return urls
+
+
+def seed_article(db_url: str, url: str, title: str, text: str, source: str, age_minutes: int = 5) -> None:
+    """Store one given article as freshly extracted ('new')."""
+    store = Store(db_url)
+    with store.session() as s:
+        row = ArticleRow(
+            url=url,
+            source=source,
+            title=title,
+            text=text,
+            published=datetime.now(timezone.utc) - timedelta(minutes=age_minutes),
+            language="en",
+            status="new",
+        )
+        s.add(row)
+        s.flush()
+        s.add(UrlSeen(url=url, article_id=row.id))
+    store.dispose()
