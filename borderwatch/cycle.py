@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TextIO
+
+from sqlalchemy import select, update
 
 from borderwatch.alerts.delivery import Deliverer
 from borderwatch.alerts.outbox import DeliveryOptions, DeliveryResult, deliver
@@ -15,7 +18,9 @@ from borderwatch.config import SourcesConfig, load_sources
 from borderwatch.crashpoint import crashpoint
 from borderwatch.lock import RunBusy, run_lock
 from borderwatch.stopping import StopRequested, graceful_stop
-from borderwatch.store import RunRow, SourceRow, Store, utcnow
+from borderwatch.store import FetchState, RunRow, SourceRow, Store, utcnow
+
+log = logging.getLogger(__name__)
 
 DEFAULT_BACKFILL_DAYS = 7
 DEFAULT_FAILURE_ALERT_AFTER = 3
@@ -84,9 +89,32 @@ def run_cycle(
     return res
 
 
+def recover_interrupted(store: Store, now) -> int:
+    """Close the records of runs that died (kill -9, power cut) and make the next crawl re-read every feed.
+
+    Called under the run lock, so an unfinished run row can only be a dead run. A crawl killed midway may
+    have stored a feed's ETag/Last-Modified before all of that feed's new entries were fetched; answering
+    the next request with 304 would hide those entries for good. Dropping the validators once costs one full
+    feed download per source; entries already stored are still skipped by URL.
+    """
+    with store.session() as s:
+        dead = s.scalars(select(RunRow).where(RunRow.finished_at.is_(None))).all()
+        for run in dead:
+            run.status = "interrupted"
+            run.finished_at = now
+        if dead:
+            s.execute(update(FetchState).values(etag=None, last_modified=None))
+    if dead:
+        log.warning(
+            "the previous run was interrupted; re-reading every feed in full so nothing it missed is lost"
+        )
+    return len(dead)
+
+
 def _cycle(config_dir: Path, store: Store, deliverer: Deliverer, log_level: str, res: CycleResult, stop):
     now = utcnow()
     cfg = load_sources(config_dir / "sources.yaml")
+    recover_interrupted(store, now)
     with store.session() as s:
         run = RunRow(started_at=now)
         s.add(run)
