@@ -42,6 +42,14 @@ DEFAULT_RETRIES = 3
 EXIT_DELIVERY, EXIT_BUSY, EXIT_STOPPED = 3, 4, 143
 
 
+class SettingError(ConfigError):
+    """A bad schedule or timezone value (from the environment or sources.yaml settings): no file position."""
+
+    def __init__(self, message: str):
+        self.problems = []
+        Exception.__init__(self, message)
+
+
 def resolve_timezone(settings: dict | None = None, env=None) -> tzinfo:
     """BORDERWATCH_TZ, else settings.timezone, else the host's zone (UTC if it cannot be told)."""
     env = os.environ if env is None else env
@@ -50,7 +58,7 @@ def resolve_timezone(settings: dict | None = None, env=None) -> tzinfo:
         try:
             return ZoneInfo(str(name))
         except (ZoneInfoNotFoundError, ValueError):
-            raise ConfigError(
+            raise SettingError(
                 f"unknown timezone '{name}' (use an IANA name such as America/Phoenix or UTC)"
             ) from None
     try:
@@ -103,7 +111,7 @@ def load_schedule(settings: dict | None = None, env=None) -> ScheduleConfig:
                 raise ValueError
         cfg.trigger()
     except ValueError:
-        raise ConfigError(
+        raise SettingError(
             f"invalid schedule '{spec}': use HH:MM (e.g. 07:00), HH:MM:SS, or a crontab line like '0 7 * * 1-5'"
         ) from None
     return cfg
