@@ -21,7 +21,11 @@ from borderwatch.testing.articles import seed_articles
 
 from .test_delivery_e2e import item_links, slug
 
-EXPECTED = {"cartel-fpv-drone-attack-michoacan", "border-counter-uas-deployment", "ndaa-counter-drone-provisions"}
+EXPECTED = {
+    "cartel-fpv-drone-attack-michoacan",
+    "border-counter-uas-deployment",
+    "ndaa-counter-drone-provisions",
+}
 
 
 def spawn(work, *args: str) -> subprocess.Popen:
