@@ -3,16 +3,47 @@
 SLACK_BOT_TOKEN + SLACK_CHANNEL -> Slack Web API (chat.postMessage, optional SLACK_API_URL base)
 SLACK_WEBHOOK_URL               -> Slack incoming webhook
 neither                         -> console
+
+Every Web API post carries message metadata (event type `borderwatch_digest_part`, digest and part id), so a
+post whose answer was lost can be found again in the channel (conversations.history, or conversations.replies
+for a thread reply) before anything is re-sent. Only 429 answers are retried inside a run (honouring
+Retry-After, up to a cap); slack-sdk's connection-error retry is left out on purpose because it re-posts a
+message Slack may already have accepted: the outbox decides re-sends instead.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import TextIO
 
+log = logging.getLogger(__name__)
+
 EVENT_TYPE = "borderwatch_digest_part"
+MAX_RETRY_AFTER = 120  # seconds; a longer rate-limit pause ends the run (the parts stay queued)
+LOOKUP_SLACK = timedelta(minutes=10)  # clock skew margin when searching the history from a digest's creation
+
+HINTS = {
+    "invalid_auth": "SLACK_BOT_TOKEN is not valid",
+    "not_authed": "SLACK_BOT_TOKEN is not valid",
+    "account_inactive": "the bot token belongs to a deactivated app or user",
+    "token_revoked": "the bot token was revoked",
+    "channel_not_found": "SLACK_CHANNEL does not exist or the bot cannot see it (use the channel ID, e.g. C0123ABCD)",
+    "not_in_channel": "invite the bot to the channel (/invite @borderwatch)",
+    "is_archived": "the channel is archived",
+    "missing_scope": "the bot token lacks a scope (chat:write; channels:history or groups:history)",
+    "invalid_blocks": "Slack rejected the message layout (a bug: please report it)",
+    "msg_too_long": "Slack rejected the message length (a bug: please report it)",
+}
+LOOKUP_IMPOSSIBLE = {
+    "missing_scope",
+    "not_in_channel",
+    "channel_not_found",
+    "method_not_supported_for_channel_type",
+}
 
 
 class DeliveryError(Exception):
@@ -23,38 +54,25 @@ class DeliveryError(Exception):
         self.maybe_sent = maybe_sent
 
 
+class LookupUnavailable(Exception):
+    """The channel cannot be searched for an earlier post (no history scope, webhook, console)."""
+
+
 @dataclass
 class PartRef:
     digest_id: int
     part_id: int
-    idx: int
+    idx: int  # 1-based
     total: int
+    thread_ts: str | None = None  # post as a reply under this message
+    since: datetime | None = None  # the part cannot have been posted before this
+    channel_id: str | None = None  # where an earlier attempt went, if Slack told us
 
 
-class Deliverer:
-    kind = "console"
-    can_lookup = False
-
-    def post(self, blocks: list[dict], text: str, ref: PartRef, thread_ts: str | None = None) -> str | None:
-        raise NotImplementedError
-
-    def find_posted(self, ref: PartRef) -> str | None:
-        """ts of an earlier post of this part, if the channel can be searched."""
-        return None
-
-
-class ConsoleDeliverer(Deliverer):
-    kind = "console"
-
-    def __init__(self, out: TextIO | None = None):
-        self.out = out or sys.stdout
-
-    def post(self, blocks, text, ref, thread_ts=None):
-        from .slacktext import unescape
-
-        self.out.write(unescape(text).rstrip() + "\n\n")
-        self.out.flush()
-        return None
+@dataclass
+class Posted:
+    ts: str | None = None
+    channel_id: str | None = None
 
 
 def _redact(message: str) -> str:
@@ -65,56 +83,121 @@ def _redact(message: str) -> str:
     return message
 
 
+def _transport_error(exc: BaseException, what: str) -> DeliveryError:
+    """A connection-level failure. Refused: the post never left. Anything else: it may have arrived."""
+    text = _redact(str(exc) or type(exc).__name__)
+    refused = isinstance(exc, ConnectionRefusedError) or "refused" in text.lower()
+    if isinstance(getattr(exc, "reason", None), ConnectionRefusedError):
+        refused = True
+    kind = "unreachable" if refused else "did not answer"
+    return DeliveryError(f"{what} {kind}: {text}", maybe_sent=not refused)
+
+
+class Deliverer:
+    kind = "console"
+    can_lookup = False
+    supports_threads = False
+
+    def post(self, blocks: list[dict], text: str, ref: PartRef) -> Posted:
+        raise NotImplementedError
+
+    def find_posted(self, ref: PartRef) -> Posted | None:
+        """Where an earlier attempt of this part landed, None if it did not; LookupUnavailable if unknowable."""
+        raise LookupUnavailable(f"{self.kind} delivery cannot read the channel back")
+
+    def upload(self, payload: dict, ref: PartRef) -> Posted:
+        """Send a file part (e.g. a chart). Channels that cannot carry files say so without sending."""
+        raise DeliveryError(f"{self.kind} delivery cannot send files", maybe_sent=False)
+
+
+class ConsoleDeliverer(Deliverer):
+    kind = "console"
+
+    def __init__(self, out: TextIO | None = None):
+        self.out = out or sys.stdout
+
+    def post(self, blocks, text, ref):
+        from .digest import to_terminal
+
+        self.out.write(to_terminal(blocks) + "\n")
+        self.out.flush()
+        return Posted()
+
+
+def _rate_limit_handler(max_retry_count: int = 3, max_wait: int = MAX_RETRY_AFTER):
+    """slack-sdk's RateLimitErrorRetryHandler (sleeps Retry-After), but gives up on an unreasonable pause."""
+    from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
+
+    class CappedRateLimitRetryHandler(RateLimitErrorRetryHandler):
+        def _can_retry(self, *, state, request, response=None, error=None) -> bool:
+            if not super()._can_retry(state=state, request=request, response=response, error=error):
+                return False
+            for k, v in (response.headers or {}).items():
+                if k.lower() == "retry-after":
+                    try:
+                        wait = int((v[0] if isinstance(v, list) else v) or 0)
+                    except ValueError:
+                        return True
+                    if wait > max_wait:
+                        log.warning(
+                            "Slack asks to wait %ss (over %ss): giving up for this run", wait, max_wait
+                        )
+                        return False
+                    log.info("Slack rate limit: waiting %ss as asked", wait)
+            return True
+
+    return CappedRateLimitRetryHandler(max_retry_count=max_retry_count)
+
+
 class SlackApiDeliverer(Deliverer):
     kind = "slack"
     can_lookup = True
+    supports_threads = True
 
     def __init__(self, token: str, channel: str, base_url: str | None = None, timeout: int = 20):
         from slack_sdk import WebClient
-        from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 
         kwargs = {}
         if base_url:
             kwargs["base_url"] = base_url if base_url.endswith("/") else base_url + "/"
-        # Only 429s are retried (honouring Retry-After). The default connection-error retry is left out on
-        # purpose: it can re-post a message Slack already accepted; the outbox decides re-sends instead.
         self.client = WebClient(
-            token=token,
-            timeout=timeout,
-            retry_handlers=[RateLimitErrorRetryHandler(max_retry_count=3)],
-            **kwargs,
+            token=token, timeout=timeout, retry_handlers=[_rate_limit_handler()], **kwargs
         )
         self.channel = channel
-        self._channel_id: str | None = None
 
-    def _call(self, fn, **kwargs):
-        from slack_sdk.errors import SlackApiError, SlackClientError
+    def _call(self, fn, lookup: bool = False, **kwargs):
+        from slack_sdk.errors import SlackApiError
 
         try:
             return fn(**kwargs)
         except SlackApiError as exc:
-            status = exc.response.status_code if exc.response is not None else 0
-            err = exc.response.get("error") if exc.response is not None else None
-            maybe = status >= 500 or status == 0
+            resp = exc.response
+            status = resp.status_code if resp is not None else 0
+            err = resp.get("error") if resp is not None and isinstance(resp.data, dict) else None
+            if lookup and err in LOOKUP_IMPOSSIBLE:
+                raise LookupUnavailable(f"{err}: {HINTS.get(err, '')}".rstrip(": ")) from None
+            if status == 429:
+                wait = (resp.headers or {}).get("retry-after") or (resp.headers or {}).get("Retry-After")
+                raise DeliveryError(
+                    f"Slack rate limit: asked to wait {wait or '?'}s", maybe_sent=False
+                ) from None
+            if status >= 500 or status == 0:
+                raise DeliveryError(f"Slack is failing: HTTP {status}", maybe_sent=True) from None
+            hint = HINTS.get(err or "", "")
             raise DeliveryError(
-                _redact(f"Slack API error: {err or 'HTTP ' + str(status)}"), maybe_sent=maybe
+                _redact(f"Slack API error: {err or 'HTTP ' + str(status)}" + (f" ({hint})" if hint else "")),
+                maybe_sent=False,
             ) from None
-        except (SlackClientError, OSError, TimeoutError) as exc:
-            text = _redact(str(exc) or type(exc).__name__)
-            refused = "refused" in text.lower() or isinstance(exc, ConnectionRefusedError)
-            raise DeliveryError(f"Slack unreachable: {text}", maybe_sent=not refused) from None
-        except Exception as exc:  # urllib raises URLError (an OSError) mostly; anything else: unknown state
-            raise DeliveryError(
-                _redact(f"Slack request failed: {type(exc).__name__}: {exc}"), maybe_sent=True
-            ) from None
+        except Exception as exc:  # urllib: URLError / timeouts / resets (OSError family) and the rest
+            raise _transport_error(exc, "Slack") from None
 
-    def post(self, blocks, text, ref, thread_ts=None):
+    def post(self, blocks, text, ref):
         resp = self._call(
             self.client.chat_postMessage,
-            channel=self.channel,
+            channel=ref.channel_id or self.channel,
             text=text,
             blocks=blocks,
-            thread_ts=thread_ts,
+            thread_ts=ref.thread_ts,
             unfurl_links=False,
             unfurl_media=False,
             metadata={
@@ -127,26 +210,39 @@ class SlackApiDeliverer(Deliverer):
                 },
             },
         )
-        if resp.get("channel"):
-            self._channel_id = resp["channel"]
-        return resp.get("ts")
+        return Posted(ts=resp.get("ts"), channel_id=resp.get("channel"))
 
-    def find_posted(self, ref: PartRef) -> str | None:
-        """Look for this part in recent channel history by its metadata (lost-acknowledgement recovery)."""
+    def find_posted(self, ref: PartRef) -> Posted | None:
+        """Look for this part by its metadata: thread replies via conversations.replies, else the history."""
+        channel = ref.channel_id or self.channel
         cursor = None
-        for _ in range(10):
-            resp = self._call(
-                self.client.conversations_history,
-                channel=self._channel_id or self.channel,
-                include_all_metadata=True,
-                limit=200,
-                cursor=cursor,
-            )
+        for _ in range(20):  # 20 pages x 200 messages: far more than a channel gets between two runs
+            if ref.thread_ts:
+                resp = self._call(
+                    self.client.conversations_replies,
+                    lookup=True,
+                    channel=channel,
+                    ts=ref.thread_ts,
+                    include_all_metadata=True,
+                    limit=200,
+                    cursor=cursor,
+                )
+            else:
+                oldest = f"{(ref.since - LOOKUP_SLACK).timestamp():.6f}" if ref.since else None
+                resp = self._call(
+                    self.client.conversations_history,
+                    lookup=True,
+                    channel=channel,
+                    include_all_metadata=True,
+                    limit=200,
+                    oldest=oldest,
+                    cursor=cursor,
+                )
             for msg in resp.get("messages", []):
                 meta = msg.get("metadata") or {}
                 payload = meta.get("event_payload") or {}
                 if meta.get("event_type") == EVENT_TYPE and payload.get("part_id") == ref.part_id:
-                    return msg.get("ts")
+                    return Posted(ts=msg.get("ts"), channel_id=channel)
             cursor = (resp.get("response_metadata") or {}).get("next_cursor")
             if not cursor:
                 break
@@ -154,37 +250,45 @@ class SlackApiDeliverer(Deliverer):
 
 
 class WebhookDeliverer(Deliverer):
+    """Incoming webhook: no answer but "ok", so no ts, no threads and no way to read the channel back."""
+
     kind = "webhook"
 
     def __init__(self, url: str, timeout: int = 20):
-        from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
         from slack_sdk.webhook import WebhookClient
 
-        self.client = WebhookClient(
-            url, timeout=timeout, retry_handlers=[RateLimitErrorRetryHandler(max_retry_count=3)]
-        )
+        self.client = WebhookClient(url, timeout=timeout, retry_handlers=[_rate_limit_handler()])
 
-    def post(self, blocks, text, ref, thread_ts=None):
+    def post(self, blocks, text, ref):
         try:
             resp = self.client.send(text=text, blocks=blocks, unfurl_links=False, unfurl_media=False)
         except Exception as exc:
-            msg = _redact(str(exc) or type(exc).__name__)
-            raise DeliveryError(
-                f"Slack webhook unreachable: {msg}", maybe_sent="refused" not in msg.lower()
-            ) from None
+            raise _transport_error(exc, "Slack webhook") from None
         if resp.status_code != 200:
+            body = _redact(resp.body or "")[:200]
+            hint = {
+                "no_service": " (the webhook was removed: create a new one)",
+                "invalid_token": " (the webhook URL is wrong)",
+                "channel_not_found": " (the webhook's channel is gone)",
+            }.get(body.strip(), "")
             raise DeliveryError(
-                f"Slack webhook answered HTTP {resp.status_code}: {_redact(resp.body or '')[:200]}",
+                f"Slack webhook answered HTTP {resp.status_code}: {body}{hint}",
                 maybe_sent=resp.status_code >= 500,
             )
-        return None
+        return Posted()
 
 
 def from_env(out: TextIO | None = None) -> Deliverer:
     token, channel = os.environ.get("SLACK_BOT_TOKEN"), os.environ.get("SLACK_CHANNEL")
+    try:
+        timeout = max(1, int(float(os.environ.get("SLACK_TIMEOUT") or 20)))
+    except ValueError:
+        timeout = 20
     if token and channel:
-        return SlackApiDeliverer(token, channel, base_url=os.environ.get("SLACK_API_URL") or None)
+        return SlackApiDeliverer(
+            token, channel, base_url=os.environ.get("SLACK_API_URL") or None, timeout=timeout
+        )
     hook = os.environ.get("SLACK_WEBHOOK_URL")
     if hook:
-        return WebhookDeliverer(hook)
+        return WebhookDeliverer(hook, timeout=timeout)
     return ConsoleDeliverer(out)

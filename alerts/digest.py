@@ -1,37 +1,64 @@
-"""Digest building: matched articles -> Slack Block Kit messages (plus plain-text fallback) within limits.
+"""Digest building: digest entries -> Slack Block Kit messages (plus plain-text fallback) within limits.
 
-Slack's limits we respect: 50 blocks per message, 3000 characters per section text, 150 per header text,
-and we keep the fallback `text` under 4000. A long day becomes several parts ("2/3") with no item dropped.
+Slack's limits we respect by construction (never by slicing finished text): 50 blocks per message, 3000
+characters per section text, 150 per header text, and a fallback `text` under 4000. A long day becomes several
+parts ("2/3", sent as thread replies under the first where the channel supports threads) with no item dropped.
+
+Layout of one item (a section block):
+
+    *<url|Title>*
+    Outlet · 24 Nov 2026 · matched: `FPV`, `CJNG` · also under: Counter-UAS at the border
+    also in: <url|Outlet B>, <url|Outlet C>
+    > One or two sentences around the strongest hit.
 """
 
 from __future__ import annotations
 
+import shutil
+import textwrap
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime, tzinfo
 
-from .slacktext import clip, escape, link, safe_url, unescape
+from .slacktext import clip, clip_escaped, escape, link, links_in, mrkdwn_to_plain
 
 MAX_BLOCKS = 50
 MAX_SECTION = 3000
 MAX_HEADER = 150
 MAX_FALLBACK = 4000
+FALLBACK_BUDGET = 3800  # leaves room for the "…and N more" line
 TITLE_CHARS = 200
-SNIPPET_CHARS = 300
+SNIPPET_CHARS = 320
+MAX_TERMS = 6
+MAX_TAGS = 5
+MAX_ALSO_IN = 8
+
+
+@dataclass
+class Mention:
+    """Another outlet that carried the same story."""
+
+    source: str
+    url: str
 
 
 @dataclass
 class DigestEntry:
-    article_id: int
+    article_id: int  # the lead article (the one linked)
     title: str
     url: str
     source: str
     published: datetime | None
-    rule_id: str
+    rule_id: str  # best topic
     rule_name: str
     terms: list[str]
     snippet: str
-    other_rules: list[str] = field(default_factory=list)
-    also_in: list[str] = field(default_factory=list)
+    other_rules: list[str] = field(default_factory=list)  # names of the other topics it fired
+    also_in: list[Mention] = field(default_factory=list)  # near-duplicates from other outlets
+    member_ids: list[int] = field(default_factory=list)  # every article of the story, lead included
+
+    @property
+    def ids(self) -> list[int]:
+        return [self.article_id, *(i for i in self.member_ids if i != self.article_id)]
 
 
 @dataclass
@@ -41,31 +68,64 @@ class RenderedPart:
     article_ids: list[int]
 
 
-def _date(dt: datetime | None) -> str:
-    return dt.strftime("%d %b %Y") if dt else "date unknown"
+def _date(dt: datetime | None, tz: tzinfo | None = None) -> str:
+    if dt is None:
+        return "date unknown"
+    if tz is not None and dt.tzinfo is not None:
+        dt = dt.astimezone(tz)
+    return f"{dt.day} {dt:%b %Y}"
 
 
-def item_mrkdwn(e: DigestEntry) -> str:
-    lines = [f"*{link(e.url, clip(e.title or e.url, TITLE_CHARS))}*"]
-    meta = f"{escape(clip(e.source, 80))} · {_date(e.published)}"
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def item_mrkdwn(e: DigestEntry, tz: tzinfo | None = None) -> str:
+    """The item's section text, always within MAX_SECTION: optional parts shrink first, then the link goes."""
+    variants = [
+        dict(also_links=True, snippet=SNIPPET_CHARS, title_link=True),
+        dict(also_links=False, snippet=SNIPPET_CHARS, title_link=True),
+        dict(also_links=False, snippet=140, title_link=True),
+        dict(also_links=False, snippet=0, title_link=True),
+        dict(also_links=False, snippet=0, title_link=False),  # an absurdly long URL: title only
+    ]
+    for v in variants:
+        text = _item_text(e, tz, **v)
+        if len(text) <= MAX_SECTION:
+            return text
+    return _item_text(e, tz, also_links=False, snippet=0, title_link=False, minimal=True)
+
+
+def _item_text(
+    e: DigestEntry, tz, also_links: bool, snippet: int, title_link: bool, minimal: bool = False
+) -> str:
+    title = clip(e.title or e.url, TITLE_CHARS)
+    lines = [f"*{link(e.url, title)}*" if title_link else f"*{escape(title)}*"]
+    meta = [escape(clip(e.source, 80)), _date(e.published, tz)]
+    if minimal:  # worst case 200 title chars x 5 (&amp;) + 80 x 5: far below the section limit
+        return "\n".join([*lines, " · ".join(meta)])
     if e.terms:
-        meta += " · matched: " + ", ".join(f"`{escape(clip(t, 40))}`" for t in e.terms[:6])
+        meta.append("matched: " + ", ".join(f"`{escape(clip(t, 40))}`" for t in e.terms[:MAX_TERMS]))
     if e.other_rules:
-        meta += " · also: " + ", ".join(escape(clip(r, 40)) for r in e.other_rules[:5])
+        meta.append("also under: " + ", ".join(escape(clip(r, 60)) for r in e.other_rules[:MAX_TAGS]))
+    lines.append(" · ".join(meta))
     if e.also_in:
-        meta += " · also in: " + ", ".join(escape(clip(s, 40)) for s in e.also_in[:5])
-    lines.append(meta)
-    if e.snippet:
-        lines.append("> " + escape(clip(e.snippet, SNIPPET_CHARS)))
-    text = "\n".join(lines)
-    return text[:MAX_SECTION]  # each piece is clipped well below this; the slice is a last guard
+        shown = e.also_in[:MAX_ALSO_IN]
+        names = [link(m.url, clip(m.source, 60)) if also_links else escape(clip(m.source, 60)) for m in shown]
+        more = f" and {len(e.also_in) - len(shown)} more" if len(e.also_in) > len(shown) else ""
+        lines.append("also in: " + ", ".join(names) + more)
+    if e.snippet and snippet:
+        lines.append("> " + escape(clip(e.snippet, snippet)))
+    return "\n".join(lines)
 
 
 def item_plain(e: DigestEntry) -> str:
-    """Fallback-text line. Slack parses the fallback as mrkdwn too, so it is escaped like the blocks."""
-    return escape(
-        f"• {clip(e.title or e.url, TITLE_CHARS)} ({clip(e.source, 60)}, {_date(e.published)}) "
-    ) + safe_url(e.url)
+    """Fallback-text line (escaped: Slack parses the fallback as mrkdwn too)."""
+    return clip_escaped(f"• {clip(e.title or e.url, 140)} — {clip(e.source, 50)}", 220)
+
+
+def _newest_first(e: DigestEntry):
+    return (e.published is not None, e.published or datetime.min, e.article_id)
 
 
 def group_entries(
@@ -80,77 +140,76 @@ def group_entries(
     order = {rid: i for i, rid in enumerate(rule_order)}
     out = []
     for rid in sorted(groups, key=lambda r: (order.get(r, len(order)), r)):
-        items = sorted(groups[rid], key=lambda e: (e.published is not None, e.published), reverse=True)
+        items = sorted(groups[rid], key=_newest_first, reverse=True)
         out.append((rid, names[rid], items))
     return out
 
 
+def summary_line(entries: list[DigestEntry], n_topics: int, repeats: int = 0) -> str:
+    outlets = {e.source for e in entries} | {m.source for e in entries for m in e.also_in}
+    s = (
+        f"{_plural(len(entries), 'new item')} in {_plural(n_topics, 'topic')} "
+        f"from {_plural(len(outlets), 'outlet')}"
+    )
+    if repeats:
+        s += f" · {repeats} later report{'s' if repeats != 1 else ''} of stories already sent left out"
+    return s
+
+
 def render(
     entries: list[DigestEntry],
-    day: datetime,
+    day: datetime | date,
     rule_order: list[str],
     warnings: list[str] | None = None,
     title: str = "borderwatch",
+    repeats: int = 0,
+    threaded: bool = False,
+    tz: tzinfo | None = None,
 ) -> list[RenderedPart]:
     """Render all entries into one or more parts; every entry appears exactly once across the parts."""
     groups = group_entries(entries, rule_order)
-    n_sources = len({e.source for e in entries})
-    summary = f"{len(entries)} new item{'s' if len(entries) != 1 else ''} in {len(groups)} topic{'s' if len(groups) != 1 else ''} from {n_sources} outlet{'s' if n_sources != 1 else ''}"
-    head_text = clip(f"{title} digest · {day.strftime('%a %d %b %Y')}", MAX_HEADER - 10)
+    head_text = clip(f"{title} digest · {day:%a} {day.day} {day:%b %Y}", MAX_HEADER - 10)
+    summary = summary_line(entries, len(groups), repeats)
+    topics = " · ".join(f"{clip(name, 60)} {len(items)}" for _rid, name, items in groups)
 
-    parts: list[dict] = []
-
-    def new_part() -> dict:
-        p = {"blocks": [], "plain": [], "ids": []}
-        parts.append(p)
-        return p
-
-    cur = new_part()
-    cur["blocks"].append({"type": "context", "elements": [{"type": "mrkdwn", "text": escape(summary)}]})
-    cur["plain"].append(escape(summary))
-    for w in warnings or []:
-        cur["blocks"].append(
-            {"type": "section", "text": {"type": "mrkdwn", "text": ":warning: " + escape(clip(w, 1500))}}
-        )
-        cur["plain"].append(escape("WARNING: " + clip(w, 500)))
-
-    budget_blocks = MAX_BLOCKS - 1  # keep one for the header added at the end
-    budget_text = MAX_FALLBACK - 300
-    for _rid, name, items in groups:
-        group_head = {
-            "type": "section",
-            "text": {"type": "mrkdwn", "text": f"*{escape(clip(name, 200))}* ({len(items)})"},
+    first: list[dict] = [
+        {
+            "type": "context",
+            "elements": [{"type": "mrkdwn", "text": clip_escaped(summary, MAX_SECTION)}]
+            + ([{"type": "mrkdwn", "text": clip_escaped(topics, MAX_SECTION)}] if len(groups) > 1 else []),
         }
-        plain_head = "\n" + escape(f"{clip(name, 200)} ({len(items)})")
-        first = True
-        for e in items:
-            block = {"type": "section", "text": {"type": "mrkdwn", "text": item_mrkdwn(e)}}
-            plain = item_plain(e)
-            need_blocks = 1 + (2 if first else 0)
-            need_text = len(plain) + 1 + (len(plain_head) + 1 if first else 0)
-            used_text = sum(len(x) + 1 for x in cur["plain"])
-            if cur["ids"] and (
-                len(cur["blocks"]) + need_blocks > budget_blocks or used_text + need_text > budget_text
-            ):
-                cur = new_part()
-                first = True
-                need_blocks = 3
-            if first:
+    ]
+    plain_first = [escape(summary)]
+    if warnings:
+        body = "\n".join("• " + clip(w, 600) for w in warnings)
+        first.append(
+            {"type": "section", "text": {"type": "mrkdwn", "text": clip_escaped(":warning: " + body, 2900)}}
+        )
+        plain_first.append(clip_escaped("Warnings: " + " | ".join(warnings), 600))
+
+    body_max = MAX_BLOCKS - 3  # header, "continued" footer, and room for a "re-sent" note
+    parts: list[dict] = [{"blocks": first, "ids": [], "lines": [], "plain_head": plain_first}]
+    for _rid, name, items in groups:
+        part_group_started = False
+        for n, e in enumerate(items):
+            cur = parts[-1]
+            need = 1 if part_group_started else 3
+            if cur["ids"] and len(cur["blocks"]) + need > body_max:
+                cur = {"blocks": [], "ids": [], "lines": [], "plain_head": []}
+                parts.append(cur)
+                part_group_started = False
+            if not part_group_started:
                 if cur["blocks"]:
                     cur["blocks"].append({"type": "divider"})
-                cont = "" if e is items[0] else " (continued)"
-                head = dict(group_head)
-                if cont:
-                    head = {
-                        "type": "section",
-                        "text": {"type": "mrkdwn", "text": f"*{escape(clip(name, 200))}*{cont}"},
-                    }
-                cur["blocks"].append(head)
-                cur["plain"].append(plain_head + cont)
-                first = False
-            cur["blocks"].append(block)
-            cur["plain"].append(plain)
-            cur["ids"].append(e.article_id)
+                label = f"*{clip_escaped(name, 200)}* ({len(items)})"
+                if n:
+                    label = f"*{clip_escaped(name, 200)}* (continued)"
+                cur["blocks"].append({"type": "section", "text": {"type": "mrkdwn", "text": label}})
+                cur["lines"].append(("head", escape(clip(name, 200)) + (" (continued)" if n else "")))
+                part_group_started = True
+            cur["blocks"].append({"type": "section", "text": {"type": "mrkdwn", "text": item_mrkdwn(e, tz)}})
+            cur["lines"].append(("item", item_plain(e)))
+            cur["ids"].extend(e.ids)
 
     total = len(parts)
     out: list[RenderedPart] = []
@@ -161,12 +220,74 @@ def render(
             "text": {"type": "plain_text", "text": (head_text + suffix)[:MAX_HEADER], "emoji": True},
         }
         blocks = [header, *p["blocks"]]
-        text = "\n".join([escape(head_text + suffix), *p["plain"]])
-        if len(text) > MAX_FALLBACK:
-            text = text[: MAX_FALLBACK - 1] + "…"
-        out.append(RenderedPart(blocks=blocks, text=text, article_ids=p["ids"]))
+        if i < total:
+            nxt = "in this thread" if threaded else "in the next message"
+            blocks.append(
+                {
+                    "type": "context",
+                    "elements": [{"type": "mrkdwn", "text": f"Continued {nxt} ({i + 1}/{total})."}],
+                }
+            )
+        out.append(RenderedPart(blocks=blocks, text=_fallback(head_text + suffix, p), article_ids=p["ids"]))
     return out
 
 
+def _fallback(head: str, part: dict) -> str:
+    """Plain-text fallback (notifications, screen readers): whole lines only, always < MAX_FALLBACK."""
+    lines = [escape(head), *part["plain_head"]]
+    size = sum(len(x) + 1 for x in lines)
+    items_left = sum(1 for kind, _ in part["lines"] if kind == "item")
+    for kind, line in part["lines"]:
+        if size + len(line) + 1 > FALLBACK_BUDGET:
+            lines.append(f"…and {items_left} more (see the message)")
+            break
+        lines.append(line if kind == "item" else "\n" + line)
+        size += len(line) + 2
+        items_left -= kind == "item"
+    return "\n".join(lines)
+
+
+# -- terminal -------------------------------------------------------------------------------------------
+
+
+def to_terminal(blocks: list[dict], width: int | None = None) -> str:
+    """Block Kit as we write it -> readable terminal text (console digest and `digest --preview`)."""
+    width = width or min(shutil.get_terminal_size((100, 24)).columns, 120)
+    out: list[str] = []
+    for b in blocks:
+        t = b.get("type")
+        if t == "header":
+            text = b["text"]["text"]
+            out += [text, "=" * min(len(text), width)]
+        elif t == "context":
+            for el in b.get("elements", []):
+                out.append(mrkdwn_to_plain(el.get("text", "")))
+        elif t == "divider":
+            out.append("")
+        elif t == "section":
+            out += _section_lines(b.get("text", {}).get("text", ""), width)
+    return "\n".join(out).rstrip() + "\n"
+
+
+def _section_lines(mrkdwn: str, width: int) -> list[str]:
+    lines = mrkdwn.split("\n")
+    first = lines[0]
+    if first.startswith("*<") and first.endswith(">*"):  # an item: title, details, snippet, then its URL
+        url, label = links_in(first)[0]
+        out = textwrap.wrap(label, width, initial_indent="• ", subsequent_indent="  ")
+        for ln in lines[1:]:
+            plain = mrkdwn_to_plain(ln)
+            if plain.startswith("> "):
+                out += textwrap.wrap(plain[2:], width, initial_indent="  “", subsequent_indent="   ")
+                out[-1] += "”"
+            else:
+                out += textwrap.wrap(plain, width, initial_indent="  ", subsequent_indent="  ")
+        out.append("  " + url)
+        return out
+    if first.startswith("*") and len(lines) == 1:  # a topic heading
+        return [mrkdwn_to_plain(first)]
+    return [w for ln in lines for w in (textwrap.wrap(mrkdwn_to_plain(ln), width) or [""])]
+
+
 def render_console(parts: list[RenderedPart]) -> str:
-    return "\n\n".join(unescape(p.text) for p in parts)
+    return "\n".join(to_terminal(p.blocks) for p in parts)

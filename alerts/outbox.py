@@ -1,24 +1,89 @@
 """Exactly-once digest delivery through an outbox in the database.
 
-1. Queued items (matched, never in a digest) are written as a digest with its rendered parts, in one
-   transaction, *before* anything is sent.
-2. Each part is marked 'sending' before the post and 'sent' (with Slack's ts) after the acknowledgement.
-3. A part left in 'sending' (crash, timeout, lost answer) is looked up in the channel history by its message
-   metadata before it is re-sent, so a post Slack accepted is never posted again.
+1. Queued items (matched, never in a digest) are clustered into stories (near-duplicates become "also in"),
+   and written as a digest with its items and rendered parts, in one transaction, *before* anything is sent.
+2. Each part is marked 'sending' before the post and 'sent' (with Slack's ts and channel) after the
+   acknowledgement. Parts after the first go into the first part's thread where the channel has threads.
+3. A part left in 'sending' (crash, timeout, lost answer) is looked up in the channel by its message metadata
+   (conversations.history, or conversations.replies for a thread reply) before it is re-sent, so a post Slack
+   accepted is never posted again. Channels that cannot be read back (webhook, no history scope) re-send it
+   with a visible "may repeat" note: a possible duplicate beats a lost digest.
+
+A part is a message (blocks + fallback text) or a file (`kind='file'`, described by `payload`); every part
+goes through the same states, so a later weekly chart can share this outbox.
 """
 
 from __future__ import annotations
 
+import logging
+import os
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta, timezone, tzinfo
 
 from sqlalchemy import select
 
+from borderwatch.crashpoint import crashpoint
 from borderwatch.store import ArticleRow, DigestItem, DigestPart, DigestRow, MatchRow, Store, utcnow
 
-from .delivery import Deliverer, DeliveryError, PartRef
-from .digest import DigestEntry, render
+from .dedup import DEFAULT_THRESHOLD, Doc, cluster
+from .delivery import Deliverer, DeliveryError, LookupUnavailable, PartRef, Posted
+from .digest import DigestEntry, Mention, RenderedPart, render
 from .rules import RuleSet
+from .snippet import best_snippet, term_objects
+
+log = logging.getLogger(__name__)
+
+DEFAULT_DUP_WINDOW_DAYS = 14
+UNCONFIRMED_NOTE = {
+    "type": "context",
+    "elements": [
+        {
+            "type": "mrkdwn",
+            "text": ":repeat: Re-sent: an earlier attempt to post this part could not be confirmed, "
+            "so it may appear twice.",
+        }
+    ],
+}
+
+
+@dataclass
+class DeliveryOptions:
+    """Digest settings from sources.yaml `settings` (and the environment)."""
+
+    tz: tzinfo = timezone.utc
+    title: str = "borderwatch"
+    dup_threshold: float = DEFAULT_THRESHOLD
+    dup_window_days: int = DEFAULT_DUP_WINDOW_DAYS
+
+    @classmethod
+    def from_settings(cls, settings: dict | None, env=None) -> DeliveryOptions:
+        from borderwatch.schedule import resolve_timezone
+
+        settings = settings or {}
+        env = os.environ if env is None else env
+        return cls(
+            tz=resolve_timezone(settings, env),
+            title=str(settings.get("digest_title") or "borderwatch"),
+            dup_threshold=float(settings.get("duplicate_threshold", DEFAULT_THRESHOLD)),
+            dup_window_days=int(settings.get("duplicate_window_days", DEFAULT_DUP_WINDOW_DAYS)),
+        )
+
+
+@dataclass
+class Repeat:
+    article_id: int
+    title: str
+    source: str
+    url: str
+    earlier_id: int
+    earlier_title: str
+
+
+@dataclass
+class DigestPlan:
+    entries: list[DigestEntry]
+    items: list[tuple[int, str, int | None, str | None]]  # (article_id, role, lead_article_id, rule_id)
+    repeats: list[Repeat] = field(default_factory=list)
 
 
 @dataclass
@@ -26,12 +91,16 @@ class DeliveryResult:
     digests: list[int] = field(default_factory=list)
     parts_sent: int = 0
     items: int = 0
+    repeats: int = 0
     error: str | None = None
     nothing_new: bool = False
 
 
-def queued_entries(store: Store, ruleset: RuleSet | None) -> list[DigestEntry]:
-    """Matched articles that were never put in a digest, each once under its best topic."""
+# -- planning (read-only) -----------------------------------------------------------------------------
+
+
+def plan_digest(store: Store, ruleset: RuleSet | None, options: DeliveryOptions, now: datetime) -> DigestPlan:
+    """What the next digest would hold: queued articles clustered into stories, each under its best topic."""
     order = [r.id for r in ruleset.rules] if ruleset else []
     names = {r.id: r.name for r in ruleset.rules} if ruleset else {}
     rank = {rid: i for i, rid in enumerate(order)}
@@ -43,74 +112,222 @@ def queued_entries(store: Store, ruleset: RuleSet | None) -> list[DigestEntry]:
             .where(ArticleRow.status == "matched", ArticleRow.id.not_in(in_digest))
             .order_by(ArticleRow.id)
         ).all()
-    by_article: dict[int, tuple[ArticleRow, list[MatchRow]]] = {}
+        window = now - timedelta(days=options.dup_window_days)
+        sent_rows = s.execute(
+            select(ArticleRow.id, ArticleRow.title, ArticleRow.text)
+            .join(DigestItem, DigestItem.article_id == ArticleRow.id)
+            .join(DigestRow, DigestRow.id == DigestItem.digest_id)
+            .where(DigestRow.created_at >= window)
+        ).all()
+    arts: dict[int, ArticleRow] = {}
+    matches: dict[int, list[MatchRow]] = {}
     for art, m in rows:
-        by_article.setdefault(art.id, (art, []))[1].append(m)
-    entries = []
-    for art, matches in by_article.values():
-        matches.sort(key=lambda m: (rank.get(m.rule_id, len(rank)), m.rule_id))
-        best = matches[0]
-        entries.append(
+        arts[art.id] = art
+        matches.setdefault(art.id, []).append(m)
+    if not arts:
+        return DigestPlan([], [])
+
+    def when(a: ArticleRow) -> datetime:
+        return a.published or a.first_seen or now
+
+    sort_key = {aid: (when(a), aid) for aid, a in arts.items()}
+    clustering = cluster(
+        [Doc(a.id, a.title or "", a.text or "") for a in arts.values()],
+        [Doc(r.id, r.title or "", r.text or "") for r in sent_rows],
+        sort_key,
+        options.dup_threshold,
+    )
+    earlier_titles = {r.id: r.title for r in sent_rows}
+    plan = DigestPlan([], [])
+    for aid, earlier in sorted(clustering.repeats.items()):
+        a = arts[aid]
+        plan.repeats.append(
+            Repeat(aid, a.title or a.url, a.source, a.url, earlier, earlier_titles.get(earlier) or "")
+        )
+        plan.items.append((aid, "repeat", earlier, None))
+
+    def rule_rank(rule_id: str) -> tuple:
+        return (rank.get(rule_id, len(rank)), rule_id)
+
+    for members in clustering.clusters:
+        lead = arts[members[0]]
+        fired = sorted(
+            {m.rule_id for aid in members for m in matches[aid]},
+            key=rule_rank,
+        )
+        best = fired[0]
+        terms: list[str] = []
+        best_match = None
+        for aid in members:
+            for m in matches[aid]:
+                if m.rule_id == best:
+                    terms += [t for t in m.terms if t not in terms]
+                    if best_match is None:
+                        best_match = (aid, m)
+        src_aid, src_match = best_match
+        src = arts[src_aid]
+        other_terms = [t for aid in members for m in matches[aid] if m.rule_id != best for t in m.terms]
+        snippet = best_snippet(
+            src.text or "",
+            term_objects(ruleset, list(src_match.terms)),
+            term_objects(ruleset, other_terms),
+            language=src.language,
+            fallback=src_match.snippet or "",
+        )
+        also, seen_sources = [], {lead.source}
+        for aid in members[1:]:
+            a = arts[aid]
+            if a.source not in seen_sources:  # a re-post by the same outlet is not news of its own
+                seen_sources.add(a.source)
+                also.append(Mention(a.source, a.url))
+        plan.entries.append(
             DigestEntry(
-                article_id=art.id,
-                title=art.title or art.url,
-                url=art.url,
-                source=art.source,
-                published=art.published or art.first_seen,
-                rule_id=best.rule_id,
-                rule_name=names.get(best.rule_id, best.rule_id),
-                terms=list(best.terms),
-                snippet=best.snippet,
-                other_rules=[names.get(m.rule_id, m.rule_id) for m in matches[1:]],
+                article_id=lead.id,
+                title=lead.title or lead.url,
+                url=lead.url,
+                source=lead.source,
+                published=when(lead),
+                rule_id=best,
+                rule_name=names.get(best, best),
+                terms=terms,
+                snippet=snippet,
+                other_rules=[names.get(r, r) for r in fired[1:]],
+                also_in=also,
+                member_ids=list(members),
             )
         )
-    return entries
+        plan.items.append((lead.id, "item", None, best))
+        plan.items += [(aid, "also", lead.id, best) for aid in members[1:]]
+    return plan
+
+
+def render_plan(
+    plan: DigestPlan,
+    ruleset: RuleSet | None,
+    options: DeliveryOptions,
+    warnings: list[str],
+    now: datetime,
+    threaded: bool,
+) -> list[RenderedPart]:
+    return render(
+        plan.entries,
+        now.astimezone(options.tz),
+        [r.id for r in ruleset.rules] if ruleset else [],
+        warnings,
+        title=options.title,
+        repeats=len(plan.repeats),
+        threaded=threaded,
+        tz=options.tz,
+    )
+
+
+# -- the outbox ---------------------------------------------------------------------------------------
 
 
 def create_digest(
     store: Store,
-    entries: list[DigestEntry],
-    ruleset: RuleSet | None,
+    plan: DigestPlan,
+    parts: list[RenderedPart],
     channel: str,
-    warnings: list[str],
+    threaded: bool,
+    options: DeliveryOptions,
     now: datetime,
 ) -> int:
-    parts = render(entries, now, [r.id for r in ruleset.rules] if ruleset else [], warnings)
+    """Write the digest, its items and its parts in one transaction (before anything is sent)."""
     with store.session() as s:
-        d = DigestRow(channel=channel, status="pending", item_count=len(entries), created_at=now)
+        d = DigestRow(
+            channel=channel,
+            status="pending" if parts else "sent",
+            item_count=len(plan.entries),
+            created_at=now,
+            sent_at=None if parts else now,
+            kind="daily",
+            day=now.astimezone(options.tz).date().isoformat(),
+        )
         s.add(d)
         s.flush()
-        for e in entries:
-            s.add(DigestItem(digest_id=d.id, article_id=e.article_id))
+        for aid, role, lead, rule in plan.items:
+            s.add(DigestItem(digest_id=d.id, article_id=aid, role=role, lead_article_id=lead, rule_id=rule))
         for i, p in enumerate(parts):
-            s.add(DigestPart(digest_id=d.id, idx=i, blocks=p.blocks, text=p.text, status="pending"))
+            s.add(
+                DigestPart(
+                    digest_id=d.id,
+                    idx=i,
+                    kind="message",
+                    blocks=p.blocks,
+                    text=p.text,
+                    status="pending",
+                    thread=bool(threaded and i > 0),
+                )
+            )
         return d.id
 
 
-def send_digest(store: Store, digest_id: int, deliverer: Deliverer) -> int:
+def _with_note(blocks: list[dict]) -> list[dict]:
+    return [*blocks, UNCONFIRMED_NOTE] if len(blocks) < 50 else blocks
+
+
+def send_digest(store: Store, digest_id: int, deliverer: Deliverer, stop=None) -> int:
     """Send every unsent part of a digest, in order. Raises DeliveryError and leaves the rest queued."""
     with store.session() as s:
+        digest = s.get(DigestRow, digest_id)
         parts = s.scalars(
             select(DigestPart).where(DigestPart.digest_id == digest_id).order_by(DigestPart.idx)
         ).all()
     total, sent = len(parts), 0
+    parent: DigestPart | None = None
     for part in parts:
         if part.status == "sent":
+            parent = part if part.idx == 0 else parent
             continue
-        ref = PartRef(digest_id=digest_id, part_id=part.id, idx=part.idx + 1, total=total)
-        if part.status == "sending" and deliverer.can_lookup:
-            ts = deliverer.find_posted(ref)
-            if ts:
-                _mark(store, part.id, "sent", ts=ts)
+        if stop is not None:
+            stop.check(f"part {part.idx + 1}/{total} of digest {digest_id}")
+        in_thread = part.thread and deliverer.supports_threads and parent is not None and parent.ts
+        ref = PartRef(
+            digest_id=digest_id,
+            part_id=part.id,
+            idx=part.idx + 1,
+            total=total,
+            thread_ts=parent.ts if in_thread else None,
+            since=digest.created_at,
+            channel_id=part.channel_id or (parent.channel_id if parent else None),
+        )
+        blocks = part.blocks
+        unknown = part.status == "sending"
+        if unknown:
+            try:
+                found = deliverer.find_posted(ref)
+            except LookupUnavailable as exc:
+                log.warning(
+                    "part %s/%s of digest %s may already be in Slack and %s; re-sending it with a note",
+                    ref.idx,
+                    total,
+                    digest_id,
+                    exc,
+                )
+                found, blocks = None, _with_note(blocks)
+            if found is not None:
+                log.info(
+                    "part %s/%s of digest %s was already posted (ts %s)", ref.idx, total, digest_id, found.ts
+                )
+                row = _mark_sent(store, part.id, found)
+                parent = row if part.idx == 0 else parent
                 continue
-        _mark(store, part.id, "sending", attempt=True)
+        _mark_sending(store, part.id)
+        crashpoint(f"before_post_{ref.idx}")
         try:
-            ts = deliverer.post(part.blocks, part.text, ref)
+            if part.kind == "file":
+                posted = deliverer.upload(part.payload or {}, ref)
+            else:
+                posted = deliverer.post(blocks, part.text, ref)
         except DeliveryError as exc:
-            _mark(store, part.id, "sending" if exc.maybe_sent else "pending", error=str(exc))
+            _mark_failed(store, part.id, "sending" if (exc.maybe_sent or unknown) else "pending", str(exc))
             raise
-        _mark(store, part.id, "sent", ts=ts)
+        crashpoint(f"after_post_{ref.idx}")
+        row = _mark_sent(store, part.id, posted)
+        parent = row if part.idx == 0 else parent
         sent += 1
+        crashpoint(f"after_part_{ref.idx}")
     with store.session() as s:
         d = s.get(DigestRow, digest_id)
         d.status = "sent"
@@ -118,21 +335,38 @@ def send_digest(store: Store, digest_id: int, deliverer: Deliverer) -> int:
     return sent
 
 
-def _mark(
-    store: Store, part_id: int, status: str, ts: str | None = None, error: str | None = None, attempt=False
-):
+def _mark_sending(store: Store, part_id: int) -> None:
+    with store.session() as s:
+        p = s.get(DigestPart, part_id)
+        p.status = "sending"
+        p.attempts = (p.attempts or 0) + 1
+        p.first_attempt_at = p.first_attempt_at or utcnow()
+
+
+def _mark_sent(store: Store, part_id: int, posted: Posted) -> DigestPart:
+    with store.session() as s:
+        p = s.get(DigestPart, part_id)
+        p.status = "sent"
+        p.ts = posted.ts or p.ts
+        p.channel_id = posted.channel_id or p.channel_id
+        p.sent_at = utcnow()
+        p.last_error = None
+        s.flush()
+        return p
+
+
+def _mark_failed(store: Store, part_id: int, status: str, error: str) -> None:
     with store.session() as s:
         p = s.get(DigestPart, part_id)
         p.status = status
-        if ts is not None:
-            p.ts = ts
-        if status == "sent":
-            p.sent_at = utcnow()
-            p.last_error = None
-        if error:
-            p.last_error = error
-        if attempt:
-            p.attempts = (p.attempts or 0) + 1
+        p.last_error = error[:2000]
+
+
+def pending_digests(store: Store) -> list[int]:
+    with store.session() as s:
+        return list(
+            s.scalars(select(DigestRow.id).where(DigestRow.status == "pending").order_by(DigestRow.id)).all()
+        )
 
 
 def deliver(
@@ -141,25 +375,81 @@ def deliver(
     ruleset: RuleSet | None,
     warnings: list[str],
     now: datetime | None = None,
+    options: DeliveryOptions | None = None,
+    stop=None,
 ) -> DeliveryResult:
+    """Finish any digest an earlier run left unsent, then build and send today's from the queued items."""
     now = now or utcnow()
+    options = options or DeliveryOptions()
     res = DeliveryResult()
     try:
-        with store.session() as s:
-            pending = s.scalars(
-                select(DigestRow.id).where(DigestRow.status == "pending").order_by(DigestRow.id)
-            ).all()
-        for did in pending:  # finish what an earlier run started first
-            res.parts_sent += send_digest(store, did, deliverer)
+        for did in pending_digests(store):  # finish what an earlier run started first
+            res.parts_sent += send_digest(store, did, deliverer, stop)
             res.digests.append(did)
-        entries = queued_entries(store, ruleset)
-        if not entries:  # nothing new: nothing is posted (the CLI says so on the console)
+        if stop is not None:
+            stop.check("building the digest")
+        plan = plan_digest(store, ruleset, options, now)
+        res.repeats = len(plan.repeats)
+        if not plan.entries and not plan.repeats:
             res.nothing_new = True
             return res
-        did = create_digest(store, entries, ruleset, deliverer.kind, warnings, now)
-        res.items = len(entries)
-        res.parts_sent += send_digest(store, did, deliverer)
-        res.digests.append(did)
+        parts = (
+            render_plan(plan, ruleset, options, warnings, now, deliverer.supports_threads)
+            if plan.entries
+            else []
+        )
+        did = create_digest(store, plan, parts, deliverer.kind, deliverer.supports_threads, options, now)
+        crashpoint("digest_created")
+        res.items = len(plan.entries)
+        res.nothing_new = not plan.entries
+        if parts:
+            res.parts_sent += send_digest(store, did, deliverer, stop)
+            res.digests.append(did)
     except DeliveryError as exc:
         res.error = str(exc)
     return res
+
+
+# -- preview ------------------------------------------------------------------------------------------
+
+
+@dataclass
+class PreviewMessage:
+    digest_id: int | None  # None: the digest that would be built now
+    part: int
+    of: int
+    status: str  # pending | sending (unconfirmed earlier attempt) | new
+    thread: bool
+    blocks: list[dict]
+    text: str
+
+
+def preview(
+    store: Store,
+    ruleset: RuleSet | None,
+    options: DeliveryOptions,
+    threaded: bool,
+    warnings: list[str] | None = None,
+    now: datetime | None = None,
+) -> tuple[list[PreviewMessage], DigestPlan]:
+    """What a delivery now would send, in order, without writing anything."""
+    now = now or utcnow()
+    out: list[PreviewMessage] = []
+    with store.session() as s:
+        for did in s.scalars(
+            select(DigestRow.id).where(DigestRow.status == "pending").order_by(DigestRow.id)
+        ).all():
+            parts = s.scalars(
+                select(DigestPart).where(DigestPart.digest_id == did).order_by(DigestPart.idx)
+            ).all()
+            for p in parts:
+                if p.status != "sent":
+                    out.append(
+                        PreviewMessage(did, p.idx + 1, len(parts), p.status, p.thread, p.blocks, p.text)
+                    )
+    plan = plan_digest(store, ruleset, options, now)
+    if plan.entries:
+        parts = render_plan(plan, ruleset, options, warnings or [], now, threaded)
+        for i, p in enumerate(parts):
+            out.append(PreviewMessage(None, i + 1, len(parts), "new", threaded and i > 0, p.blocks, p.text))
+    return out, plan

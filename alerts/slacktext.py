@@ -1,8 +1,15 @@
-"""Escaping and safe truncation for Slack mrkdwn. Page text is untrusted."""
+"""Escaping and safe truncation for Slack mrkdwn. Page text is untrusted.
+
+The rule everywhere: cut *raw* text first (on a word boundary), then escape. Escaped text is never sliced, so a
+message can never end in the middle of an ``&amp;`` or a ``<url|label>`` link.
+"""
 
 from __future__ import annotations
 
+import re
 from urllib.parse import quote
+
+LINK = re.compile(r"<([^<>|]+)\|([^<>]*)>")
 
 
 def escape(text: str) -> str:
@@ -20,21 +27,43 @@ def clip(text: str, limit: int) -> str:
     text = " ".join(text.split())
     if len(text) <= limit:
         return text
-    cut = text[: limit - 1]
+    cut = text[: max(limit - 1, 0)]
     space = cut.rfind(" ")
     if space > limit * 0.6:
         cut = cut[:space]
     return cut.rstrip(" ,;:-") + "…"
 
 
+def clip_escaped(text: str, limit: int) -> str:
+    """escape(clip(text, n)) with the largest n whose *escaped* form fits in `limit` characters."""
+    n = limit
+    while True:
+        out = escape(clip(text, n))
+        if len(out) <= limit or n <= 1:
+            return out if len(out) <= limit else ""
+        n -= max(1, len(out) - limit)
+
+
 def safe_url(url: str) -> str:
-    """A URL that cannot break out of <url|label>: percent-encode the characters Slack parses."""
-    return (
-        quote(url, safe=":/?#[]@!$'()*+,;=%~-._&").replace("&", "%26")
-        if any(c in url for c in "<>| ")
-        else url
-    )
+    """A URL that cannot break out of <url|label>: percent-encode the characters Slack parses as markup
+    (< > | and whitespace) and escape & as &amp; (Slack unescapes it when it follows the link)."""
+    url = quote(url.strip(), safe=":/?#[]@!$&()*+,;=%~-._")
+    return url.replace("&", "&amp;")
 
 
 def link(url: str, label: str) -> str:
+    """<url|label> with the URL made safe and the label escaped (clip the label *before* calling)."""
     return f"<{safe_url(url)}|{escape(label)}>"
+
+
+def mrkdwn_to_plain(text: str) -> str:
+    """Slack mrkdwn (as we write it) -> terminal text: links become their label, markup is dropped."""
+    text = LINK.sub(lambda m: m.group(2), text)
+    text = re.sub(r"(?<![\w*])\*([^*\n]+)\*(?![\w*])", r"\1", text)
+    text = text.replace("`", "")
+    return unescape(text)
+
+
+def links_in(text: str) -> list[tuple[str, str]]:
+    """[(url, label)] of the <url|label> links in mrkdwn, URLs unescaped."""
+    return [(unescape(m.group(1)), unescape(m.group(2))) for m in LINK.finditer(text)]

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
+from borderwatch.crashpoint import crashpoint
 from borderwatch.store import ArticleRow, MatchRow, Store
 from borderwatch.yamlload import ConfigError
 
@@ -63,6 +64,7 @@ def match_new(store: Store, ruleset: RuleSet, batch: int = 200) -> tuple[int, in
                 break
             for row in rows:
                 seen += 1
+                crashpoint("mid_match")  # test-only: a kill -9 inside a batch must roll it back whole
                 matches = matcher.match(row.title or "", row.text or "")
                 if matches:
                     fired += 1

@@ -34,6 +34,15 @@ SETTINGS_KEYS = {
     "failure_alert_after": int,
     "extract_workers": int,
     "trends_day": str,  # weekday the trends chart goes out (alerts/trends_delivery.py), or "off"
+    # delivery and schedule (alerts/outbox.py, borderwatch/schedule.py)
+    "schedule": str,
+    "timezone": str,
+    "digest_title": str,
+    "duplicate_threshold": (int, float),
+    "duplicate_window_days": int,
+    "misfire_grace_minutes": int,
+    "delivery_retry_minutes": (int, float),
+    "delivery_retries": int,
 }
 
 

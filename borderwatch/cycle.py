@@ -2,18 +2,26 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TextIO
 
+from sqlalchemy import select, update
+
 from borderwatch.alerts.delivery import Deliverer
-from borderwatch.alerts.outbox import DeliveryResult, deliver
+from borderwatch.alerts.outbox import DeliveryOptions, DeliveryResult, deliver
 from borderwatch.alerts.stage import RulesState, load_rules_or_last_good, match_new
 from borderwatch.alerts.trends_delivery import TrendsOutcome, maybe_send_weekly_trends
 from borderwatch.config import SourcesConfig, load_sources
-from borderwatch.store import RunRow, SourceRow, Store, utcnow
+from borderwatch.crashpoint import crashpoint
+from borderwatch.lock import RunBusy, run_lock
+from borderwatch.stopping import StopRequested, graceful_stop
+from borderwatch.store import FetchState, RunRow, SourceRow, Store, utcnow
+
+log = logging.getLogger(__name__)
 
 DEFAULT_BACKFILL_DAYS = 7
 DEFAULT_FAILURE_ALERT_AFTER = 3
@@ -27,6 +35,8 @@ class CycleResult:
     delivery: DeliveryResult | None = None
     trends: TrendsOutcome | None = None
     warnings: list[str] = field(default_factory=list)
+    busy: str | None = None  # another run held the lock: nothing was done
+    stopped: str | None = None  # SIGTERM: the step that was not started
 
 
 def backfill_cutoff(cfg: SourcesConfig, now: datetime) -> datetime:
@@ -72,40 +82,89 @@ def run_cycle(
     out: TextIO | None = None,
     on_tick=None,
 ) -> CycleResult:
+    """One cycle under the run lock; SIGTERM stops it between steps (see borderwatch/stopping.py)."""
+    res = CycleResult()
+    try:
+        with run_lock(store), graceful_stop() as stop:
+            _cycle(config_dir, store, deliverer, log_level, res, stop, on_tick)
+    except RunBusy as exc:
+        res.busy = str(exc)
+    return res
+
+
+def recover_interrupted(store: Store, now) -> int:
+    """Close the records of runs that died (kill -9, power cut) and make the next crawl re-read every feed.
+
+    Called under the run lock, so an unfinished run row can only be a dead run. A crawl killed midway may
+    have stored a feed's ETag/Last-Modified before all of that feed's new entries were fetched; answering
+    the next request with 304 would hide those entries for good. Dropping the validators once costs one full
+    feed download per source; entries already stored are still skipped by URL.
+    """
+    with store.session() as s:
+        dead = s.scalars(select(RunRow).where(RunRow.finished_at.is_(None))).all()
+        for run in dead:
+            run.status = "interrupted"
+            run.finished_at = now
+        if dead:
+            s.execute(update(FetchState).values(etag=None, last_modified=None))
+    if dead:
+        log.warning(
+            "the previous run was interrupted; re-reading every feed in full so nothing it missed is lost"
+        )
+    return len(dead)
+
+
+def _cycle(
+    config_dir: Path, store: Store, deliverer: Deliverer, log_level: str, res: CycleResult, stop, on_tick=None
+):
     now = utcnow()
     cfg = load_sources(config_dir / "sources.yaml")
-    res = CycleResult()
+    recover_interrupted(store, now)
     with store.session() as s:
         run = RunRow(started_at=now)
         s.add(run)
         s.flush()
         run_id = run.id
-    res.crawl = crawl_stage(cfg, store, now, log_level, on_tick)
-    state, res.matched_articles, res.fired = match_stage(store, config_dir)
-    res.warnings = state.warnings + health_warnings(store, cfg)
-    res.delivery = deliver(store, deliverer, state.ruleset, res.warnings, now)
-    res.trends = maybe_send_weekly_trends(store, deliverer, state.ruleset, now, cfg.settings)
+    try:
+        with stop.deferred():
+            res.crawl = crawl_stage(cfg, store, now, log_level, on_tick)
+        crashpoint("after_crawl")
+        stop.check("matching")
+        state, res.matched_articles, res.fired = match_stage(store, config_dir)
+        stop.check("delivery")
+        res.warnings = state.warnings + health_warnings(store, cfg)
+        res.delivery = deliver(
+            store,
+            deliverer,
+            state.ruleset,
+            res.warnings,
+            now,
+            options=DeliveryOptions.from_settings(cfg.settings),
+            stop=stop,
+        )
+        res.trends = maybe_send_weekly_trends(store, deliverer, state.ruleset, now, cfg.settings)
+    except StopRequested as exc:
+        res.stopped = exc.step
     with store.session() as s:
         run = s.get(RunRow, run_id)
         run.finished_at = utcnow()
-        run.status = "delivery_failed" if res.delivery.error else "ok"
+        run.status = "stopped" if res.stopped else ("delivery_failed" if res.delivery.error else "ok")
         run.stats = {
             "sources": {
                 n: {"new": r.new, "fetched": r.fetched, "failed": r.failed, "errors": r.errors[:5]}
-                for n, r in res.crawl.sources.items()
+                for n, r in (res.crawl.sources.items() if res.crawl else [])
             },
-            "requests": res.crawl.requests,
+            "requests": res.crawl.requests if res.crawl else 0,
             "matched": res.matched_articles,
             "fired": res.fired,
-            "digest_items": res.delivery.items,
-            "trends": res.trends.status,
+            "digest_items": res.delivery.items if res.delivery else 0,
+            "trends": res.trends.status if res.trends else None,
         }
-    return res
 
 
 def matches_by_source(store: Store, since: datetime) -> dict[str, int]:
     """Articles per source that fired at least one rule since `since` (for the run summary)."""
-    from sqlalchemy import distinct, func, select
+    from sqlalchemy import distinct, func
 
     from borderwatch.store import ArticleRow, MatchRow
 

@@ -13,6 +13,7 @@ from datetime import datetime, timezone
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     DateTime,
     ForeignKey,
     Integer,
@@ -128,6 +129,10 @@ class DigestRow(Base):
     channel: Mapped[str] = mapped_column(String(50), default="console")  # slack | webhook | console
     status: Mapped[str] = mapped_column(String(20), default="pending")  # pending | sent
     item_count: Mapped[int] = mapped_column(Integer, default=0)
+    # delivery additions: kind of digest (daily; a weekly trends digest can share the outbox) and the local
+    # day it reports on (in the schedule's timezone)
+    kind: Mapped[str] = mapped_column(String(20), default="daily")
+    day: Mapped[str | None] = mapped_column(String(10), nullable=True)
 
 
 class DigestItem(Base):
@@ -136,6 +141,11 @@ class DigestItem(Base):
     digest_id: Mapped[int] = mapped_column(ForeignKey("digests.id"), index=True)
     # unique: an article is put in at most one digest, ever
     article_id: Mapped[int] = mapped_column(ForeignKey("articles.id"), unique=True)
+    # item: shown (the story's lead); also: a near-duplicate shown as "also in" under lead_article_id;
+    # repeat: a near-duplicate of an article sent in an earlier digest (lead_article_id), not shown again
+    role: Mapped[str] = mapped_column(String(10), default="item")
+    lead_article_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    rule_id: Mapped[str | None] = mapped_column(String(100), nullable=True)  # topic it was shown under
 
 
 class DigestPart(Base):
@@ -152,6 +162,13 @@ class DigestPart(Base):
     sent_at: Mapped[datetime | None] = mapped_column(TZ, nullable=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # delivery additions. kind: message (blocks + text) or file (payload describes it; e.g. a trends chart);
+    # thread: post as a reply under part 0 when the channel supports threads; channel_id: Slack's answer
+    kind: Mapped[str] = mapped_column(String(20), default="message")
+    payload: Mapped[dict | None] = mapped_column(JSON, nullable=True)
+    thread: Mapped[bool] = mapped_column(Boolean, default=False)
+    channel_id: Mapped[str | None] = mapped_column(String(50), nullable=True)
+    first_attempt_at: Mapped[datetime | None] = mapped_column(TZ, nullable=True)
 
 
 class RunRow(Base):

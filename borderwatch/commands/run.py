@@ -12,7 +12,9 @@ from borderwatch.cli import EXIT_DELIVERY, add_common
 from borderwatch.commands.common import err, friendly
 from borderwatch.commands.trends import report_weekly
 from borderwatch.cycle import matches_by_source, run_cycle
+from borderwatch.lock import EXIT_BUSY
 from borderwatch.progress import Progress
+from borderwatch.stopping import EXIT_STOPPED
 from borderwatch.store import Store, utcnow
 
 
@@ -35,19 +37,39 @@ def crawl_summary(report, matches: dict[str, int] | None = None) -> dict:
 
 
 def report_delivery(res, deliverer_kind: str, quiet: bool = False) -> int:
-    d = res.delivery
+    """One clear closing message for a cycle or a delivery; the exit code says what happened.
+
+    quiet (also --json): only problems are reported, on stderr; stdout stays the digest or the JSON summary.
+    """
+    if res.busy:
+        err(res.busy)
+        err("nothing was done; try again when it has finished")
+        return EXIT_BUSY
     for w in res.warnings:
         err("WARNING: " + w)
+    d = res.delivery
+    if res.stopped:
+        err(f"stopped by SIGTERM before {res.stopped}; the next run continues from here, nothing is lost")
+        return EXIT_STOPPED
     if d.error:
         err(f"digest not delivered: {d.error}")
         err("the items stay queued and will be sent on the next run")
         return EXIT_DELIVERY
     if quiet:
         return 0
+    repeats = (
+        f" ({d.repeats} later report{'s' if d.repeats != 1 else ''} of stories already sent left out)"
+        if d.repeats
+        else ""
+    )
     if d.nothing_new and not d.parts_sent:
-        err("nothing new to report")
+        print(
+            "borderwatch: nothing new to report" + repeats,
+            file=sys.stderr if deliverer_kind == "console" else sys.stdout,
+        )
     elif deliverer_kind != "console":
-        err(f"digest sent to Slack ({deliverer_kind}): {d.items} items in {d.parts_sent} message(s)")
+        what = f"{d.items} items" if d.items else "the queued digest"
+        print(f"digest sent to Slack ({deliverer_kind}): {what} in {d.parts_sent} message(s){repeats}")
     return 0
 
 
@@ -75,25 +97,27 @@ def execute(args, config_dir: Path, deliverer=None, footer: str | None = None) -
         print(
             json.dumps(
                 {
-                    "sources": crawl_summary(res.crawl, matches),
-                    "requests": res.crawl.requests,
-                    "bytes": res.crawl.bytes,
+                    "sources": crawl_summary(res.crawl, matches) if res.crawl else {},
+                    "requests": res.crawl.requests if res.crawl else 0,
+                    "bytes": res.crawl.bytes if res.crawl else 0,
                     "matched_articles": res.matched_articles,
                     "fired": res.fired,
                     "digest": {
                         "delivery": deliverer.kind,
-                        "items": d.items,
-                        "parts_sent": d.parts_sent,
-                        "nothing_new": d.nothing_new,
-                        "error": d.error,
+                        "items": d.items if d else 0,
+                        "parts_sent": d.parts_sent if d else 0,
+                        "nothing_new": d.nothing_new if d else False,
+                        "error": d.error if d else None,
                     },
+                    "busy": res.busy,
+                    "stopped": res.stopped,
                     "warnings": res.warnings,
                     "exit_code": code,
                 },
                 ensure_ascii=False,
             )
         )
-    elif not args.quiet:
+    elif not args.quiet and res.crawl is not None:
         progress.summary(res.crawl, matches)
         if footer:
             print("\n" + footer, file=sys.stderr)
@@ -112,7 +136,8 @@ def register(sub) -> None:
         description="Crawl the configured outlets, extract and store new articles, match the keyword rules and "
         "send one digest (Slack if SLACK_BOT_TOKEN+SLACK_CHANNEL or SLACK_WEBHOOK_URL is set, else the console).\n\n"
         "Exit 0 when the cycle completed (failed sources are reported), 2 on a config/database error,\n"
-        "3 when the digest could not be delivered (it stays queued for the next run).",
+        "3 when the digest could not be delivered (it stays queued for the next run), 4 when another run holds\n"
+        "the lock (nothing done), 143 when stopped by SIGTERM between steps (the next run continues).",
         epilog="Examples:\n  borderwatch run --config-dir ./config\n  borderwatch run --json > summary.json",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )

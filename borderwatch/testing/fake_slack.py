@@ -1,6 +1,19 @@
-"""A loopback fake of the Slack Web API (auth.test, chat.postMessage, conversations.history) and of an
-incoming webhook. It enforces Slack's message limits, records every accepted post, and injects faults:
-5xx, 429 with Retry-After, and accept-then-drop (the post is recorded, the answer never arrives)."""
+"""A loopback fake of the Slack Web API (auth.test, chat.postMessage, conversations.history,
+conversations.replies) and of an incoming webhook.
+
+It enforces Slack's message limits, records every accepted post (with its ts, thread_ts and message
+metadata), answers history/replies like Slack does (top-level messages in the history, thread replies only
+through conversations.replies, metadata only with include_all_metadata, newest first, cursor pages), and
+injects faults, each for the next matching call, in order:
+
+- "500" (or status=503 ...): an HTTP 5xx answer, nothing posted
+- "429" (retry_after=N): rate limited, nothing posted
+- "drop": the post is accepted and recorded, then the connection is closed without an answer
+- "hold" (seconds=N): the post is accepted and recorded, the answer is held back N seconds (a slow or
+  dying connection; tests kill the client meanwhile). `held` is set once the post is recorded.
+- "error" (error="missing_scope"): an ok=false answer with that error code
+- "ok": answer normally (a placeholder to aim the next fault at a later call)
+"""
 
 from __future__ import annotations
 
@@ -39,7 +52,8 @@ def check_limits(payload: dict) -> str | None:
             if len(b.get("text", {}).get("text", "")) > MAX_SECTION:
                 return "invalid_blocks"
         elif t == "context":
-            if len(b.get("elements", [])) > 10:
+            els = b.get("elements", [])
+            if len(els) > 10 or any(len(e.get("text", "")) > MAX_SECTION for e in els):
                 return "invalid_blocks"
         elif t not in ("divider", "image", "actions", "rich_text"):
             return "invalid_blocks"
@@ -221,8 +235,10 @@ class FakeSlack(FakeFilesApi):
         self.posts: list[dict] = []  # accepted chat.postMessage payloads (with ts)
         self.webhook_posts: list[dict] = []
         self.calls: list[tuple[str, int]] = []  # (method, status) for every API call
-        self.faults: deque[dict] = deque()  # applied to the next chat.postMessage / webhook calls, in order
+        self.faults: deque[dict] = deque()  # applied to the next matching calls, in order
         self._lock = threading.Lock()
+        self._posted = threading.Condition(self._lock)
+        self.held = threading.Event()
         self._ts = time.time()
         outer = self
 
@@ -250,10 +266,24 @@ class FakeSlack(FakeFilesApi):
     def webhook_url(self) -> str:
         return f"http://{self.host}:{self.port}/services/T000/B000/XXXXSECRETXXXX"
 
-    def inject(self, kind: str, **kw) -> None:
-        """Queue a fault for the next post: '500', '429' (retry_after=1), 'drop' (accept, then drop the answer)."""
+    def inject(self, kind: str, method: str | None = None, **kw) -> None:
+        """Queue a fault ('500', '429', 'drop', 'hold', 'error'; see the module doc) for the next call of
+        `method` (default: the next chat.postMessage or webhook post)."""
         with self._lock:
-            self.faults.append({"kind": kind, **kw})
+            self.faults.append({"kind": kind, "method": method, **kw})
+
+    def wait_posts(self, n: int, timeout: float = 30) -> bool:
+        """Block until at least n posts (API + webhook) were accepted."""
+        with self._posted:
+            return self._posted.wait_for(lambda: len(self.posts) + len(self.webhook_posts) >= n, timeout)
+
+    def thread_of(self, ts: str) -> list[dict]:
+        with self._lock:
+            return [p for p in self.posts if p.get("thread_ts") == ts]
+
+    def top_level(self) -> list[dict]:
+        with self._lock:
+            return [p for p in self.posts if not p.get("thread_ts")]
 
     # -- plumbing --------------------------------------------------------------
     def _reply(self, h, status: int, obj: dict | str, headers: dict | None = None):
@@ -288,9 +318,14 @@ class FakeSlack(FakeFilesApi):
                 data.update(dict(parse_qsl(raw.decode())))
         return data
 
-    def _next_fault(self):
+    def _next_fault(self, method: str):
         with self._lock:
-            return self.faults.popleft() if self.faults else None
+            for i, f in enumerate(self.faults):
+                want = f.get("method")
+                if want == method or (want is None and method in ("chat.postMessage", "webhook")):
+                    del self.faults[i]
+                    return f
+            return None
 
     def _new_ts(self) -> str:
         with self._lock:
@@ -317,49 +352,95 @@ class FakeSlack(FakeFilesApi):
             return self._reply(h, 200, {"ok": True, "team": "fake", "user": "borderwatch", "bot_id": "B1"})
         if method == "chat.postMessage":
             return self._post(h, data)
-        if method == "conversations.history":
-            self.calls.append((method, 200))
-            with self._lock:
-                msgs = [
-                    {
-                        "type": "message",
-                        "ts": p["ts"],
-                        "text": p.get("text", ""),
-                        **(
-                            {"metadata": p["metadata"]}
-                            if p.get("metadata")
-                            and str(data.get("include_all_metadata")).lower() in ("1", "true")
-                            else {}
-                        ),
-                    }
-                    for p in reversed(self.posts)
-                    if p.get("channel") == data.get("channel") or True
-                ]
-            return self._reply(
-                h, 200, {"ok": True, "messages": msgs[: int(data.get("limit") or 100)], "has_more": False}
-            )
+        if method in ("conversations.history", "conversations.replies"):
+            fault = self._next_fault(method)
+            if fault and self._fault_answer(h, method, fault):
+                return None
+            return self._history(h, method, data)
         self.calls.append((method, 200))
         return self._reply(h, 200, {"ok": False, "error": "unknown_method"})
 
+    def _fault_answer(self, h, method: str, fault: dict):
+        """Answer a fault that posts nothing (True); False for the faults that accept the post first."""
+        kind = fault["kind"]
+        if kind == "500":
+            status = int(fault.get("status", 500))
+            self.calls.append((method, status))
+            body = "internal_error" if method == "webhook" else {"ok": False, "error": "internal_error"}
+            self._reply(h, status, body)
+            return True
+        if kind == "429":
+            self.calls.append((method, 429))
+            body = "rate_limited" if method == "webhook" else {"ok": False, "error": "ratelimited"}
+            self._reply(h, 429, body, {"Retry-After": str(fault.get("retry_after", 1))})
+            return True
+        if kind == "error":
+            self.calls.append((method, 200))
+            self._reply(h, 200, {"ok": False, "error": fault.get("error", "internal_error")})
+            return True
+        return False
+
+    def _history(self, h, method: str, data: dict):
+        self.calls.append((method, 200))
+        with_meta = str(data.get("include_all_metadata")).lower() in ("1", "true")
+        oldest = float(data.get("oldest") or 0)
+        with self._lock:
+            if method == "conversations.history":
+                msgs = [
+                    p
+                    for p in self.posts
+                    if p["channel"] == data.get("channel")
+                    and not p.get("thread_ts")
+                    and float(p["ts"]) > oldest
+                ]
+            else:
+                parent = data.get("ts")
+                msgs = [
+                    p
+                    for p in self.posts
+                    if p["channel"] == data.get("channel")
+                    and (p["ts"] == parent or p.get("thread_ts") == parent)
+                ]
+                if not msgs:
+                    return self._reply(h, 200, {"ok": False, "error": "thread_not_found"})
+        # history: newest first; replies: parent first, then oldest to newest
+        msgs = sorted(msgs, key=lambda p: float(p["ts"]), reverse=method == "conversations.history")
+        start = int(data.get("cursor") or 0)
+        limit = int(data.get("limit") or 100)
+        page = msgs[start : start + limit]
+        more = start + limit < len(msgs)
+        out = [
+            {
+                "type": "message",
+                "ts": p["ts"],
+                "text": p.get("text", ""),
+                **({"thread_ts": p["thread_ts"]} if p.get("thread_ts") else {}),
+                **({"metadata": p["metadata"]} if p.get("metadata") and with_meta else {}),
+            }
+            for p in page
+        ]
+        return self._reply(
+            h,
+            200,
+            {
+                "ok": True,
+                "messages": out,
+                "has_more": more,
+                "response_metadata": {"next_cursor": str(start + limit) if more else ""},
+            },
+        )
+
     def _post(self, h, data):
-        fault = self._next_fault()
-        if fault and fault["kind"] == "500":
-            self.calls.append(("chat.postMessage", 500))
-            return self._reply(h, 500, {"ok": False, "error": "internal_error"})
-        if fault and fault["kind"] == "429":
-            self.calls.append(("chat.postMessage", 429))
-            return self._reply(
-                h,
-                429,
-                {"ok": False, "error": "ratelimited"},
-                {"Retry-After": str(fault.get("retry_after", 1))},
-            )
+        method = "chat.postMessage"
+        fault = self._next_fault(method)
+        if fault and self._fault_answer(h, method, fault):
+            return
         if not data.get("channel"):
-            self.calls.append(("chat.postMessage", 200))
+            self.calls.append((method, 200))
             return self._reply(h, 200, {"ok": False, "error": "channel_not_found"})
         error = check_limits(data)
         if error:
-            self.calls.append(("chat.postMessage", 200))
+            self.calls.append((method, 200))
             return self._reply(h, 200, {"ok": False, "error": error})
         ts = self._new_ts()
         meta = data.get("metadata")
@@ -374,34 +455,41 @@ class FakeSlack(FakeFilesApi):
             "blocks": blocks,
             "ts": ts,
             "metadata": meta,
-            "thread_ts": data.get("thread_ts"),
+            "thread_ts": data.get("thread_ts") or None,
         }
-        with self._lock:
-            self.posts.append(record)
+        self._accept(self.posts, record)
+        answer = {"ok": True, "channel": data["channel"], "ts": ts, "message": {"text": record["text"]}}
+        return self._after_accept(h, method, fault, answer)
+
+    def _accept(self, store: list, record: dict) -> None:
+        with self._posted:
+            store.append(record)
+            self._posted.notify_all()
+
+    def _after_accept(self, h, method: str, fault: dict | None, answer):
         if fault and fault["kind"] == "drop":
-            self.calls.append(("chat.postMessage", 0))
+            self.calls.append((method, 0))
             return self._drop(h)
-        self.calls.append(("chat.postMessage", 200))
-        return self._reply(
-            h, 200, {"ok": True, "channel": data["channel"], "ts": ts, "message": {"text": record["text"]}}
-        )
+        if fault and fault["kind"] == "hold":
+            self.held.set()
+            time.sleep(float(fault.get("seconds", 30)))
+        self.calls.append((method, 200))
+        try:
+            return self._reply(h, 200, answer)
+        except OSError:  # the client is gone (killed while we held the answer)
+            return None
 
     def _webhook(self, h, data):
-        fault = self._next_fault()
-        if fault and fault["kind"] == "500":
-            self.calls.append(("webhook", 500))
-            return self._reply(h, 500, "internal_error")
-        if fault and fault["kind"] == "429":
-            self.calls.append(("webhook", 429))
-            return self._reply(h, 429, "rate_limited", {"Retry-After": str(fault.get("retry_after", 1))})
+        method = "webhook"
+        fault = self._next_fault(method)
+        if fault and self._fault_answer(h, method, fault):
+            return
         error = check_limits(data)
         if error:
-            self.calls.append(("webhook", 400))
+            self.calls.append((method, 400))
             return self._reply(h, 400, error)
-        with self._lock:
-            self.webhook_posts.append(data)
-        self.calls.append(("webhook", 200))
-        return self._reply(h, 200, "ok")
+        self._accept(self.webhook_posts, data)
+        return self._after_accept(h, method, fault, "ok")
 
     def start(self) -> FakeSlack:
         threading.Thread(target=self.httpd.serve_forever, daemon=True).start()

@@ -1,0 +1,118 @@
+"""borderwatch digest --preview: what a delivery now would post, without sending or marking anything."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from borderwatch.alerts.delivery import from_env
+from borderwatch.alerts.digest import to_terminal
+from borderwatch.alerts.outbox import DeliveryOptions, preview
+from borderwatch.alerts.rules import load_rules, parse_rules
+from borderwatch.alerts.stage import LAST_GOOD_KEY
+from borderwatch.cli import add_common
+from borderwatch.commands.common import err, friendly
+from borderwatch.commands.deliver import load_settings
+from borderwatch.config import load_sources
+from borderwatch.cycle import health_warnings
+from borderwatch.store import Store
+from borderwatch.yamlload import ConfigError
+
+
+def _rules_read_only(store: Store, path: Path):
+    """The rules file, else the stored last good copy (never writes, unlike the match stage)."""
+    try:
+        return load_rules(path), []
+    except ConfigError as exc:
+        stored = store.get_kv(LAST_GOOD_KEY)
+        if stored is None:
+            return None, [f"{path} is invalid and no earlier good rules are stored:\n{exc}"]
+        from ruamel.yaml import YAML
+
+        rs = parse_rules(YAML(typ="rt").load(stored), f"{path} (last good copy)")
+        return rs, [f"Rules file {path} is broken; the last good rules would be used. Fix it: {exc}"]
+
+
+@friendly
+def cmd_digest(args) -> int:
+    config_dir = Path(args.config_dir)
+    store = Store()
+    deliverer = from_env()
+    settings = load_settings(config_dir)
+    ruleset, warnings = _rules_read_only(store, config_dir / "keywords.yaml")
+    sources = config_dir / "sources.yaml"
+    if sources.exists():
+        warnings += health_warnings(store, load_sources(sources))
+    options = DeliveryOptions.from_settings(settings)
+    messages, plan = preview(store, ruleset, options, deliverer.supports_threads, warnings)
+    if args.json:
+        json.dump(
+            {
+                "channel": deliverer.kind,
+                "items": len(plan.entries),
+                "messages": [
+                    {
+                        "digest_id": m.digest_id,
+                        "part": m.part,
+                        "of": m.of,
+                        "status": m.status,
+                        "thread_reply": m.thread,
+                        "text": m.text,
+                        "blocks": m.blocks,
+                    }
+                    for m in messages
+                ],
+                "repeats": [
+                    {
+                        "article_id": r.article_id,
+                        "title": r.title,
+                        "source": r.source,
+                        "url": r.url,
+                        "same_story_as": r.earlier_id,
+                    }
+                    for r in plan.repeats
+                ],
+            },
+            sys.stdout,
+            ensure_ascii=False,
+            indent=2,
+        )
+        sys.stdout.write("\n")
+    else:
+        if not messages:
+            print("Nothing queued: a delivery now would post nothing.")
+        for m in messages:
+            where = "reply in the thread" if m.thread else "message"
+            whose = f"digest {m.digest_id}, not finished" if m.digest_id else "new digest"
+            note = " (an earlier attempt is unconfirmed)" if m.status == "sending" else ""
+            print(f"----- {where} {m.part}/{m.of} · {whose}{note} -----")
+            print(to_terminal(m.blocks))
+        if plan.repeats:
+            print("Left out as later reports of stories already sent:")
+            for r in plan.repeats:
+                print(f"  • {r.title} — {r.source} (same story as “{r.earlier_title}”)\n    {r.url}")
+    err(f"preview only ({deliverer.kind}): nothing was sent or marked")
+    return 0
+
+
+def register(sub) -> None:
+    p = sub.add_parser(
+        "digest",
+        help="preview the digest a delivery now would send (nothing is sent)",
+        description="Show what `borderwatch deliver` would post now: unfinished parts of an earlier digest,\n"
+        "then the digest of every queued item, rendered for Slack (Block Kit) or the console.\n"
+        "Nothing is sent and nothing is marked.",
+        epilog="Examples:\n  borderwatch digest --preview\n  borderwatch digest --preview --json > digest.json",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    add_common(p)
+    p.add_argument(
+        "--preview",
+        action="store_true",
+        default=True,
+        help="render without sending (the only mode; the flag is accepted for clarity)",
+    )
+    p.add_argument("--json", action="store_true", help="print the Block Kit JSON of each message")
+    p.set_defaults(func=cmd_digest)
