@@ -28,7 +28,7 @@ class ExtractPipeline(_SpiderAware):
     def process_item(self, item):
         spider = self.spider
         entry: Entry = item["entry"]
-        ex = extract(item["html"], item["url"]) if item.get("html") else None
+        ex = extract(item["html"], item["url"], item.get("fixes")) if item.get("html") else None
         rep = spider.report.for_source(entry.source) if spider else None
         canonical = item.get("canonical")
         if canonical and not is_http(canonical):
