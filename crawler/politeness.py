@@ -28,9 +28,11 @@ from scrapy.exceptions import (
     IgnoreRequest,
     ResponseDataLossError,
 )
+from scrapy.http.request import NO_CALLBACK
 from scrapy.utils.defer import maybe_deferred_to_future
 from scrapy.utils.httpobj import urlparse_cached
 from twisted.internet import error as twisted_error
+from twisted.internet.defer import Deferred
 
 logger = logging.getLogger(__name__)
 
@@ -82,6 +84,31 @@ class RobotsTxtMiddleware(ScrapyRobotsTxtMiddleware):
     def __init__(self, crawler):
         super().__init__(crawler)
         self.unreachable: dict[str, str] = {}  # netloc -> reason
+
+    async def robot_parser(self, request: Request):
+        """Scrapy's, minus the ERROR log with a traceback for a robots.txt that cannot be fetched: that is an
+        expected, reported failure of the host (see process_request), not a bug."""
+        netloc = urlparse_cached(request).netloc
+        if netloc not in self._parsers:
+            self._parsers[netloc] = Deferred()
+            url = urlparse_cached(request)
+            robotsreq = Request(
+                f"{url.scheme}://{netloc}/robots.txt",
+                priority=self.DOWNLOAD_PRIORITY,
+                meta={"dont_obey_robotstxt": True},
+                callback=NO_CALLBACK,
+            )
+            try:
+                resp = await self.crawler.engine.download_async(robotsreq)
+                await self._parse_robots(resp, netloc, request)
+            except Exception as exc:  # every download failure is handled (and reported) the same way
+                logger.info("robots.txt of %s: %s", netloc, describe_exception(exc))
+                self._robots_error(exc, netloc)
+            self._stats.inc_value("robotstxt/request_count")
+        parser = self._parsers[netloc]
+        if isinstance(parser, Deferred):
+            return await maybe_deferred_to_future(parser)
+        return parser
 
     async def process_request(self, request: Request) -> None:
         if request.meta.get("dont_obey_robotstxt"):

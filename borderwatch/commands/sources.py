@@ -60,10 +60,17 @@ def cmd_check(args) -> int:
     history = _history(store)
     order = [s.name for s in cfg.sources if s.enabled and (only is None or s.name in only)]
     rows, failing = [], set()
+    configured = {s.name: s.discovery_urls for s in cfg.sources}
     for name in order:
         rep = report.for_source(name)
         h = history.get(name)
-        for d in rep.documents:
+        urls = configured[name]
+
+        def place(d, urls=urls):  # sources.yaml order, a sitemap index's children right after it
+            top = d.parent or d.url
+            return (urls.index(top) if top in urls else len(urls), d.parent is not None, d.url)
+
+        for d in sorted(rep.documents, key=place):
             if d.error:
                 failing.add(name)
             last_error = d.error or ""
