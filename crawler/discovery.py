@@ -78,7 +78,8 @@ def parse_feed(body: bytes, url: str, source: str) -> list[Entry]:
         raise DiscoveryError("not a feed (no RSS/Atom/RDF root element)")
     out: list[Entry] = []
     for e in parsed.entries:
-        link = e.get("link") or ""
+        # FeedBurner-era feeds link to a feedproxy redirect and keep the article URL in feedburner:origLink
+        link = e.get("feedburner_origlink") or e.get("link") or ""
         if not link:
             for lk in e.get("links", []):
                 if lk.get("rel") in (None, "alternate") and lk.get("href"):

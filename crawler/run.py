@@ -36,7 +36,12 @@ def run_crawl(
     root_level = logging.getLogger().level
     for name in ("scrapy", "twisted", "py.warnings"):
         logging.getLogger(name).setLevel(getattr(logging, log_level, logging.WARNING))
-    process = CrawlerProcess(settings)
+    quiet = getattr(logging, log_level, logging.WARNING)
+    logging.disable(quiet - 10)  # Scrapy logs its banner at INFO/DEBUG while it sets up logging itself
+    try:
+        process = CrawlerProcess(settings)  # LOG_INSTALL_ROOT_HANDLER is off in settings.py
+    finally:
+        logging.disable(logging.NOTSET)
     logging.getLogger().setLevel(root_level)  # Scrapy resets it; our CLI decides verbosity
     for name in ("scrapy", "twisted", "py.warnings"):
         logging.getLogger(name).setLevel(getattr(logging, log_level, logging.WARNING))

@@ -103,6 +103,8 @@ def _site(url: str) -> str:
 
 def parse_listing(response, selector: str, source: str) -> list[Entry]:
     """Article links on a section/tag page, picked by a CSS selector (or XPath if it starts with '/')."""
+    if not hasattr(response, "css"):
+        raise DiscoveryError("not an HTML page")
     nodes = response.xpath(selector) if selector.startswith("/") else response.css(selector)
     site = _site(response.url)
     out: list[Entry] = []
