@@ -29,7 +29,7 @@ from borderwatch.store import SourceRow, Store
 from borderwatch.testing.outlet_sites import MeteredServer
 from borderwatch.yamlload import ConfigError
 
-TIMEOUT, BACKOFF, RETRY_AFTER, SLOW = 1.0, 0.5, 1, 0.6
+TIMEOUT, BACKOFF, RETRY_AFTER, SLOW = 1.0, 0.5, 1, 0.8
 CONTACT = "mailto:ops@example.org"
 
 
@@ -251,7 +251,7 @@ def test_a_hanging_page_costs_two_timeouts_and_a_backoff_at_most(run):
     attempts = run.hits("hang", "/hang/")
     assert len(attempts) == 2
     assert attempts[1].start - attempts[0].start >= TIMEOUT + BACKOFF - 0.1
-    assert attempts[1].start - attempts[0].start <= TIMEOUT + BACKOFF + 1.0
+    assert attempts[1].start - attempts[0].start <= TIMEOUT + BACKOFF + 2.0
     assert "/ok/" in run.paths("hang")  # the host's other page still came
 
 
@@ -286,7 +286,7 @@ def test_one_slow_host_does_not_delay_the_others(run):
     fast_span = max(h.end for h in fast) - min(h.start for h in fast)
     slow_span = max(h.end for h in slow) - min(h.start for h in slow)
     assert slow_span >= 6 * SLOW / 2  # six slow pages, at most two at a time
-    assert fast_span < 1.5, f"the fast host took {fast_span:.2f} s while the slow one took {slow_span:.2f} s"
+    assert fast_span < 2.0, f"the fast host took {fast_span:.2f} s while the slow one took {slow_span:.2f} s"
     assert max(h.end for h in fast) < max(h.end for h in slow) - 1.0
 
 

@@ -259,8 +259,20 @@ def _main() -> int:  # pragma: no cover - a developer tool
                 text=True,
             )
             wall = time.monotonic() - t
+            hits = [h for site in sites.sites.values() for _, h in site.hits()]
+            span = max(h.end for h in hits) - min(h.start for h in hits) if hits else 0.0
+            slowest = max(
+                (max(h.end for _, h in site.hits()) - min(h.start for _, h in site.hits()), slug)
+                for slug, site in sites.sites.items()
+                if site.hits()
+            )
             print(p.stderr.strip())
-            print(f"run {i + 1}: exit {p.returncode}, {wall:.2f} s wall clock for 12 outlets")
+            print(
+                f"run {i + 1}: exit {p.returncode}; {len(sites.sites)} outlets, {len(hits)} requests; "
+                f"{wall:.2f} s wall clock (process start to exit), {span:.2f} s from first to last request; "
+                f"slowest outlet {slowest[1]} {slowest[0]:.2f} s"
+            )
+            sites.clear()
     return 0
 
 
