@@ -110,6 +110,11 @@ class Hosts:
         e.put("/big/", page("big") + "<!--" + "x" * 300_000 + "-->")
         e.put("/ok/", page("big ok"))
 
+        k = self.s["capped"]
+        k.put("/feed.xml", rss(k.base, ["/c1/", "/c2/", "/c3/"]), "application/rss+xml")
+        for p in ("/c1/", "/c2/", "/c3/"):
+            k.put(p, page("capped" + p))
+
         for name, delay in (("slow", SLOW), ("fast", 0.0)):
             srv = self.s[name]
             paths = [f"/{name}-{i}/" for i in range(6)]
@@ -153,6 +158,7 @@ sources:
   - {{name: Big, feeds: ["{u["big"]}/feed.xml"]}}
   - {{name: Slow, feeds: ["{u["slow"]}/feed.xml"]}}
   - {{name: Fast, feeds: ["{u["fast"]}/feed.xml"]}}
+  - {{name: Capped, feeds: ["{u["capped"]}/feed.xml"], max_pages: 1}}
 """
 
     def stop(self):
@@ -169,6 +175,7 @@ HOSTS = {
     "big": 86,
     "slow": 87,
     "fast": 88,
+    "capped": 89,
 }
 
 
@@ -288,6 +295,16 @@ def test_one_slow_host_does_not_delay_the_others(run):
     assert slow_span >= 6 * SLOW / 2  # six slow pages, at most two at a time
     assert fast_span < 2.0, f"the fast host took {fast_span:.2f} s while the slow one took {slow_span:.2f} s"
     assert max(h.end for h in fast) < max(h.end for h in slow) - 1.0
+
+
+def test_max_pages_caps_a_run_and_the_rest_waits_for_the_next(run):
+    from borderwatch.store import FetchState
+
+    pages = [p for p in run.paths("capped") if p.startswith("/c")]
+    assert len(pages) == 1
+    with run.store.session() as s:
+        st = s.get(FetchState, run.hosts.s["capped"].url("/feed.xml"))
+    assert st.last_status == 200 and st.etag is None  # no 304 next run: the feed is read in full again
 
 
 # -- the settings math (no network) --------------------------------------------------------------------------

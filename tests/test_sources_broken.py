@@ -40,6 +40,7 @@ BROKEN = {
     "Oversized": ("broken", "/huge/feed/", "size cap"),
     "Hangs": ("hang", "/feed/", "timed out"),
     "Silent": ("silent", "/feed/", "host unreachable (timed out on robots.txt)"),
+    "Robots Down": ("robots503", "/feed/", "host unreachable (HTTP 503 on robots.txt)"),
     "No DNS": ("nodns", "/feed/", "DNS lookup failed"),
     "Refused": ("refused", "/feed/", "connection refused"),
 }
@@ -55,7 +56,8 @@ class World:
     def __init__(self, tmp: Path):
         self.sites = OutletSites(["cnn", "dronexl"]).start()
         self.srv = {
-            k: MeteredServer(f"127.0.0.{ip}") for k, ip in (("broken", 91), ("hang", 92), ("silent", 93))
+            k: MeteredServer(f"127.0.0.{ip}")
+            for k, ip in (("broken", 91), ("hang", 92), ("silent", 93), ("robots503", 95))
         }
         b = self.srv["broken"]
         b.fault("/403/feed/", status=403)
@@ -72,6 +74,8 @@ class World:
         h.fault("/feed/", delay=TIMEOUT * 3, body=FEED.format(base=h.base).encode())
         self.srv["silent"].fault("/robots.txt", delay=TIMEOUT * 3, body=b"User-agent: *\nDisallow:\n")
         self.srv["silent"].put("/feed/", FEED.format(base=self.srv["silent"].base))
+        self.srv["robots503"].fault("/robots.txt", status=503)  # RFC 9309: unreachable, so crawl nothing
+        self.srv["robots503"].put("/feed/", FEED.format(base=self.srv["robots503"].base))
         for s in self.srv.values():
             s.start()
         bases = {k: s.base for k, s in self.srv.items()}
@@ -156,6 +160,7 @@ def test_healthy_sources_are_recorded_as_healthy(world):
 
 def test_silent_and_unresolvable_hosts_are_skipped_after_robots_txt(world):
     assert world.paths["silent"] == ["/robots.txt"]  # one attempt, never retried, feed never asked
+    assert world.paths["robots503"] == ["/robots.txt"]
     hang = world.paths["hang"]
     assert hang.count("/feed/") == 2  # a hanging feed: two attempts, not Scrapy's three
 
@@ -181,7 +186,7 @@ def test_sources_check_prints_the_table_and_exits_non_zero(world):
     # feeds, then sitemaps (sources.yaml order); asked conditionally: "304" with the items the run found
     assert len(cnn) == 2 and "/rss/edition_americas.rss" in cnn[0] and "/sitemap/news.xml" in cnn[1]
     assert all(" 304 " in ln for ln in cnn) and cnn[1].split()[3] == "3"
-    assert "2 of 13 sources OK" in lines[-1]
+    assert "2 of 14 sources OK" in lines[-1]
 
 
 def test_sources_check_rejects_an_unknown_source_name_without_a_traceback(world):

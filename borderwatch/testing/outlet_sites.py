@@ -173,9 +173,14 @@ class OutletSites:
         return self
 
     def stop(self) -> None:
-        for site in self.sites.values():
-            for srv in site.servers.values():
-                srv.stop()
+        """Stop every server at once (each shutdown waits up to half a second for its poll loop)."""
+        stoppers = [
+            threading.Thread(target=srv.stop) for site in self.sites.values() for srv in site.servers.values()
+        ]
+        for t in stoppers:
+            t.start()
+        for t in stoppers:
+            t.join()
 
     def __enter__(self) -> OutletSites:
         return self.start()
