@@ -44,7 +44,8 @@ class SourcePlan:
 def plan_for(source: Source) -> SourcePlan:
     o = source.options
     profile = outlets.get(o.get("outlet"))
-    base = profile.fixes if profile else ExtractFixes()
+    # No profile and no `extract:` -> None: trafilatura exactly as it is, no fix applied.
+    base = profile.fixes if profile else (ExtractFixes() if o.get("extract") else None)
     fixes = base.merged(o["extract"]) if o.get("extract") else base
     include = (profile.include if profile else ()) + tuple(o.get("include", ()))
     exclude = (profile.exclude if profile else ()) + tuple(o.get("exclude", ()))

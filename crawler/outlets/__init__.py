@@ -12,14 +12,26 @@ from .base import HOOKS, ExtractFixes, OutletProfile
 
 # WordPress: author/tag/category archives and feeds of single posts are not articles.
 WP_EXCLUDE = (r"/(tag|category|author|page|feed|wp-content|wp-json)/", r"[?&](s|replytocom)=")
-WORDPRESS = ExtractFixes()
-# Arc XP story bodies carry "related story" lines: a paragraph that is only a link.
-ARCXP = ExtractFixes(drop=("//p[a][not(text()[normalize-space()])][not(*[not(self::a)])]",))
+# WordPress themes (Yoast titles) glue the site name to the title and often repeat the headline in the body.
+WORDPRESS = ExtractFixes(strip_site_name=True, drop_title_paragraph=True)
+# Arc XP story bodies carry "related story" lines (a paragraph that is only a link) and may repeat the headline.
+ARCXP = ExtractFixes(
+    drop=("//p[a][not(text()[normalize-space()])][not(*[not(self::a)])]",),
+    strip_site_name=True,
+    drop_title_paragraph=True,
+)
 
 
 def _wp(slug: str, name: str, domains: tuple[str, ...], why: str, **kw) -> OutletProfile:
     return OutletProfile(
-        slug=slug, name=name, platform="wordpress", domains=domains, exclude=WP_EXCLUDE, why=why, **kw
+        slug=slug,
+        name=name,
+        platform="wordpress",
+        domains=domains,
+        exclude=WP_EXCLUDE,
+        fixes=WORDPRESS,
+        why=why,
+        **kw,
     )
 
 

@@ -46,8 +46,8 @@ class ExtractFixes:
     # element would tip trafilatura into another extraction strategy.
     drop_lines: tuple[str, ...] = ()
     org_bylines: tuple[str, ...] = ()  # bylines that name the outlet, not a person ("CNN", "CNN Business")
-    strip_site_name: bool = True  # "Title - SpaceNews.com" -> "Title" (og:site_name / <title> suffix)
-    drop_title_paragraph: bool = True  # first paragraph repeating the headline
+    strip_site_name: bool = False  # "Title - SpaceNews.com" -> "Title" (suffix equal to og:site_name)
+    drop_title_paragraph: bool = False  # a first paragraph that only repeats the headline
     hook: str | None = None  # name in HOOKS for anything data cannot say
 
     def merged(self, extra: dict) -> ExtractFixes:
