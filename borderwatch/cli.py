@@ -10,7 +10,19 @@ import sys
 from borderwatch import __version__, logs
 
 # Each module exposes register(subparsers) and sets a `func(args) -> int` default.
-COMMANDS = ["run", "demo", "init", "crawl", "match", "deliver", "digest", "schedule", "rules", "trends"]
+COMMANDS = [
+    "run",
+    "demo",
+    "init",
+    "crawl",
+    "match",
+    "deliver",
+    "digest",
+    "schedule",
+    "rules",
+    "sources",
+    "trends",
+]
 
 EXIT_OK, EXIT_NO_MATCH, EXIT_ERROR, EXIT_DELIVERY = 0, 1, 2, 3
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,18 +19,28 @@ SOURCE_KEYS = {
     "enabled",
     "notes",
     "max_items",
+    "max_pages",
     "paywalled",
+    "fetch_pages",
     "outlet",
+    "include",
+    "exclude",
+    "extract",
 }
 LISTING_KEYS = {"url", "links", "follow"}
+EXTRACT_KEYS = {"drop", "unwrap", "drop_lines", "org_bylines", "strip_site_name", "drop_title_paragraph"}
 SETTINGS_KEYS = {
     "backfill_days": int,
     "user_agent": str,
+    "contact": str,
     "download_timeout": (int, float),
     "download_delay": (int, float),
     "autothrottle_start_delay": (int, float),
+    "autothrottle_max_delay": (int, float),
     "max_page_bytes": int,
     "concurrency_per_domain": int,
+    "retry_backoff": (int, float),
+    "max_redirects": int,
     "retention_days": int,
     "failure_alert_after": int,
     "extract_workers": int,
@@ -44,6 +55,21 @@ SETTINGS_KEYS = {
     "delivery_retry_minutes": (int, float),
     "delivery_retries": int,
 }
+# (low, high) inclusive bounds: politeness limits an operator cannot configure away.
+SETTINGS_RANGES = {
+    "backfill_days": (0, 36500),
+    "download_timeout": (0.1, 30),  # one silent server holds a run ~a minute at most (2 attempts)
+    "download_delay": (0, 60),
+    "autothrottle_start_delay": (0, 60),
+    "autothrottle_max_delay": (0, 120),
+    "max_page_bytes": (1024, 50 * 1024 * 1024),
+    "concurrency_per_domain": (1, 2),
+    "retry_backoff": (0, 30),
+    "max_redirects": (0, 10),
+    "retention_days": (1, 36500),
+    "failure_alert_after": (1, 1000),
+}
+LANGUAGE = re.compile(r"^[a-z]{2,3}(-[A-Za-z]{2,4})?$")
 
 
 @dataclass
@@ -107,6 +133,11 @@ def parse_sources(data: Any, path: Path | str = "<sources.yaml>") -> SourcesConf
                 key,
                 f"setting 'trends_day' must be a weekday (monday ... sunday) or 'off', got {value!r}",
             )
+        elif key in SETTINGS_RANGES and not (SETTINGS_RANGES[key][0] <= value <= SETTINGS_RANGES[key][1]):
+            lo, hi = SETTINGS_RANGES[key]
+            c.add(raw_settings, key, f"setting '{key}' must be between {lo} and {hi}, got {value}")
+        elif key in ("user_agent", "contact") and not re.search(r"https?://|@", value):
+            c.add(raw_settings, key, f"setting '{key}' must name a contact URL or e-mail address")
         else:
             settings[key] = value
     sources: list[Source] = []
@@ -145,27 +176,162 @@ def parse_sources(data: Any, path: Path | str = "<sources.yaml>") -> SourcesConf
             extra = set(lst) - LISTING_KEYS
             if extra:
                 c.add(lst, sorted(extra)[0], f"{label}: unknown listing key '{sorted(extra)[0]}'")
+            if not lst["url"].startswith(("http://", "https://")):
+                c.add(lst, "url", f"{label}: listing 'url' must be an http(s) URL, got {lst['url']!r}")
+                continue
+            _check_selector(c, lst, label, lst.get("links", "a[href]"))
             listings.append(
                 {"url": lst["url"], "links": lst.get("links", "a[href]"), "follow": lst.get("follow")}
             )
         enabled = node.get("enabled", True)
+        if not isinstance(enabled, bool):
+            c.add(node, "enabled", f"{label}: 'enabled' must be true or false")
         if not (feeds or sitemaps or listings) and enabled:
             c.add(node, None, f"{label}: give at least one of 'feeds', 'sitemaps' or 'listings'")
             continue
-        options = {k: node[k] for k in ("max_items", "paywalled", "notes", "outlet") if k in node}
+        options = _source_options(c, node, label)
+        language = node.get("language", "en")
+        if not isinstance(language, str) or not LANGUAGE.match(language):
+            c.add(node, "language", f"{label}: 'language' must be a language code like en or es")
+            language = "en"
         sources.append(
             Source(
                 name=name.strip(),
                 feeds=feeds,
                 sitemaps=sitemaps,
                 listings=tuple(listings),
-                language=str(node.get("language", "en")),
+                language=language,
                 enabled=bool(enabled),
                 options=options,
             )
         )
     c.raise_if_any()
     return SourcesConfig(sources=sources, settings=settings, path=str(path))
+
+
+def _check_selector(c: Checker, node: Any, label: str, selector: Any) -> None:
+    if not isinstance(selector, str) or not selector.strip():
+        c.add(node, "links", f"{label}: 'links' must be a CSS selector (or an XPath starting with /)")
+        return
+    from parsel import Selector
+    from parsel.csstranslator import HTMLTranslator
+
+    try:
+        if selector.startswith("/"):
+            Selector(text="<html></html>").xpath(selector)
+        else:
+            HTMLTranslator().css_to_xpath(selector)
+    except Exception as exc:  # cssselect / lxml raise several unrelated types for a bad selector
+        c.add(node, "links", f"{label}: bad selector {selector!r}: {exc}")
+
+
+def _int_option(c: Checker, node: Any, key: str, label: str, lo: int, hi: int) -> int | None:
+    if key not in node:
+        return None
+    value = node[key]
+    if not isinstance(value, int) or isinstance(value, bool) or not lo <= value <= hi:
+        c.add(node, key, f"{label}: '{key}' must be a whole number from {lo} to {hi}")
+        return None
+    return value
+
+
+def _valid_regex(pattern: str) -> bool:
+    try:
+        re.compile(pattern)
+    except re.error:
+        return False
+    return True
+
+
+def _patterns(c: Checker, node: Any, key: str, label: str) -> tuple[str, ...]:
+    value = node.get(key)
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list):
+        c.add(node, key, f"{label}: '{key}' must be a list of regular expressions matched against URLs")
+        return ()
+    out = []
+    for i, pat in enumerate(value):
+        try:
+            re.compile(pat)
+        except (re.error, TypeError) as exc:
+            c.add(value, i, f"{label}: '{key}' entry {pat!r} is not a valid regular expression: {exc}")
+            continue
+        out.append(pat)
+    return tuple(out)
+
+
+def _source_options(c: Checker, node: Any, label: str) -> dict[str, Any]:
+    """Per-source knobs beyond the discovery URLs, merged later with the outlet profile."""
+    from borderwatch.crawler import outlets
+
+    opts: dict[str, Any] = {}
+    if "notes" in node:
+        opts["notes"] = node["notes"]
+    slug = node.get("outlet")
+    if slug is not None:
+        if outlets.get(slug) is None:
+            known = ", ".join(sorted(outlets.REGISTRY))
+            c.add(node, "outlet", f"{label}: unknown outlet '{slug}' (known: {known})")
+        else:
+            opts["outlet"] = slug
+    for key, lo, hi in (("max_items", 1, 10000), ("max_pages", 0, 10000)):
+        value = _int_option(c, node, key, label, lo, hi)
+        if value is not None:
+            opts[key] = value
+    for key in ("include", "exclude"):
+        pats = _patterns(c, node, key, label)
+        if pats:
+            opts[key] = pats
+    for key in ("fetch_pages", "paywalled"):
+        if key in node and not isinstance(node[key], bool):
+            c.add(node, key, f"{label}: '{key}' must be true or false")
+    if "fetch_pages" in node and isinstance(node["fetch_pages"], bool):
+        opts["fetch_pages"] = node["fetch_pages"]
+    elif node.get("paywalled") is True:
+        opts["fetch_pages"] = False  # older spelling: paywalled pages are never fetched
+    raw = node.get("extract")
+    if raw is not None:
+        if not isinstance(raw, dict):
+            c.add(
+                node, "extract", f"{label}: 'extract' must be a mapping ({', '.join(sorted(EXTRACT_KEYS))})"
+            )
+        else:
+            fixes: dict[str, Any] = {}
+            for key, value in raw.items():
+                if key not in EXTRACT_KEYS:
+                    c.add(
+                        raw,
+                        key,
+                        f"{label}: unknown extract key '{key}' (allowed: {', '.join(sorted(EXTRACT_KEYS))})",
+                    )
+                elif key in ("strip_site_name", "drop_title_paragraph"):
+                    if not isinstance(value, bool):
+                        c.add(raw, key, f"{label}: extract '{key}' must be true or false")
+                    else:
+                        fixes[key] = value
+                else:
+                    items = [value] if isinstance(value, str) else value
+                    if not isinstance(items, list) or not all(isinstance(x, str) for x in items):
+                        c.add(raw, key, f"{label}: extract '{key}' must be a list of strings")
+                        continue
+                    if key in ("drop", "unwrap"):
+                        for sel in items:
+                            _check_selector(c, raw, label, sel)
+                    if key == "drop_lines":
+                        bad = [p for p in items if not _valid_regex(p)]
+                        if bad:
+                            c.add(
+                                raw,
+                                key,
+                                f"{label}: extract drop_lines {bad[0]!r} is not a valid regular expression",
+                            )
+                            continue
+                    fixes[key] = tuple(items)
+            opts["extract"] = fixes
+    return opts
 
 
 def load_sources(path: Path | str) -> SourcesConfig:

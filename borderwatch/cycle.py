@@ -62,16 +62,31 @@ def match_stage(store: Store, config_dir: Path) -> tuple[RulesState, int, int]:
 
 
 def health_warnings(store: Store, cfg: SourcesConfig) -> list[str]:
+    """One short "Source health" line per enabled source that failed `failure_alert_after` runs in a row.
+
+    Removed or disabled sources stay quiet (their history is kept, see crawler/run.py).
+    """
     after = int(cfg.settings.get("failure_alert_after", DEFAULT_FAILURE_ALERT_AFTER))
-    names = {s.name for s in cfg.sources if s.enabled}
+    names = [s.name for s in cfg.sources if s.enabled]
     with store.session() as s:
-        rows = [
-            r for r in s.query(SourceRow).all() if r.name in names and (r.consecutive_failures or 0) >= after
-        ]
-    return [
-        f"Source health: {r.name} has failed {r.consecutive_failures} runs in a row ({(r.last_error or '')[:200]})"
-        for r in rows
-    ]
+        rows = {r.name: r for r in s.query(SourceRow).all() if r.name in names}
+    out = []
+    for name in names:  # in sources.yaml order
+        r = rows.get(name)
+        if r is None or (r.consecutive_failures or 0) < after:
+            continue
+        since = r.last_success_at.strftime("%d %b %Y") if r.last_success_at else "never"
+        out.append(
+            f"Source health: {r.name} has failed {r.consecutive_failures} runs in a row "
+            f"(last success: {since}) — {short_reason(r.last_error)}"
+        )
+    return out
+
+
+def short_reason(error: str | None, limit: int = 140) -> str:
+    """The first recorded failure, e.g. 'https://x.example/feed/: HTTP 500', clipped for one digest line."""
+    first = (error or "unknown error").split("; ", 1)[0].strip()
+    return first if len(first) <= limit else first[: limit - 1] + "…"
 
 
 def run_cycle(

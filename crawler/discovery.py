@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import calendar
+import xml.sax
 from datetime import datetime, timezone
 from urllib.parse import urljoin
 
@@ -41,17 +42,44 @@ def parse_date(value: str | None) -> datetime | None:
     return dt.astimezone(timezone.utc)
 
 
+def plain_text(value: str | None, limit: int = 2000) -> str | None:
+    """Feed summaries are HTML fragments: keep their text only (it may become an item's text)."""
+    if not value or not value.strip():
+        return None
+    if "<" in value:
+        from lxml import etree
+        from lxml import html as lhtml
+
+        try:
+            value = lhtml.fromstring(value).text_content()
+        except (etree.ParserError, ValueError):
+            pass
+    text = " ".join(value.split())
+    return text[:limit] or None
+
+
+def scoped_guid(guid: str | None, source: str) -> str | None:
+    """A GUID that is not a URL ("12345", "post-12345") is only unique within its outlet."""
+    if not guid:
+        return None
+    guid = guid.strip()
+    return guid if guid.startswith(("http://", "https://")) else f"{source}|{guid}"
+
+
 def parse_feed(body: bytes, url: str, source: str) -> list[Entry]:
     """Entries of an RSS/Atom/RDF feed, links resolved against the feed URL (and xml:base)."""
-    parsed = feedparser.parse(body, response_headers={"content-location": url})
-    if not parsed.entries:
-        if parsed.bozo and not parsed.get("version"):
-            raise DiscoveryError(f"not a feed: {parsed.get('bozo_exception', 'unparseable')}")
-        if not parsed.get("version"):
-            raise DiscoveryError("not a feed (no RSS/Atom root element)")
+    # WordPress.com/FeedBurner feeds sometimes start with a newline before <?xml: strict parsers refuse.
+    body = body.lstrip()
+    # The server's Content-Type is not trusted (feeds are served as text/html, text/plain ...): the body decides.
+    parsed = feedparser.parse(
+        body, response_headers={"content-location": url, "content-type": "application/xml"}
+    )
+    if not parsed.get("version"):
+        raise DiscoveryError("not a feed (no RSS/Atom/RDF root element)")
     out: list[Entry] = []
     for e in parsed.entries:
-        link = e.get("link") or ""
+        # FeedBurner-era feeds link to a feedproxy redirect and keep the article URL in feedburner:origLink
+        link = e.get("feedburner_origlink") or e.get("link") or ""
         if not link:
             for lk in e.get("links", []):
                 if lk.get("rel") in (None, "alternate") and lk.get("href"):
@@ -69,10 +97,14 @@ def parse_feed(body: bytes, url: str, source: str) -> list[Entry]:
                 source=source,
                 title=(e.get("title") or "").strip() or None,
                 published=published,
-                guid=e.get("id") or None,
-                summary=e.get("summary") or None,
+                guid=scoped_guid(e.get("id"), source),
+                summary=plain_text(e.get("summary")),
                 author=e.get("author") or None,
                 via="feed",
             )
         )
+    broken = parsed.get("bozo_exception")
+    if not out and parsed.bozo and isinstance(broken, xml.sax.SAXException):
+        # A feed root but no usable item: a truncated or broken document, not a quiet day.
+        raise DiscoveryError(f"malformed feed: {str(broken)[:200]}")
     return out

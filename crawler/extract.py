@@ -8,6 +8,7 @@ from datetime import datetime
 import trafilatura
 
 from .discovery import parse_date
+from .outlets.base import ExtractFixes
 
 
 @dataclass
@@ -20,10 +21,15 @@ class Extracted:
     canonical: str | None
 
 
-def extract(html: str | bytes, url: str) -> Extracted | None:
-    """Main text and metadata of one page, or None when the page has no main text."""
+def extract(html: str | bytes, url: str, fixes: ExtractFixes | None = None) -> Extracted | None:
+    """Main text and metadata of one page, or None when the page has no main text.
+
+    `fixes` are the outlet's corrections (crawler/outlets/): chrome removed before trafilatura sees the
+    page, bylines and titles cleaned after.
+    """
+    prepared = fixes.prepare(html) if fixes is not None else None
     doc = trafilatura.bare_extraction(
-        html,
+        prepared.doc if prepared is not None else html,
         url=url,
         with_metadata=True,
         include_comments=False,
@@ -38,7 +44,7 @@ def extract(html: str | bytes, url: str) -> Extracted | None:
     text = (d.get("text") or "").strip()
     if not text:
         return None
-    return Extracted(
+    ex = Extracted(
         title=(d.get("title") or None),
         text=text,
         author=(d.get("author") or None),
@@ -46,3 +52,4 @@ def extract(html: str | bytes, url: str) -> Extracted | None:
         language=d.get("language"),
         canonical=d.get("url"),
     )
+    return fixes.finish(ex, prepared) if fixes is not None else ex

@@ -41,8 +41,13 @@ class ExtractPipeline(_SpiderAware):
     async def process_item(self, item):
         ex = None
         if item.get("html"):
-            fut = self.pool.submit(item["html"], item["url"])
-            ex = await asyncio.wrap_future(fut) if fut is not None else extract(item["html"], item["url"])
+            fixes = item.get("fixes")
+            fut = self.pool.submit(item["html"], item["url"], fixes)
+            ex = (
+                await asyncio.wrap_future(fut)
+                if fut is not None
+                else extract(item["html"], item["url"], fixes)
+            )
         return self.build(item, ex)
 
     def build(self, item, ex):

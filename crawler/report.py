@@ -1,9 +1,29 @@
-"""What the crawl did, per source: the numbers the CLI prints and the database keeps."""
+"""What the crawl did, per source and per discovery document: the numbers the CLI prints and the
+database keeps."""
 
 from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from datetime import datetime
+
+
+@dataclass
+class DocumentResult:
+    """One discovery document (feed, sitemap, child sitemap, listing) fetched in this run."""
+
+    source: str
+    url: str
+    kind: str
+    status: int | None = None  # HTTP status; None when no answer came
+    items: int = 0  # entries found (after date window and link filters)
+    newest: datetime | None = None
+    error: str | None = None
+    parent: str | None = None  # the sitemap index a child sitemap came from
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
 
 
 @dataclass
@@ -13,18 +33,46 @@ class SourceReport:
     new: int = 0
     seen: int = 0
     old: int = 0
+    filtered: int = 0  # left out by the link filters
+    deferred: int = 0  # over max_pages: fetched next run
+    teasers: int = 0  # items built from feed metadata alone (paywalled outlets)
     fetched: int = 0
     not_modified: int = 0
     failed: int = 0
     errors: list[str] = field(default_factory=list)
     discovery_ok: int = 0
     discovery_failed: int = 0
+    newest: datetime | None = None
+    documents: list[DocumentResult] = field(default_factory=list)
     started: float = field(default_factory=time.monotonic)
+    finished: float = 0.0  # monotonic time of this source's last answer
     seconds: float = 0.0
+
+    def touch(self) -> None:
+        self.finished = time.monotonic()
+
+    def saw_date(self, when: datetime | None) -> None:
+        if when is not None and (self.newest is None or when > self.newest):
+            self.newest = when
+
+    @property
+    def pages_all_failed(self) -> bool:
+        return self.failed > 0 and self.fetched == 0 and self.teasers == 0
 
     @property
     def ok(self) -> bool:
-        return self.discovery_failed == 0
+        """A source fails a run when a discovery document fails or every article page it tried failed."""
+        return self.discovery_failed == 0 and not self.pages_all_failed
+
+    @property
+    def reason(self) -> str:
+        if self.discovery_failed:
+            return "; ".join(f"{d.url}: {d.error}" for d in self.documents if d.error) or "; ".join(
+                self.errors
+            )
+        if self.pages_all_failed:
+            return f"all {self.failed} article pages failed: " + "; ".join(self.errors[:3])
+        return ""
 
 
 @dataclass
@@ -32,8 +80,13 @@ class CrawlReport:
     sources: dict[str, SourceReport] = field(default_factory=dict)
     requests: int = 0
     bytes: int = 0
+    seconds: float = 0.0
 
     def for_source(self, name: str) -> SourceReport:
         if name not in self.sources:
             self.sources[name] = SourceReport(name)
         return self.sources[name]
+
+    @property
+    def documents(self) -> list[DocumentResult]:
+        return [d for r in self.sources.values() for d in r.documents]

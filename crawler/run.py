@@ -23,25 +23,33 @@ def run_crawl(
     cutoff: datetime,
     log_level: str = "WARNING",
     on_tick: Callable[[CrawlReport], None] | None = None,
+    mode: str = "run",
+    only: set[str] | None = None,
 ) -> CrawlReport:
     """Crawl every enabled source once. Never raises for a broken source: failures land in the report.
 
+    mode "check" fetches the discovery documents only and writes nothing (see OutletSpider).
     Scrapy's reactor cannot be restarted, so call this at most once per process (the scheduler runs each
     cycle in a fresh process).
     """
     report = CrawlReport()
-    sources = [s for s in cfg.sources if s.enabled]
+    sources = [s for s in cfg.sources if s.enabled and (only is None or s.name in only)]
     settings = scrapy_settings({**cfg.settings, "log_level": log_level})
     root_level = logging.getLogger().level
     for name in ("scrapy", "twisted", "py.warnings"):
         logging.getLogger(name).setLevel(getattr(logging, log_level, logging.WARNING))
-    process = CrawlerProcess(settings)
+    quiet = getattr(logging, log_level, logging.WARNING)
+    logging.disable(quiet - 10)  # Scrapy logs its banner at INFO/DEBUG while it sets up logging itself
+    try:
+        process = CrawlerProcess(settings)  # LOG_INSTALL_ROOT_HANDLER is off in settings.py
+    finally:
+        logging.disable(logging.NOTSET)
     logging.getLogger().setLevel(root_level)  # Scrapy resets it; our CLI decides verbosity
     for name in ("scrapy", "twisted", "py.warnings"):
         logging.getLogger(name).setLevel(getattr(logging, log_level, logging.WARNING))
     started = time.monotonic()
     crawler = process.create_crawler(OutletSpider)
-    process.crawl(crawler, sources=sources, store=store, report=report, cutoff=cutoff)
+    process.crawl(crawler, sources=sources, store=store, report=report, cutoff=cutoff, mode=mode)
     if on_tick is not None:  # live progress: the CLI redraws from the report twice a second
         from twisted.internet import task
 
@@ -53,14 +61,20 @@ def run_crawl(
     stats = crawler.stats.get_stats() if crawler.stats else {}
     report.requests = int(stats.get("downloader/request_count", 0))
     report.bytes = int(stats.get("downloader/response_bytes", 0))
-    elapsed = time.monotonic() - started
-    _record_health(store, report, sources)
+    report.seconds = time.monotonic() - started
     for rep in report.sources.values():
-        rep.seconds = elapsed
+        rep.seconds = max(0.0, (rep.finished or started) - started)
+    if mode == "run":
+        record_health(store, report, sources)
     return report
 
 
-def _record_health(store: Store, report: CrawlReport, sources) -> None:
+def record_health(store: Store, report: CrawlReport, sources) -> None:
+    """Per source: last run, last success, consecutive failures and the reason, newest item seen.
+
+    Rows are kept by name: a source removed from sources.yaml keeps its history, and picks it up again
+    if it comes back.
+    """
     now = utcnow()
     with store.session() as s:
         for src in sources:
@@ -68,10 +82,12 @@ def _record_health(store: Store, report: CrawlReport, sources) -> None:
             row = store.source_row(s, src.name)
             row.last_run_at = now
             row.items_found = rep.discovered
+            if rep.newest is not None and (row.newest_item is None or rep.newest > row.newest_item):
+                row.newest_item = min(rep.newest, now)
             if rep.ok:
                 row.last_success_at = now
                 row.consecutive_failures = 0
             else:
                 row.consecutive_failures = (row.consecutive_failures or 0) + 1
-                row.last_error = "; ".join(rep.errors)[:2000]
+                row.last_error = rep.reason[:2000]
                 row.last_error_at = now

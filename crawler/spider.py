@@ -1,8 +1,12 @@
 """One spider driven by sources.yaml: discovery documents (feeds, sitemaps, listings) -> new article pages.
 
 Decides here, against the database, what is *not* fetched: URLs and feed GUIDs seen before, entries older
-than the backfill window (stored as seen from their feed metadata), and unchanged discovery documents
+than the backfill window (stored as seen from their feed metadata), links the outlet's filters leave out,
+pages of paywalled outlets (their item comes from the feed alone), and unchanged discovery documents
 (conditional GET -> 304).
+
+Two modes: "run" (the daily crawl) and "check" (`borderwatch sources check`: fetch every discovery document,
+report what it holds, fetch no article and write nothing to the database).
 """
 
 from __future__ import annotations
@@ -12,47 +16,58 @@ from datetime import datetime
 import scrapy
 from scrapy.http import Response
 from scrapy.spidermiddlewares.httperror import HttpError
-from twisted.internet.error import DNSLookupError, TCPTimedOutError, TimeoutError
 
 from borderwatch.records import Entry, Source
 from borderwatch.store import ArticleRow, FetchState, Store, UrlSeen, utcnow
 
 from .discovery import DiscoveryError, parse_feed
-from .report import CrawlReport
+from .plan import SourcePlan, plan_for
+from .politeness import describe_exception
+from .report import CrawlReport, DocumentResult
 from .sitemaps import parse_listing, parse_sitemap
 from .urls import canonicalize, is_http
+
+# An article that failed with one of these will not get better by asking again: remember it as seen.
+PERMANENT_STATUSES = {400, 401, 403, 404, 405, 406, 410, 451}
 
 
 def describe_failure(failure) -> str:
     exc = failure.value
     if isinstance(exc, HttpError):
         return f"HTTP {exc.response.status}"
-    if isinstance(exc, DNSLookupError):
-        return "DNS lookup failed"
-    if isinstance(exc, (TimeoutError, TCPTimedOutError)):
-        return "timed out"
-    name = type(exc).__name__
-    if name == "IgnoreRequest" and "robots" in str(exc).lower():
-        return "forbidden by robots.txt"
-    msg = str(exc).strip() or name
-    return f"{name}: {msg}"[:300]
+    return describe_exception(exc)
 
 
 class OutletSpider(scrapy.Spider):
     name = "borderwatch"
     handle_httpstatus_list = [304]
 
-    def __init__(self, sources: list[Source], store: Store, report: CrawlReport, cutoff: datetime, **kwargs):
+    def __init__(
+        self,
+        sources: list[Source],
+        store: Store,
+        report: CrawlReport,
+        cutoff: datetime,
+        mode: str = "run",
+        **kwargs,
+    ):
         super().__init__(**kwargs)
-        self.sources = sources
+        self.plans: dict[str, SourcePlan] = {s.name: plan_for(s) for s in sources}
         self.store = store
         self.report = report
         self.cutoff = cutoff
+        self.mode = mode
         self.now = utcnow()
+        self.requested: set[str] = set()  # canonical article URLs asked for in this run
+        self.revalidate: set[str] = set()  # discovery URLs to read in full next run
+
+    @property
+    def checking(self) -> bool:
+        return self.mode == "check"
 
     # -- discovery -----------------------------------------------------------
     def _discovery_request(
-        self, url: str, source: Source, kind: str, extra: dict | None = None
+        self, url: str, plan: SourcePlan, kind: str, selector: str | None = None, parent: str | None = None
     ) -> scrapy.Request:
         headers = {}
         with self.store.session() as s:
@@ -62,7 +77,13 @@ class OutletSpider(scrapy.Spider):
                     headers["If-None-Match"] = st.etag
                 if st.last_modified:
                     headers["If-Modified-Since"] = st.last_modified
-        meta = {"source": source.name, "kind": kind, "discovery_url": url, **(extra or {})}
+        meta = {
+            "source": plan.name,
+            "kind": kind,
+            "discovery_url": url,
+            "links": selector,
+            "parent": parent,
+        }
         return scrapy.Request(
             url,
             headers=headers,
@@ -70,21 +91,39 @@ class OutletSpider(scrapy.Spider):
             errback=self.discovery_failed,
             meta=meta,
             dont_filter=True,
+            priority=10,  # discovery documents before article pages
         )
 
     async def start(self):
-        for src in self.sources:
-            self.report.for_source(src.name)
-            for url in src.feeds:
-                yield self._discovery_request(url, src, "feed")
-            for url in src.sitemaps:
-                yield self._discovery_request(url, src, "sitemap")
-            for listing in src.listings:
-                yield self._discovery_request(listing["url"], src, "listing", {"links": listing["links"]})
+        for plan in self.plans.values():
+            self.report.for_source(plan.name)
+            for kind, url, selector in plan.discovery:
+                yield self._discovery_request(url, plan, kind, selector)
+
+    def _document(self, meta, status: int | None, error: str | None = None) -> DocumentResult:
+        doc = DocumentResult(
+            source=meta["source"],
+            url=meta["discovery_url"],
+            kind=meta["kind"] if not meta.get("parent") else "sitemap (child)",
+            status=status,
+            error=error,
+            parent=meta.get("parent"),
+        )
+        rep = self.report.for_source(meta["source"])
+        rep.documents.append(doc)
+        rep.touch()
+        if error:
+            rep.discovery_failed += 1
+            rep.errors.append(f"{doc.url}: {error}")
+        else:
+            rep.discovery_ok += 1
+        return doc
 
     def _record_fetch(
         self, url: str, source: str, status: int | None, error: str | None, response=None, items=0
     ):
+        if self.checking:
+            return  # a check must not move the validators: the next run would miss what the check saw
         with self.store.session() as s:
             st = s.get(FetchState, url)
             if st is None:
@@ -101,22 +140,23 @@ class OutletSpider(scrapy.Spider):
                 st.items_found = items
 
     def discovery_failed(self, failure):
-        req = failure.request
-        name, url = req.meta["source"], req.meta["discovery_url"]
+        meta = failure.request.meta
         reason = describe_failure(failure)
-        rep = self.report.for_source(name)
-        rep.discovery_failed += 1
-        rep.errors.append(f"{url}: {reason}")
         status = failure.value.response.status if isinstance(failure.value, HttpError) else None
-        self._record_fetch(url, name, status, reason)
+        self._document(meta, status, reason)
+        self._record_fetch(meta["discovery_url"], meta["source"], status, reason)
 
     def parse_discovery(self, response: Response):
         meta = response.meta
         name, kind, url = meta["source"], meta["kind"], meta["discovery_url"]
+        plan = self.plans[name]
         rep = self.report.for_source(name)
         if response.status == 304:
             rep.not_modified += 1
-            rep.discovery_ok += 1
+            doc = self._document(meta, 304)
+            with self.store.session() as s:
+                st = s.get(FetchState, url)
+                doc.items = st.items_found if st else 0
             self._record_fetch(url, name, 304, None)
             return
         try:
@@ -125,30 +165,39 @@ class OutletSpider(scrapy.Spider):
             elif kind == "sitemap":
                 entries, children = parse_sitemap(response.body, response.url, name, self.cutoff)
                 for child in children:
-                    src = next(s for s in self.sources if s.name == name)
-                    yield self._discovery_request(child, src, "sitemap")
+                    yield self._discovery_request(child, plan, "sitemap", parent=url)
             else:
                 entries = parse_listing(response, meta.get("links") or "a[href]", name)
         except DiscoveryError as exc:
-            rep.discovery_failed += 1
-            rep.errors.append(f"{url}: {exc}")
+            self._document(meta, response.status, str(exc))
             self._record_fetch(url, name, response.status, str(exc))
             return
-        rep.discovery_ok += 1
-        self._record_fetch(url, name, response.status, None, response, items=len(entries))
-        src = next(s for s in self.sources if s.name == name)
-        limit = int(src.options.get("max_items", 100))
-        for entry in entries[:limit]:
-            req = self._entry_request(entry)
-            if req is not None:
-                yield req
+        entries = [e for e in entries if is_http(e.url)]
+        wanted = [e for e in entries if plan.wants(e.url)]
+        rep.filtered += len(entries) - len(wanted)
+        wanted = wanted[: plan.max_items]
+        doc = self._document(meta, response.status)
+        doc.items = len(wanted)
+        for e in wanted:
+            if e.published and (doc.newest is None or e.published > doc.newest):
+                doc.newest = e.published
+            rep.saw_date(e.published)
+        self._record_fetch(url, name, response.status, None, response, items=len(wanted))
+        if self.checking:
+            return
+        for entry in wanted:
+            out = self._follow(entry, plan, url)
+            if out is not None:
+                yield out
 
-    def _entry_request(self, entry: Entry):
+    def _follow(self, entry: Entry, plan: SourcePlan, discovery_url: str):
+        """The request (or, for a paywalled outlet, the finished item) for one discovered entry, if new."""
         rep = self.report.for_source(entry.source)
         rep.discovered += 1
-        if not is_http(entry.url):
-            return None
         key = canonicalize(entry.url)
+        if key in self.requested:
+            rep.seen += 1
+            return None
         with self.store.session() as s:
             if self.store.seen(s, key, entry.guid):
                 rep.seen += 1
@@ -169,24 +218,45 @@ class OutletSpider(scrapy.Spider):
                 s.add(UrlSeen(url=key, article_id=art.id))
                 rep.old += 1
                 return None
+        if rep.new >= plan.max_pages:
+            rep.deferred += 1
+            self.revalidate.add(discovery_url)  # so the next run sees the rest even if nothing changed
+            return None
+        self.requested.add(key)
         rep.new += 1
+        if not plan.fetch_pages:
+            rep.teasers += 1
+            return {"entry": entry, "url": entry.url, "canonical": None, "html": "", "fixes": None}
         return scrapy.Request(
             entry.url,
             callback=self.parse_article,
             errback=self.article_failed,
-            meta={"entry": entry, "source": entry.source},
+            meta={"entry": entry, "source": entry.source, "discovery_url": discovery_url},
         )
 
     # -- articles ------------------------------------------------------------
     def article_failed(self, failure):
-        entry: Entry = failure.request.meta["entry"]
+        req = failure.request
+        entry: Entry = req.meta["entry"]
         rep = self.report.for_source(entry.source)
+        rep.touch()
         rep.failed += 1
-        rep.errors.append(f"{entry.url}: {describe_failure(failure)}")
+        reason = describe_failure(failure)
+        rep.errors.append(f"{entry.url}: {reason}")
+        status = failure.value.response.status if isinstance(failure.value, HttpError) else None
+        if status in PERMANENT_STATUSES or reason == "forbidden by robots.txt":
+            with self.store.session() as s:  # never ask again
+                key = canonicalize(entry.url)
+                if s.get(UrlSeen, key) is None:
+                    s.add(UrlSeen(url=key, article_id=None))
+        else:
+            self.revalidate.add(req.meta["discovery_url"])  # transient: try the page again next run
 
     def parse_article(self, response: Response):
         entry: Entry = response.meta["entry"]
-        self.report.for_source(entry.source).fetched += 1
+        rep = self.report.for_source(entry.source)
+        rep.fetched += 1
+        rep.touch()
         canonical = None
         if isinstance(response, scrapy.http.HtmlResponse):
             href = response.css('link[rel="canonical"]::attr(href)').get()
@@ -197,4 +267,14 @@ class OutletSpider(scrapy.Spider):
             "url": response.url,
             "canonical": canonical,
             "html": response.text if isinstance(response, scrapy.http.TextResponse) else "",
+            "fixes": self.plans[entry.source].fixes,
         }
+
+    def closed(self, reason):
+        if self.checking or not self.revalidate:
+            return
+        with self.store.session() as s:
+            for url in self.revalidate:
+                st = s.get(FetchState, url)
+                if st is not None:
+                    st.etag = st.last_modified = None

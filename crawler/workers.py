@@ -55,7 +55,7 @@ class ExtractorPool:
         self.tasks_per_child = tasks_per_child
         self._pool: ProcessPoolExecutor | None = None
 
-    def submit(self, html: str, url: str) -> Future[Extracted | None] | None:
+    def submit(self, html: str, url: str, fixes=None) -> Future[Extracted | None] | None:
         """A future for the extraction, or None when extraction should run in-process."""
         if self.workers <= 0:
             return None
@@ -66,7 +66,7 @@ class ExtractorPool:
                 max_tasks_per_child=self.tasks_per_child,
                 initializer=_warm,
             )
-        return self._pool.submit(extract, html, url)
+        return self._pool.submit(extract, html, url, fixes)
 
     def shutdown(self) -> None:
         if self._pool is not None:

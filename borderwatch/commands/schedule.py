@@ -35,6 +35,9 @@ def cmd_schedule(args) -> int:
         print(f"next run:       {_fmt(next_due(cfg, now), cfg.tz)}")
         return 0
     if not args.quiet:
+        # A long-running service: its own events (catch-up, next run, stop) are worth a line each.
+        for h in logging.getLogger().handlers:
+            h.setLevel(min(h.level, logging.INFO))
         for name in ("borderwatch.schedule", "apscheduler"):
             logging.getLogger(name).setLevel(logging.INFO)
     child_args = ["-q"] if args.quiet else ["-v"] * args.verbose

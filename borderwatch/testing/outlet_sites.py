@@ -1,0 +1,285 @@
+"""Loopback copies of the twelve real outlets, built from tests/fixtures/outlets/<slug>/site.yaml.
+
+Every real origin of an outlet (www.cnn.com, rss.cnn.com, ...) gets its own 127.0.0.x address, so Scrapy
+gives each its own download slot, as on the internet. Files are served with every origin of the outlet
+(and a stand-in page's own origin, e.g. https://www.reuters.com) rewritten to the loopback address, so
+canonical links and absolute article URLs point at the copy. The files on disk are never changed.
+
+`OutletSites.sources_yaml()` turns the *shipped* config/sources.yaml into a loopback one: the same
+discovery URLs, paths and selectors with only the origin swapped, so the tests exercise the real config.
+
+Also a small CLI to time a full crawl of all twelve (see `python -m borderwatch.testing.outlet_sites -h`).
+"""
+
+from __future__ import annotations
+
+import itertools
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ruamel.yaml import YAML
+
+from .fixture_server import FixtureServer
+
+REPO = Path(__file__).resolve().parents[2]
+FIXTURES = REPO / "tests" / "fixtures" / "outlets"
+SHIPPED_CONFIG = REPO / "config" / "sources.yaml"
+
+# Fast, still bounded, settings for loopback runs (the shipped ones are for the internet).
+TEST_SETTINGS: dict[str, Any] = {
+    "download_timeout": 3,
+    "retry_backoff": 0.2,
+    "download_delay": 0,
+    "autothrottle_start_delay": 0.02,
+    "autothrottle_max_delay": 1,
+    "contact": "https://example.org/borderwatch-tests",
+}
+
+
+@dataclass
+class Hit:
+    path: str
+    start: float
+    end: float = 0.0
+    user_agent: str = ""
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+class MeteredServer(FixtureServer):
+    """FixtureServer that also records when each request arrived and left, and the peak in-flight count."""
+
+    def __init__(self, host: str = "127.0.0.1", port: int = 0):
+        super().__init__(host, port)
+        self.hits: list[Hit] = []
+        self.inflight = 0
+        self.max_inflight = 0
+        self._mlock = threading.Lock()
+
+    def _handle(self, h, head: bool = False) -> None:
+        hit = Hit(
+            h.path,
+            time.monotonic(),
+            user_agent=h.headers.get("User-Agent", ""),
+            headers={k.lower(): v for k, v in h.headers.items()},
+        )
+        with self._mlock:
+            self.inflight += 1
+            self.max_inflight = max(self.max_inflight, self.inflight)
+            self.hits.append(hit)
+        try:
+            super()._handle(h, head)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the client gave up first (a timeout test): nothing to answer to
+        finally:
+            with self._mlock:
+                self.inflight -= 1
+                hit.end = time.monotonic()
+
+    def paths(self) -> list[str]:
+        with self._mlock:
+            return [h.path for h in self.hits]
+
+
+def _rewrite(body: bytes, mapping: dict[str, str]) -> bytes:
+    for real, local in mapping.items():
+        for a, b in ((real, local), (real.replace("/", "\\/"), local.replace("/", "\\/"))):
+            body = body.replace(a.encode(), b.encode())
+        if real.startswith("https://"):  # the http:// spelling of the same origin
+            body = body.replace(("http://" + real[8:]).encode(), local.encode())
+    return body
+
+
+def _load_yaml(path: Path) -> Any:
+    return YAML(typ="safe").load(path.read_text(encoding="utf-8"))
+
+
+@dataclass
+class OutletSite:
+    slug: str
+    manifest: dict
+    servers: dict[str, MeteredServer] = field(default_factory=dict)  # real origin -> server
+
+    @property
+    def dir(self) -> Path:
+        return FIXTURES / self.slug
+
+    @property
+    def expected(self) -> dict:
+        p = self.dir / "expected.yaml"
+        return _load_yaml(p) if p.exists() else {}
+
+    def base(self, origin: str) -> str:
+        return self.servers[origin].base
+
+    def loopback(self, url: str) -> str:
+        """The loopback URL of a real URL of this outlet."""
+        for origin, srv in self.servers.items():
+            for spelling in (origin, "http://" + origin.split("://", 1)[1]):
+                if url.startswith(spelling):
+                    return srv.base + url[len(spelling) :]
+        raise KeyError(f"{url} is not on any origin of {self.slug}")
+
+    def hits(self) -> list[tuple[str, Hit]]:
+        return [(o, h) for o, srv in self.servers.items() for h in srv.hits]
+
+    def requested_paths(self) -> list[str]:
+        return [h.path for _, h in self.hits()]
+
+    def clear(self) -> None:
+        for srv in self.servers.values():
+            with srv._mlock:
+                srv.hits.clear()
+                srv.max_inflight = 0
+            srv.clear_log()
+
+
+class OutletSites:
+    """All (or some) loopback outlets, each origin on its own 127.0.0.x, started together."""
+
+    def __init__(self, slugs: list[str] | None = None, first_ip: int = 20):
+        found = sorted(p.parent.name for p in FIXTURES.glob("*/site.yaml"))
+        self.sites: dict[str, OutletSite] = {}
+        ips = itertools.count(first_ip)
+        for slug in slugs or found:
+            manifest = _load_yaml(FIXTURES / slug / "site.yaml")
+            site = OutletSite(slug, manifest)
+            for origin in manifest["hosts"]:
+                site.servers[origin] = MeteredServer(f"127.0.0.{next(ips)}")
+            self.sites[slug] = site
+        for site in self.sites.values():
+            self._fill(site)
+
+    def _fill(self, site: OutletSite) -> None:
+        mapping = {origin: srv.base for origin, srv in site.servers.items()}
+        for origin, routes in site.manifest["hosts"].items():
+            srv = site.servers[origin]
+            for path, route in routes.items():
+                body = (site.dir / route["file"]).read_bytes()
+                extra = {route["origin"]: srv.base} if route.get("origin") else {}
+                srv.put(
+                    path, _rewrite(body, {**extra, **mapping}), route.get("type", "text/html; charset=utf-8")
+                )
+
+    def __getitem__(self, slug: str) -> OutletSite:
+        return self.sites[slug]
+
+    def start(self) -> OutletSites:
+        for site in self.sites.values():
+            for srv in site.servers.values():
+                srv.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop every server at once (each shutdown waits up to half a second for its poll loop)."""
+        stoppers = [
+            threading.Thread(target=srv.stop) for site in self.sites.values() for srv in site.servers.values()
+        ]
+        for t in stoppers:
+            t.start()
+        for t in stoppers:
+            t.join()
+
+    def __enter__(self) -> OutletSites:
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+    def clear(self) -> None:
+        for site in self.sites.values():
+            site.clear()
+
+    # -- config ------------------------------------------------------------------
+    def sources_config(self, settings: dict[str, Any] | None = None, check_listings: bool = False) -> dict:
+        """The shipped sources.yaml with each outlet's origins swapped for its loopback addresses."""
+        shipped = _load_yaml(SHIPPED_CONFIG)
+        out_sources = []
+        for src in shipped["sources"]:
+            slug = src.get("outlet")
+            if slug not in self.sites:
+                continue
+            site = self.sites[slug]
+            new = dict(src)
+            for key in ("feeds", "sitemaps"):
+                if key in src:
+                    new[key] = [site.loopback(u) for u in src[key]]
+            # check_listings: listing pages worth checking but not crawling (see site.yaml)
+            listings = [
+                *src.get("listings", []),
+                *(site.manifest.get("check_listings", []) if check_listings else []),
+            ]
+            if listings:
+                new["listings"] = [{**lst, "url": site.loopback(lst["url"])} for lst in listings]
+            for key, value in (site.manifest.get("overlay") or {}).items():
+                if isinstance(value, dict):
+                    new[key] = {**new.get(key, {}), **value}
+                else:
+                    new[key] = value
+            out_sources.append(new)
+        return {
+            "settings": {**shipped.get("settings", {}), **TEST_SETTINGS, **(settings or {})},
+            "sources": out_sources,
+        }
+
+    def sources_yaml(self, **kw) -> str:
+        import io
+
+        yaml = YAML()
+        yaml.default_flow_style = False
+        yaml.width = 4096
+        buf = io.StringIO()
+        yaml.dump(self.sources_config(**kw), buf)
+        return buf.getvalue()
+
+
+def _main() -> int:  # pragma: no cover - a developer tool
+    import argparse
+    import os
+    import subprocess
+    import sys
+    import tempfile
+    from datetime import datetime, timezone
+
+    ap = argparse.ArgumentParser(
+        prog="python -m borderwatch.testing.outlet_sites",
+        description="Serve the twelve loopback outlets and time one full `borderwatch crawl` of them "
+        "(fresh database, shipped sources.yaml with loopback origins and test timeouts).",
+    )
+    ap.add_argument("--runs", type=int, default=1, help="crawl this many times, each on a fresh database")
+    args = ap.parse_args()
+    days = (datetime.now(timezone.utc) - datetime(2016, 6, 1, tzinfo=timezone.utc)).days
+    with OutletSites() as sites, tempfile.TemporaryDirectory() as tmp:
+        cfg = Path(tmp) / "sources.yaml"
+        cfg.write_text(sites.sources_yaml(settings={"backfill_days": days}))
+        for i in range(args.runs):
+            env = {**os.environ, "BORDERWATCH_DB": f"sqlite:///{tmp}/run{i}.db"}
+            t = time.monotonic()
+            p = subprocess.run(
+                [sys.executable, "-m", "borderwatch", "crawl", "--config-dir", tmp],
+                env=env,
+                capture_output=True,
+                text=True,
+            )
+            wall = time.monotonic() - t
+            hits = [h for site in sites.sites.values() for _, h in site.hits()]
+            span = max(h.end for h in hits) - min(h.start for h in hits) if hits else 0.0
+            slowest = max(
+                (max(h.end for _, h in site.hits()) - min(h.start for _, h in site.hits()), slug)
+                for slug, site in sites.sites.items()
+                if site.hits()
+            )
+            print(p.stderr.strip())
+            print(
+                f"run {i + 1}: exit {p.returncode}; {len(sites.sites)} outlets, {len(hits)} requests; "
+                f"{wall:.2f} s wall clock (process start to exit), {span:.2f} s from first to last request; "
+                f"slowest outlet {slowest[1]} {slowest[0]:.2f} s"
+            )
+            sites.clear()
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(_main())
