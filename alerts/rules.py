@@ -310,6 +310,7 @@ class _Parser:
                 rules.append(rule)
         if not rules and not c.problems:
             c.add(data, "rules", "every rule is disabled (enabled: false): enable at least one")
+        c.problems.sort(key=lambda p: (p.line, p.column))
         c.raise_if_any()
         return RuleSet(rules=rules, groups=dict(self.groups))
 
@@ -324,8 +325,10 @@ class _Parser:
             return None
         rid = node.get("id")
         label = f"rule '{rid}'" if isinstance(rid, str) and rid else f"rule #{index + 1}"
+        typo = False
         for key in node:
             if key not in RULE_KEYS:
+                typo = True
                 c.add(
                     node,
                     key,
@@ -351,6 +354,7 @@ class _Parser:
         if not isinstance(description, str):
             c.add(node, "description", f"{label}: 'description' must be text")
             description = ""
+        problems_before = len(c.problems)
         any_: tuple[Term, ...] = ()
         if "any" in node and node["any"] is not None:
             any_ = self.term_list(node, "any", node["any"], f"{label} any")
@@ -404,11 +408,8 @@ class _Parser:
             )
             lang = []
         if not any_ and not all_ and not near:
-            if "any" in node or "all" in node or "near" in node:
-                c.add(
-                    node, None, f"{label}: no usable terms in 'any', 'all' or 'near' (see the problems above)"
-                )
-            else:
+            # not when terms failed (reported already) or a key is misspelt ('anny' is the real problem)
+            if len(c.problems) == problems_before and not typo:
                 c.add(
                     node,
                     None,

@@ -32,7 +32,9 @@ class RulesState:
 
 
 def _problems_text(exc: ConfigError) -> str:
-    shown = [str(p) for p in exc.problems[:MAX_PROBLEMS_SHOWN]]
+    shown = [
+        f"{Path(p.file).name}:{p.line}:{p.column}: {p.message}" for p in exc.problems[:MAX_PROBLEMS_SHOWN]
+    ]
     more = len(exc.problems) - len(shown)
     return "\n".join(shown) + (f"\n(+{more} more problems)" if more > 0 else "")
 
@@ -45,7 +47,7 @@ def load_rules_or_last_good(store: Store, path: Path) -> RulesState:
     except ConfigError as exc:
         n = len(exc.problems)
         head = f"RULES FILE BROKEN: {path} has {n} problem{'s' if n != 1 else ''}"
-        fix = f"Fix it (run `borderwatch rules check --rules {path}` to see every problem):\n{_problems_text(exc)}"
+        fix = f"Fix it (`borderwatch rules check` shows each one):\n{_problems_text(exc)}"
         stored = store.get_kv(LAST_GOOD_KEY)
         if stored is not None:
             saved = store.get_kv(LAST_GOOD_SAVED_KEY) or "an earlier run"
@@ -56,7 +58,7 @@ def load_rules_or_last_good(store: Store, path: Path) -> RulesState:
             if rs is not None:
                 return RulesState(
                     rs,
-                    [f"{head}; matching used the last good rules (saved {saved}) instead. {fix}"],
+                    [f"{head}; matching used the last good rules (saved {saved}) instead.\n{fix}"],
                     using_last_good=True,
                     error=str(exc),
                 )
@@ -66,7 +68,7 @@ def load_rules_or_last_good(store: Store, path: Path) -> RulesState:
             [
                 f"{head} and no earlier good rules are stored, so NOTHING WAS MATCHED; "
                 f"{waiting} new article{'s' if waiting != 1 else ''} wait and will be matched once the file "
-                f"is fixed. {fix}"
+                f"is fixed.\n{fix}"
             ],
             error=str(exc),
         )
