@@ -27,6 +27,7 @@ Semantics worth knowing (README, "keywords.yaml"):
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections import defaultdict
 from dataclasses import dataclass
@@ -108,6 +109,14 @@ class _Compiled:
     none: tuple[int, ...]
     title: bool
     text: bool
+    # every clause that needs a hit: the any list, each all entry, each side of each near pair
+    required: tuple[frozenset[int], ...] = ()
+    # only any/all over both fields, no veto: fires exactly when possible() -- no positions needed
+    simple: bool = False
+
+    def possible(self, hit: set[int]) -> bool:
+        """Cheap pre-check (set operations in C): does every required clause have a hit at all?"""
+        return all(not group.isdisjoint(hit) for group in self.required)
 
 
 @dataclass(frozen=True)
@@ -134,47 +143,43 @@ class Explanation:
 
 
 class Doc:
-    """One scanned document: the hits per term and what is needed to turn them into positions/snippets."""
+    """One scanned document: where each term occurred, as token positions in the title+text word stream.
 
-    def __init__(self, title: str, text: str, cased: str, sep: int, title_tokens: int):
+    Stream position i is the i-th word of the title followed by the text (title words first), which is
+    what `near` measures; a position below title_tokens is in the title.
+    """
+
+    def __init__(self, title: str, text: str, title_tokens: int):
         self.title = title
         self.text = text
-        self.cased = cased
-        self.sep = sep
         self.title_tokens = title_tokens
-        self.hits: dict[int, list[tuple[int, int]]] = {}  # term id -> [(char offset of key, tokens)]
+        self.hits: dict[int, list[tuple[int, int]]] = {}  # term id -> [(first token, number of tokens)]
         self._spans: dict[str, tuple[str, list[tuple[int, int]]]] = {}
 
-    # presence ---------------------------------------------------------------
     def found(self, tid: int, title: bool = True, text: bool = True) -> bool:
         occ = self.hits.get(tid)
         if not occ:
             return False
         if title and text:
             return True
-        sep = self.sep
-        return any((p < sep) == title for p, _ in occ)
+        tt = self.title_tokens
+        return any((i < tt) == title for i, _ in occ)
 
     def count(self, tid: int) -> int:
         return len(self.hits.get(tid, ()))
 
-    # positions ---------------------------------------------------------------
-    def local(self, p: int) -> tuple[str, int]:
-        """(field, token index within the field) of the hit whose key starts at char offset p."""
-        if p < self.sep:
-            return "title", self.cased.count(" ", 0, p + 1) - 1
-        return "text", self.cased.count(" ", self.sep + 1, p + 1) - 1
-
     def stream(self, tid: int, title: bool, text: bool) -> list[tuple[int, int]]:
-        """Sorted (first token, last token) of a term's hits in the title+text word stream."""
-        out = []
-        for p, n in self.hits.get(tid, ()):
-            fld, i = self.local(p)
-            if fld == "title" and not title or fld == "text" and not text:
-                continue
-            start = i if fld == "title" else self.title_tokens + i
-            out.append((start, start + n - 1))
-        return out
+        """(first token, last token) of a term's hits in the title+text stream, in order."""
+        occ = self.hits.get(tid, ())
+        if title and text:
+            return [(i, i + n - 1) for i, n in occ]
+        tt = self.title_tokens
+        return [(i, i + n - 1) for i, n in occ if (i < tt) == title]
+
+    def stream_to_field(self, i: int) -> tuple[str, int]:
+        if i < self.title_tokens:
+            return "title", i
+        return "text", i - self.title_tokens
 
     def char_span(self, fld: str, first: int, last: int) -> tuple[str, int, int] | None:
         """(display text, start, end) covering tokens first..last of a field."""
@@ -185,11 +190,6 @@ class Doc:
             return None
         last = min(last, len(spans) - 1)
         return shown, spans[first][0], spans[last][1]
-
-    def stream_to_field(self, i: int) -> tuple[str, int]:
-        if i < self.title_tokens:
-            return "title", i
-        return "text", i - self.title_tokens
 
 
 class Matcher:
@@ -218,7 +218,10 @@ class Matcher:
         if keys:
             self._auto = ahocorasick.Automaton()
             for key, vals in keys.items():
-                self._auto.add_word(key, (len(key), tuple(vals)))
+                if len(vals) == 1 and vals[0][1] is None:
+                    self._auto.add_word(key, (len(key), vals[0][0], vals[0][2], None))
+                else:
+                    self._auto.add_word(key, (len(key), -1, 0, tuple(vals)))
             self._auto.make_automaton()
         self._compiled: list[_Compiled] = []
         by_tid: dict[int, set[int]] = defaultdict(set)
@@ -234,6 +237,13 @@ class Matcher:
                 none=_uniq(ids[t] for t in r.none),
                 title="title" in r.fields,
                 text="text" in r.fields,
+                simple=not r.near and not r.none and "title" in r.fields and "text" in r.fields,
+                required=tuple(
+                    frozenset(ids[t] for t in group)
+                    for group in ([r.any] if r.any else [])
+                    + list(r.all)
+                    + [g for n in r.near for g in (n.a, n.b)]
+                ),
             )
             self._compiled.append(c)
             for t in r.positive_terms():
@@ -250,71 +260,142 @@ class Matcher:
 
     # -- scanning --------------------------------------------------------------
     def scan(self, title: str, text: str) -> Doc:
+        """One automaton pass over " title | text ": every hit with its token position.
+
+        Hits come in order of their end offset, so the token position is kept by counting the spaces
+        since the previous hit (str.count, C speed): the whole document is counted about once.
+        """
         title = title or ""
         text = text or ""
         t = normalize(title, lower=False)
         cased = t + SEP + normalize(text, lower=False)
-        doc = Doc(title, text, cased, len(t), t.count(" ") - 1)
+        tt = t.count(" ") - 1
+        doc = Doc(title, text, tt)
         if self._auto is None:
             return doc
         low = cased.lower()
         if len(low) != len(cased):  # not reachable after fold(); kept so offsets can never drift
             low = "".join(ch if len(ch.lower()) != 1 else ch.lower() for ch in cased)
+        sep = len(t)
         hits = doc.hits
-        for end, (length, vals) in self._auto.iter(low):
+        spaces, upto = 0, 0  # spaces in low[:upto]
+        for end, (length, tid, ntok, vals) in self._auto.iter(low):
+            if end >= upto:
+                spaces += low.count(" ", upto, end + 1)
+                upto = end + 1
             start = end - length + 1
-            for tid, need, ntok in vals:
-                if need is not None and cased[start : end + 1] != need:
-                    continue
+            if vals is None:  # the common case: one case-insensitive term behind this key
+                # spaces up to the key's closing space, minus its own (ntok + 1), = tokens before it;
+                # text tokens sit one further on, behind the "|" separator
+                i = spaces - ntok - 1 - (start > sep)
                 occ = hits.get(tid)
                 if occ is None:
-                    hits[tid] = [(start, ntok)]
+                    hits[tid] = [(i, ntok)]
                 else:
-                    occ.append((start, ntok))
+                    occ.append((i, ntok))
+                continue
+            for tid2, need, ntok2 in vals:
+                if need is not None and cased[start : end + 1] != need:
+                    continue
+                i = spaces - ntok2 - 1 - (start > sep)
+                occ = hits.get(tid2)
+                if occ is None:
+                    hits[tid2] = [(i, ntok2)]
+                else:
+                    occ.append((i, ntok2))
         return doc
 
     # -- evaluation --------------------------------------------------------------
     def _near(self, doc: Doc, c: _Compiled, a: tuple[int, ...], b: tuple[int, ...], within: int):
-        """Best (a tid, b tid, a span, b span, distance) for a near clause, or None if a group is absent."""
+        """Closest (a tid, b tid, a span, b span, distance) for a near clause, or None if a group is absent.
+
+        Distance of spans (sa, ea), (sb, eb) = max(sb - ea, sa - eb, 0). With b sorted by start, the best b
+        at or after sa is the first one (distance sb - ea); among those before sa, the one ending last
+        (a running maximum of ends). O((|a| + |b|) log |b|).
+        """
+        hits = doc.hits
+        a = [t for t in a if t in hits]
+        b = [t for t in b if t in hits]
+        if not a or not b:
+            return None
         pa = [(s, tid) for tid in a for s in doc.stream(tid, c.title, c.text)]
-        pb = [(s, tid) for tid in b for s in doc.stream(tid, c.title, c.text)]
+        pb = sorted((s, tid) for tid in b for s in doc.stream(tid, c.title, c.text))
         if not pa or not pb:
             return None
+        if len(pa) * len(pb) <= 64:  # the usual case: a few hits a side; a direct loop is quicker
+            best = None
+            for (sa, ea), ta in pa:
+                for (sb, eb), tb in pb:
+                    d = max(sb - ea, sa - eb, 0)
+                    if best is None or d < best[4]:
+                        best = (ta, tb, (sa, ea), (sb, eb), d)
+            return best
+        starts = [s[0] for s, _ in pb]
+        best_end, best_at, run = [], [], (-1, -1)
+        for i, ((_, eb), _) in enumerate(pb):
+            if eb > run[0]:
+                run = (eb, i)
+            best_end.append(run[0])
+            best_at.append(run[1])
         best = None
-        pb.sort()
         for (sa, ea), ta in pa:
-            for (sb, eb), tb in pb:
-                d = max(sb - ea, sa - eb, 0)
+            i = bisect.bisect_left(starts, sa)
+            if i < len(pb):
+                d = max(starts[i] - ea, 0)
                 if best is None or d < best[4]:
-                    best = (ta, tb, (sa, ea), (sb, eb), d)
-                    if d <= 1:
-                        return best
+                    best = (ta, pb[i][1], (sa, ea), pb[i][0], d)
+            if i > 0:
+                d = max(sa - best_end[i - 1], 0)
+                if best is None or d < best[4]:
+                    j = best_at[i - 1]
+                    best = (ta, pb[j][1], (sa, ea), pb[j][0], d)
+            if best[4] == 0:
+                break
         return best
 
-    def _evaluate(self, doc: Doc, c: _Compiled) -> tuple[list[int] | None, str, list]:
-        """(matched term ids, '', near anchors) if the rule fires, else (None, why not, [])."""
-        ti, tx = c.title, c.text
+    def _present(self, doc: Doc, c: _Compiled, tids: tuple[int, ...]) -> list[int]:
+        hits = doc.hits
+        if c.title and c.text:
+            return [t for t in tids if t in hits]
+        return [t for t in tids if t in hits and doc.found(t, c.title, c.text)]
+
+    def _evaluate(self, doc: Doc, c: _Compiled, why: bool = False) -> tuple[list[int] | None, str, list]:
+        """(matched term ids, '', near anchors) if the rule fires, else (None, why not, []).
+
+        The reason is only spelt out when asked (why=True, for --explain): formatting it for every rule
+        that does not fire would cost more than the matching.
+        """
+        where = ""
+        if why and not (c.title and c.text):
+            where = " (in the title)" if c.title else " (in the text)"
         tids: list[int] = []
-        where = "" if ti and tx else (" (in the title)" if ti else " (in the text)")
         if c.any:
-            got = [t for t in c.any if doc.found(t, ti, tx)]
+            got = self._present(doc, c, c.any)
             if not got:
-                return None, f"any: none of {_names(self._terms, c.any)} found{where}", []
+                return None, why and f"any: none of {_names(self._terms, c.any)} found{where}", []
             tids += got
         for j, alt in enumerate(c.all):
-            got = [t for t in alt if doc.found(t, ti, tx)]
+            got = self._present(doc, c, alt)
             if not got:
                 label = f"entry #{j + 1} " if len(c.all) > 1 else ""
-                return None, f"all: {label}missing: none of {_names(self._terms, alt)} found{where}", []
+                return (
+                    None,
+                    why and f"all: {label}missing: none of {_names(self._terms, alt)} found{where}",
+                    [],
+                )
             tids += got
         anchors = []
         for a, b, within in c.near:
             best = self._near(doc, c, a, b, within)
             if best is None:
-                missing = a if not any(doc.found(t, ti, tx) for t in a) else b
+                if not why:
+                    return None, "", []
+                missing = a if not self._present(doc, c, a) else b
                 return None, f"near: no term of {_names(self._terms, missing)} found{where}", []
             ta, tb, sa, sb, d = best
             if d > within:
+                if not why:
+                    return None, "", []
                 return (
                     None,
                     f"near: closest pair '{self._terms[ta].text}' / '{self._terms[tb].text}' is {d} words apart; "
@@ -323,19 +404,33 @@ class Matcher:
                 )
             tids += [ta, tb]
             anchors.append((min(sa[0], sb[0]), max(sa[1], sb[1])))
-        vetoes = [t for t in c.none if doc.found(t, ti, tx)]
-        if vetoes:
-            return None, "none: vetoed by " + ", ".join(f"'{self._terms[t].text}'" for t in vetoes), []
-        return list(dict.fromkeys(tids)), "", anchors
+        if c.none:
+            vetoes = self._present(doc, c, c.none)
+            if vetoes:
+                return (
+                    None,
+                    why and "none: vetoed by " + ", ".join(f"'{self._terms[t].text}'" for t in vetoes),
+                    [],
+                )
+        return tids, "", anchors
 
-    def _candidates(self, doc: Doc) -> list[int]:
+    def _candidates(self, doc: Doc) -> list[_Compiled]:
+        """The rules that can fire: one of their terms was hit and every required clause has a hit."""
         by = self._rules_by_tid
         cand: set[int] = set()
         for tid in doc.hits:
             ris = by.get(tid)
             if ris:
                 cand.update(ris)
-        return sorted(cand)
+        hit = set(doc.hits)
+        compiled = self._compiled
+        out = []
+        for ri in sorted(cand):
+            c = compiled[ri]
+            # a rule with one required clause (just `any`, or one `all` entry) is possible once it is a candidate
+            if len(c.required) < 2 or c.possible(hit):
+                out.append(c)
+        return out
 
     def match(self, title: str, text: str) -> list[RuleMatch]:
         return [d.match for d in self._match(title, text, details=False)]
@@ -347,23 +442,18 @@ class Matcher:
     def fired_ids(self, title: str, text: str) -> list[str]:
         """Just the ids of the rules that fire (no snippets): the fast path for replay and benchmarks."""
         doc = self.scan(title, text)
-        out = []
-        for ri in self._candidates(doc):
-            c = self._compiled[ri]
-            if self._evaluate(doc, c)[0] is not None:
-                out.append(c.rule.id)
-        return out
+        return [c.rule.id for c in self._candidates(doc) if c.simple or self._evaluate(doc, c)[0] is not None]
 
     def _match(self, title: str, text: str, details: bool) -> list[MatchDetail]:
         doc = self.scan(title, text)
         if not doc.hits:
             return []
         out = []
-        for ri in self._candidates(doc):
-            c = self._compiled[ri]
+        for c in self._candidates(doc):
             tids, _, anchors = self._evaluate(doc, c)
             if tids is None:
                 continue
+            tids = list(dict.fromkeys(tids))
             terms = tuple(self._terms[t].text for t in tids)
             m = RuleMatch(c.rule.id, terms, self._rule_snippet(doc, c, tids, anchors))
             hits: tuple[TermHit, ...] = ()
@@ -376,7 +466,7 @@ class Matcher:
         doc = self.scan(title, text)
         out = []
         for c in self._compiled:
-            tids, reason, _ = self._evaluate(doc, c)
+            tids, reason, _ = self._evaluate(doc, c, why=True)
             out.append(Explanation(c.rule.id, tids is not None, reason))
         return out
 
@@ -384,13 +474,13 @@ class Matcher:
     def _first(self, doc: Doc, c: _Compiled, tid: int) -> tuple[str, int, int] | None:
         """(field, first token, last token) of a term's first hit, preferring the text."""
         best = None
-        for p, n in doc.hits.get(tid, ()):
-            fld, i = doc.local(p)
+        for i, n in doc.hits.get(tid, ()):
+            fld, j = doc.stream_to_field(i)
             if fld == "title" and not c.title or fld == "text" and not c.text:
                 continue
-            key = (fld != "text", i)
+            key = (fld != "text", j)
             if best is None or key < best[0]:
-                best = (key, (fld, i, i + n - 1))
+                best = (key, (fld, j, j + n - 1))
         return best[1] if best else None
 
     def _rule_snippet(self, doc: Doc, c: _Compiled, tids: list[int], anchors: list) -> str:

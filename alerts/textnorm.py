@@ -43,21 +43,57 @@ def _build_fold_table() -> dict[int, str]:
 
 
 FOLD = _build_fold_table()
+_ASCII = bytes(range(128))
+# ASCII bytes that are not letters or digits become spaces (bytes.translate runs at memory speed).
+_SPACE_TABLE = bytes(b if chr(b).isalnum() else 32 for b in range(128)) + bytes(range(128, 256))
 
 
-def fold(text: str) -> str:
-    """NFC, strip diacritics, ASCII quotes/dashes/spaces; keeps case (and, for Latin text, length)."""
+def _non_ascii(text: str) -> set[str]:
+    """The distinct non-ASCII characters of a text (deleting ASCII bytes leaves whole UTF-8 sequences)."""
+    return set(text.encode("utf-8", "surrogatepass").translate(None, _ASCII).decode("utf-8", "surrogatepass"))
+
+
+def _fold(text: str, tokens: bool) -> str:
     if text.isascii():
         return text
-    text = unicodedata.normalize("NFC", text).translate(FOLD)
-    if not text.isascii():
-        text = _MARKS.sub("", text)
+    chars = _non_ascii(text)
+    if any(unicodedata.combining(ch) for ch in chars):  # decomposed accents: compose them first (NFC)
+        text = unicodedata.normalize("NFC", text)
+        chars = _non_ascii(text)
+    for ch in chars:
+        rep = FOLD.get(ord(ch))
+        if rep is None:
+            if _MARKS.match(ch):
+                rep = ""
+            elif tokens and not ch.isalnum():
+                rep = " "
+            else:
+                continue
+        elif tokens and not rep.isalnum():
+            rep = " "
+        text = text.replace(ch, rep)
     return text
 
 
+def fold(text: str) -> str:
+    """NFC, strip diacritics, ASCII quotes/dashes/spaces; keeps case (and, for Latin text, length).
+
+    Replaces each distinct non-ASCII character once with str.replace instead of str.translate over the
+    whole text: a news article has a dozen distinct ones, and this is ten times faster.
+    """
+    return _fold(text, tokens=False)
+
+
 def normalize(text: str, lower: bool = True) -> str:
-    """' tok1 tok2 ... ': the token string matching runs over (lower-cased unless lower=False)."""
-    s = NON_WORD.sub(" ", fold(text)).strip()
+    """' tok1 tok2 ... ': the token string matching runs over (lower-cased unless lower=False).
+
+    Same tokens as WORD.findall(fold(text)) (a token is a run of characters for which str.isalnum() is
+    true), computed with C-speed bytes operations instead of a regex pass.
+    """
+    f = _fold(text, tokens=True)
+    s = b" ".join(f.encode("utf-8", "surrogatepass").translate(_SPACE_TABLE).split()).decode(
+        "utf-8", "surrogatepass"
+    )
     if lower:
         s = s.lower()
     return f" {s} " if s else " "
