@@ -1,54 +1,138 @@
 """One-pass matching of every rule over a document.
 
-All terms of all rules are compiled into one Aho-Corasick automaton (pyahocorasick) over token strings
-(see textnorm). A document is folded and tokenised once, the automaton is run once per field, and then
-each rule's clauses (any / all / none / near) are evaluated on the set of terms found.
+All variants of all terms of all rules are compiled into one Aho-Corasick automaton (pyahocorasick) over
+token strings (see textnorm). A document's title and text are folded and tokenised once into
+
+    " title tokens | text tokens "
+
+and the automaton runs over it once. Keys are framed by spaces (" counter uas "), so every hit is a whole
+word or phrase, and the "|" separator (never part of a key) keeps a phrase from spanning title and text.
+Case-sensitive terms (acronyms: {term: UAS, case: true}) share the automaton through their lower-cased key
+and are confirmed against the cased token string at the hit's offset.
+
+Rules are then evaluated only when one of their positive terms was hit, so the cost per document is one
+scan plus work proportional to the hits -- nearly flat in the number of terms and rules. Token positions
+(for `near`) and snippets are computed lazily, only for the rules that need them.
+
+Semantics worth knowing (README, "keywords.yaml"):
+- `near` counts words in one stream: the title followed by the text. Distance is the number of token
+  steps from the end of one hit to the start of the other (adjacent words: 1), so "cartel within 12 words
+  of drone" fires when "drone" is among the 12 words after or before "cartel". A rule limited to one field
+  only looks at that field.
+- plurals: the last word takes -s/-es (-ies after a consonant + y, -ces for -z), and a phrase also
+  matches with its first word or every word made plural Spanish-style (dron kamikaze -> drones kamikaze,
+  dron explosivo -> drones explosivos, ataque con dron -> ataques con drones); short words and
+  articles/prepositions stay as they are. Write terms in the singular.
 """
 
 from __future__ import annotations
 
 import bisect
-import itertools
+import re
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import ahocorasick
 
 from borderwatch.records import RuleMatch
 
 from .rules import Rule, RuleSet, Term
-from .textnorm import WORD, fold, term_tokens
+from .textnorm import normalize, term_tokens, token_spans
+
+# Words that stay singular in the all-words plural of a phrase (articles, prepositions, conjunctions).
+STOPWORDS = frozenset(
+    "a al and at by con de del e el en for in la las los o of on or para por the to u with y".split()
+)
+SEP = "|"
+SNIPPET_WIDTH = 240
+# A sentence ends at . ! ? … (plus closing quotes) and whitespace, or at a line break; "U.S." does not end one.
+SENTENCE_END = re.compile(r"(?<!\b[A-Z])[.!?…][\"'”’)\]]*\s+|\n\s*")
 
 
-def _variants(term: Term) -> set[str]:
-    """Token-string keys for a term: the phrase, its joined form, and plural forms of the last word."""
+# -- term compilation --------------------------------------------------------------------------------
+def _last_plurals(word: str, case: bool) -> list[str]:
+    if len(word) < 3 or not word.isalpha():
+        return []
+    if case:
+        return [word + "s"]
+    out = [word + "s"]
+    if not word.endswith("s"):
+        out.append(word + "es")
+    if word.endswith("y") and word[-2] not in "aeiou":
+        out.append(word[:-1] + "ies")
+    if word.endswith("z"):
+        out.append(word[:-1] + "ces")
+    return out
+
+
+def _spanish_plural(word: str, case: bool) -> str:
+    if len(word) < 3 or not word.isalpha() or word.lower() in STOPWORDS:
+        return word
+    if case or word[-1] in "aeiouAEIOU":
+        return word + "s"
+    if word[-1] in "sx":
+        return word
+    if word[-1] == "z":
+        return word[:-1] + "ces"
+    return word + "es"
+
+
+def term_forms(term: Term) -> set[str]:
+    """Every token-string form a term matches, case kept for case-sensitive terms ("counter uas", ...)."""
     toks = term_tokens(term.text)
+    if not toks:
+        return set()
     if not term.case:
         toks = [t.lower() for t in toks]
-    forms = {" ".join(toks)}
-    if len(toks) > 1:
-        forms.add("".join(toks))
-    if term.plural and not term.case and toks[-1].isalpha() and len(toks[-1]) >= 3:
-        for base in list(forms):
-            forms.add(base + "s")
-            if not base.endswith("s"):
-                forms.add(base + "es")
-    return {f" {f} " for f in forms}
+    shapes = {tuple(toks)}
+    if term.plural:
+        for p in _last_plurals(toks[-1], term.case):
+            shapes.add((*toks[:-1], p))
+        if len(toks) > 1:
+            shapes.add((_spanish_plural(toks[0], term.case), *toks[1:]))
+            shapes.add(tuple(_spanish_plural(t, term.case) for t in toks))
+    forms = set()
+    for shape in shapes:
+        forms.add(" ".join(shape))
+        if len(shape) > 1:
+            forms.add("".join(shape))
+    return forms
 
 
-@dataclass
-class Hits:
-    """Where each term id occurred: field -> term id -> token indexes."""
+# -- compiled rules ------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class _Compiled:
+    rule: Rule
+    any: tuple[int, ...]
+    all: tuple[tuple[int, ...], ...]
+    near: tuple[tuple[tuple[int, ...], tuple[int, ...], int], ...]
+    none: tuple[int, ...]
+    title: bool
+    text: bool
+    # every clause that needs a hit: the any list, each all entry, each side of each near pair
+    required: tuple[frozenset[int], ...] = ()
+    # only any/all over both fields, no veto: fires exactly when possible() -- no positions needed
+    simple: bool = False
 
-    pos: dict[str, dict[int, list[int]]] = field(
-        default_factory=lambda: defaultdict(lambda: defaultdict(list))
-    )
+    def possible(self, hit: set[int]) -> bool:
+        """Cheap pre-check (set operations in C): does every required clause have a hit at all?"""
+        return all(not group.isdisjoint(hit) for group in self.required)
 
-    def found(self, tid: int, fields: frozenset[str]) -> bool:
-        return any(tid in self.pos.get(f, {}) for f in fields)
 
-    def positions(self, tid: int, fld: str) -> list[int]:
-        return self.pos.get(fld, {}).get(tid, [])
+@dataclass(frozen=True)
+class TermHit:
+    """Where one matched term occurred first, for `rules test`."""
+
+    term: str
+    field: str
+    count: int
+    snippet: str
+
+
+@dataclass(frozen=True)
+class MatchDetail:
+    match: RuleMatch
+    hits: tuple[TermHit, ...]
 
 
 @dataclass(frozen=True)
@@ -58,153 +142,430 @@ class Explanation:
     reason: str
 
 
+class Doc:
+    """One scanned document: where each term occurred, as token positions in the title+text word stream.
+
+    Stream position i is the i-th word of the title followed by the text (title words first), which is
+    what `near` measures; a position below title_tokens is in the title.
+    """
+
+    def __init__(self, title: str, text: str, title_tokens: int):
+        self.title = title
+        self.text = text
+        self.title_tokens = title_tokens
+        self.hits: dict[int, list[tuple[int, int]]] = {}  # term id -> [(first token, number of tokens)]
+        self._spans: dict[str, tuple[str, list[tuple[int, int]]]] = {}
+
+    def found(self, tid: int, title: bool = True, text: bool = True) -> bool:
+        occ = self.hits.get(tid)
+        if not occ:
+            return False
+        if title and text:
+            return True
+        tt = self.title_tokens
+        return any((i < tt) == title for i, _ in occ)
+
+    def count(self, tid: int) -> int:
+        return len(self.hits.get(tid, ()))
+
+    def stream(self, tid: int, title: bool, text: bool) -> list[tuple[int, int]]:
+        """(first token, last token) of a term's hits in the title+text stream, in order."""
+        occ = self.hits.get(tid, ())
+        if title and text:
+            return [(i, i + n - 1) for i, n in occ]
+        tt = self.title_tokens
+        return [(i, i + n - 1) for i, n in occ if (i < tt) == title]
+
+    def stream_to_field(self, i: int) -> tuple[str, int]:
+        if i < self.title_tokens:
+            return "title", i
+        return "text", i - self.title_tokens
+
+    def char_span(self, fld: str, first: int, last: int) -> tuple[str, int, int] | None:
+        """(display text, start, end) covering tokens first..last of a field."""
+        if fld not in self._spans:
+            self._spans[fld] = token_spans(self.title if fld == "title" else self.text)
+        shown, spans = self._spans[fld]
+        if not spans or first >= len(spans):
+            return None
+        last = min(last, len(spans) - 1)
+        return shown, spans[first][0], spans[last][1]
+
+
 class Matcher:
     def __init__(self, ruleset: RuleSet):
         self.ruleset = ruleset
         self._ids: dict[Term, int] = {}
         self._terms: list[Term] = []
-        folded: dict[str, set[int]] = defaultdict(set)
-        cased: dict[str, set[int]] = defaultdict(set)
+        keys: dict[str, list[tuple[int, str | None, int]]] = defaultdict(list)
+        same: dict[tuple[frozenset[str], bool], int] = {}  # "cartel" and "cártel" are one term
         for rule in ruleset.rules:
             for t in rule.terms():
                 if t in self._ids:
                     continue
-                tid = self._ids[t] = len(self._terms)
+                forms = term_forms(t)
+                sig = (frozenset(forms), t.case)
+                if sig in same:
+                    self._ids[t] = same[sig]
+                    continue
+                tid = self._ids[t] = same[sig] = len(self._terms)
                 self._terms.append(t)
-                for key in _variants(t):
-                    (cased if t.case else folded)[key].add(tid)
-        self._folded = self._automaton(folded)
-        self._cased = self._automaton(cased)
-
-    @staticmethod
-    def _automaton(keys: dict[str, set[int]]):
-        if not keys:
-            return None
-        auto = ahocorasick.Automaton()
-        for key, tids in keys.items():
-            auto.add_word(key, (len(key), tuple(sorted(tids))))
-        auto.make_automaton()
-        return auto
+                for form in forms:
+                    keys[f" {form.lower()} "].append(
+                        (tid, f" {form} " if t.case else None, form.count(" ") + 1)
+                    )
+        self._auto = None
+        if keys:
+            self._auto = ahocorasick.Automaton()
+            for key, vals in keys.items():
+                if len(vals) == 1 and vals[0][1] is None:
+                    self._auto.add_word(key, (len(key), vals[0][0], vals[0][2], None))
+                else:
+                    self._auto.add_word(key, (len(key), -1, 0, tuple(vals)))
+            self._auto.make_automaton()
+        self._compiled: list[_Compiled] = []
+        by_tid: dict[int, set[int]] = defaultdict(set)
+        ids = self._ids
+        for ri, r in enumerate(ruleset.rules):
+            c = _Compiled(
+                rule=r,
+                any=_uniq(ids[t] for t in r.any),
+                all=tuple(_uniq(ids[t] for t in alt) for alt in r.all),
+                near=tuple(
+                    (_uniq(ids[t] for t in n.a), _uniq(ids[t] for t in n.b), n.within) for n in r.near
+                ),
+                none=_uniq(ids[t] for t in r.none),
+                title="title" in r.fields,
+                text="text" in r.fields,
+                simple=not r.near and not r.none and "title" in r.fields and "text" in r.fields,
+                required=tuple(
+                    frozenset(ids[t] for t in group)
+                    for group in ([r.any] if r.any else [])
+                    + list(r.all)
+                    + [g for n in r.near for g in (n.a, n.b)]
+                ),
+            )
+            self._compiled.append(c)
+            for t in r.positive_terms():
+                by_tid[ids[t]].add(ri)
+        self._rules_by_tid = {tid: tuple(sorted(ris)) for tid, ris in by_tid.items()}
 
     @property
     def term_count(self) -> int:
         return len(self._terms)
 
-    # -- scanning ----------------------------------------------------------
-    def _scan(self, text: str, fld: str, hits: Hits) -> None:
-        if not text:
-            return
-        cased = " " + " ".join(WORD.findall(fold(text))) + " "
-        for auto, s in ((self._folded, cased.lower()), (self._cased, cased)):
-            if auto is None:
+    @property
+    def key_count(self) -> int:
+        return len(self._auto) if self._auto is not None else 0
+
+    # -- scanning --------------------------------------------------------------
+    def scan(self, title: str, text: str) -> Doc:
+        """One automaton pass over " title | text ": every hit with its token position.
+
+        Hits come in order of their end offset, so the token position is kept by counting the spaces
+        since the previous hit (str.count, C speed): the whole document is counted about once.
+        """
+        title = title or ""
+        text = text or ""
+        t = normalize(title, lower=False)
+        cased = t + SEP + normalize(text, lower=False)
+        tt = t.count(" ") - 1
+        doc = Doc(title, text, tt)
+        if self._auto is None:
+            return doc
+        low = cased.lower()
+        if len(low) != len(cased):  # not reachable after fold(); kept so offsets can never drift
+            low = "".join(ch if len(ch.lower()) != 1 else ch.lower() for ch in cased)
+        sep = len(t)
+        hits = doc.hits
+        spaces, upto = 0, 0  # spaces in low[:upto]
+        for end, (length, tid, ntok, vals) in self._auto.iter(low):
+            if end >= upto:
+                spaces += low.count(" ", upto, end + 1)
+                upto = end + 1
+            start = end - length + 1
+            if vals is None:  # the common case: one case-insensitive term behind this key
+                # spaces up to the key's closing space, minus its own (ntok + 1), = tokens before it;
+                # text tokens sit one further on, behind the "|" separator
+                i = spaces - ntok - 1 - (start > sep)
+                occ = hits.get(tid)
+                if occ is None:
+                    hits[tid] = [(i, ntok)]
+                else:
+                    occ.append((i, ntok))
                 continue
-            found = list(auto.iter(s))
-            if not found:
-                continue
-            for end, (length, tids) in found:
-                tok = s.count(" ", 0, end - length + 1)  # index of the first token of the hit
-                for tid in tids:
-                    hits.pos[fld][tid].append(tok)
+            for tid2, need, ntok2 in vals:
+                if need is not None and cased[start : end + 1] != need:
+                    continue
+                i = spaces - ntok2 - 1 - (start > sep)
+                occ = hits.get(tid2)
+                if occ is None:
+                    hits[tid2] = [(i, ntok2)]
+                else:
+                    occ.append((i, ntok2))
+        return doc
 
-    def scan(self, title: str, text: str) -> Hits:
-        hits = Hits()
-        self._scan(title or "", "title", hits)
-        self._scan(text or "", "text", hits)
-        return hits
+    # -- evaluation --------------------------------------------------------------
+    def _near(self, doc: Doc, c: _Compiled, a: tuple[int, ...], b: tuple[int, ...], within: int):
+        """Closest (a tid, b tid, a span, b span, distance) for a near clause, or None if a group is absent.
 
-    # -- rule evaluation ---------------------------------------------------
-    def _any_found(self, terms, fields, hits) -> list[Term]:
-        return [t for t in terms if hits.found(self._ids[t], fields)]
+        Distance of spans (sa, ea), (sb, eb) = max(sb - ea, sa - eb, 0). With b sorted by start, the best b
+        at or after sa is the first one (distance sb - ea); among those before sa, the one ending last
+        (a running maximum of ends). O((|a| + |b|) log |b|).
+        """
+        hits = doc.hits
+        a = [t for t in a if t in hits]
+        b = [t for t in b if t in hits]
+        if not a or not b:
+            return None
+        pa = [(s, tid) for tid in a for s in doc.stream(tid, c.title, c.text)]
+        pb = sorted((s, tid) for tid in b for s in doc.stream(tid, c.title, c.text))
+        if not pa or not pb:
+            return None
+        if len(pa) * len(pb) <= 64:  # the usual case: a few hits a side; a direct loop is quicker
+            best = None
+            for (sa, ea), ta in pa:
+                for (sb, eb), tb in pb:
+                    d = max(sb - ea, sa - eb, 0)
+                    if best is None or d < best[4]:
+                        best = (ta, tb, (sa, ea), (sb, eb), d)
+            return best
+        starts = [s[0] for s, _ in pb]
+        best_end, best_at, run = [], [], (-1, -1)
+        for i, ((_, eb), _) in enumerate(pb):
+            if eb > run[0]:
+                run = (eb, i)
+            best_end.append(run[0])
+            best_at.append(run[1])
+        best = None
+        for (sa, ea), ta in pa:
+            i = bisect.bisect_left(starts, sa)
+            if i < len(pb):
+                d = max(starts[i] - ea, 0)
+                if best is None or d < best[4]:
+                    best = (ta, pb[i][1], (sa, ea), pb[i][0], d)
+            if i > 0:
+                d = max(sa - best_end[i - 1], 0)
+                if best is None or d < best[4]:
+                    j = best_at[i - 1]
+                    best = (ta, pb[j][1], (sa, ea), pb[j][0], d)
+            if best[4] == 0:
+                break
+        return best
 
-    def _near_ok(self, near, fields, hits) -> list[Term] | None:
-        for fld in fields:
-            pa = sorted(p for t in near.a for p in hits.positions(self._ids[t], fld))
-            pb = sorted(p for t in near.b for p in hits.positions(self._ids[t], fld))
-            if not pa or not pb:
-                continue
-            for p in pa:
-                i = bisect.bisect_left(pb, p - near.within)
-                if i < len(pb) and abs(pb[i] - p) <= near.within:
-                    ta = next(t for t in near.a if p in hits.positions(self._ids[t], fld))
-                    tb = next(t for t in near.b if pb[i] in hits.positions(self._ids[t], fld))
-                    return [ta, tb]
-        return None
+    def _present(self, doc: Doc, c: _Compiled, tids: tuple[int, ...]) -> list[int]:
+        hits = doc.hits
+        if c.title and c.text:
+            return [t for t in tids if t in hits]
+        return [t for t in tids if t in hits and doc.found(t, c.title, c.text)]
 
-    def evaluate(self, rule: Rule, hits: Hits) -> tuple[list[Term] | None, str]:
-        """(matched terms, '') if the rule fires, else (None, reason the rule did not fire)."""
-        f = rule.fields
-        terms: list[Term] = []
-        if rule.any:
-            got = self._any_found(rule.any, f, hits)
+    def _evaluate(self, doc: Doc, c: _Compiled, why: bool = False) -> tuple[list[int] | None, str, list]:
+        """(matched term ids, '', near anchors) if the rule fires, else (None, why not, []).
+
+        The reason is only spelt out when asked (why=True, for --explain): formatting it for every rule
+        that does not fire would cost more than the matching.
+        """
+        where = ""
+        if why and not (c.title and c.text):
+            where = " (in the title)" if c.title else " (in the text)"
+        tids: list[int] = []
+        if c.any:
+            got = self._present(doc, c, c.any)
             if not got:
-                return None, "any: none of " + ", ".join(t.text for t in rule.any[:6]) + (
-                    " ..." if len(rule.any) > 6 else ""
-                )
-            terms += got
-        for alt in rule.all:
-            got = self._any_found(alt, f, hits)
+                return None, why and f"any: none of {_names(self._terms, c.any)} found{where}", []
+            tids += got
+        for j, alt in enumerate(c.all):
+            got = self._present(doc, c, alt)
             if not got:
-                return None, "all: missing " + " / ".join(t.text for t in alt[:6])
-            terms += got
-        for near in rule.near:
-            got = self._near_ok(near, f, hits)
-            if got is None:
-                return None, (
-                    f"near: no '{near.a[0].text}'-group term within {near.within} words of a '{near.b[0].text}'-group term"
+                label = f"entry #{j + 1} " if len(c.all) > 1 else ""
+                return (
+                    None,
+                    why and f"all: {label}missing: none of {_names(self._terms, alt)} found{where}",
+                    [],
                 )
-            terms += got
-        vetoes = self._any_found(rule.none, f, hits)
-        if vetoes:
-            return None, "none: vetoed by " + ", ".join(t.text for t in vetoes)
-        return list(dict.fromkeys(terms)), ""
+            tids += got
+        anchors = []
+        for a, b, within in c.near:
+            best = self._near(doc, c, a, b, within)
+            if best is None:
+                if not why:
+                    return None, "", []
+                missing = a if not self._present(doc, c, a) else b
+                return None, f"near: no term of {_names(self._terms, missing)} found{where}", []
+            ta, tb, sa, sb, d = best
+            if d > within:
+                if not why:
+                    return None, "", []
+                return (
+                    None,
+                    f"near: closest pair '{self._terms[ta].text}' / '{self._terms[tb].text}' is {d} words apart; "
+                    f"needs {within} or fewer",
+                    [],
+                )
+            tids += [ta, tb]
+            anchors.append((min(sa[0], sb[0]), max(sa[1], sb[1])))
+        if c.none:
+            vetoes = self._present(doc, c, c.none)
+            if vetoes:
+                return (
+                    None,
+                    why and "none: vetoed by " + ", ".join(f"'{self._terms[t].text}'" for t in vetoes),
+                    [],
+                )
+        return tids, "", anchors
+
+    def _candidates(self, doc: Doc) -> list[_Compiled]:
+        """The rules that can fire: one of their terms was hit and every required clause has a hit."""
+        by = self._rules_by_tid
+        cand: set[int] = set()
+        for tid in doc.hits:
+            ris = by.get(tid)
+            if ris:
+                cand.update(ris)
+        hit = set(doc.hits)
+        compiled = self._compiled
+        out = []
+        for ri in sorted(cand):
+            c = compiled[ri]
+            # a rule with one required clause (just `any`, or one `all` entry) is possible once it is a candidate
+            if len(c.required) < 2 or c.possible(hit):
+                out.append(c)
+        return out
 
     def match(self, title: str, text: str) -> list[RuleMatch]:
-        hits = self.scan(title, text)
-        if not hits.pos:
+        return [d.match for d in self._match(title, text, details=False)]
+
+    def match_details(self, title: str, text: str) -> list[MatchDetail]:
+        """Like match(), plus where each matched term occurred and a snippet around it."""
+        return self._match(title, text, details=True)
+
+    def fired_ids(self, title: str, text: str) -> list[str]:
+        """Just the ids of the rules that fire (no snippets): the fast path for replay and benchmarks."""
+        doc = self.scan(title, text)
+        return [c.rule.id for c in self._candidates(doc) if c.simple or self._evaluate(doc, c)[0] is not None]
+
+    def _match(self, title: str, text: str, details: bool) -> list[MatchDetail]:
+        doc = self.scan(title, text)
+        if not doc.hits:
             return []
         out = []
-        for rule in self.ruleset.rules:
-            terms, _ = self.evaluate(rule, hits)
-            if terms:
-                out.append(
-                    RuleMatch(
-                        rule.id, tuple(t.text for t in terms), snippet(title, text, hits, self._ids, terms)
-                    )
-                )
+        for c in self._candidates(doc):
+            tids, _, anchors = self._evaluate(doc, c)
+            if tids is None:
+                continue
+            tids = list(dict.fromkeys(tids))
+            terms = tuple(self._terms[t].text for t in tids)
+            m = RuleMatch(c.rule.id, terms, self._rule_snippet(doc, c, tids, anchors))
+            hits: tuple[TermHit, ...] = ()
+            if details:
+                hits = tuple(self._term_hit(doc, c, t) for t in tids)
+            out.append(MatchDetail(m, hits))
         return out
 
     def explain(self, title: str, text: str) -> list[Explanation]:
-        hits = self.scan(title, text)
+        doc = self.scan(title, text)
         out = []
-        for rule in self.ruleset.rules:
-            terms, reason = self.evaluate(rule, hits)
-            out.append(Explanation(rule.id, terms is not None, reason))
+        for c in self._compiled:
+            tids, reason, _ = self._evaluate(doc, c, why=True)
+            out.append(Explanation(c.rule.id, tids is not None, reason))
         return out
 
+    # -- snippets ----------------------------------------------------------------
+    def _first(self, doc: Doc, c: _Compiled, tid: int) -> tuple[str, int, int] | None:
+        """(field, first token, last token) of a term's first hit, preferring the text."""
+        best = None
+        for i, n in doc.hits.get(tid, ()):
+            fld, j = doc.stream_to_field(i)
+            if fld == "title" and not c.title or fld == "text" and not c.text:
+                continue
+            key = (fld != "text", j)
+            if best is None or key < best[0]:
+                best = (key, (fld, j, j + n - 1))
+        return best[1] if best else None
 
-def snippet(
-    title: str, text: str, hits: Hits, ids: dict[Term, int], terms: list[Term], width: int = 240
-) -> str:
-    """One or two sentences of the text around the earliest hit of the matched terms (title if only there)."""
-    positions = [p for t in terms for p in hits.positions(ids[t], "text")]
-    if not positions:
-        return (title or "").strip()[:width]
-    tok = min(positions)
-    folded = fold(text)
-    if len(folded) != len(text):  # offsets only line up when folding kept the length
-        text = folded
-    m = next(itertools.islice(WORD.finditer(folded), tok, None), None)
-    if m is None:
-        return text[:width]
-    start, end = m.start(), m.end()
-    # widen to sentence boundaries, bounded by width
-    left = max(text.rfind(". ", 0, start), text.rfind("\n", 0, start))
-    left = left + 1 if left >= 0 and start - left < width else max(0, start - width // 2)
-    right_candidates = [i for i in (text.find(". ", end), text.find("\n", end)) if i >= 0]
-    right = min(right_candidates) + 1 if right_candidates else len(text)
+    def _rule_snippet(self, doc: Doc, c: _Compiled, tids: list[int], anchors: list) -> str:
+        if anchors:
+            first, last = anchors[0]
+            f1, i1 = doc.stream_to_field(first)
+            f2, i2 = doc.stream_to_field(last)
+            if f1 == f2 == "text":
+                span = doc.char_span("text", i1, i2)
+                if span:
+                    return snippet(*span)
+            if f2 == "text":
+                span = doc.char_span("text", i2, i2)
+                if span:
+                    return snippet(*span)
+        firsts = [h for h in (self._first(doc, c, t) for t in tids) if h]
+        in_text = sorted((i, j) for fld, i, j in firsts if fld == "text")
+        if in_text:
+            span = doc.char_span("text", *in_text[0])
+            if span:
+                return snippet(*span)
+        return lead(doc.text) or " ".join(doc.title.split())[:SNIPPET_WIDTH]
+
+    def _term_hit(self, doc: Doc, c: _Compiled, tid: int) -> TermHit:
+        term = self._terms[tid].text
+        first = self._first(doc, c, tid)
+        if first is None:
+            return TermHit(term, "", 0, "")
+        fld, i, j = first
+        span = doc.char_span(fld, i, j)
+        return TermHit(term, fld, doc.count(tid), snippet(*span, width=160, mark=True) if span else "")
+
+
+def _uniq(tids) -> tuple[int, ...]:
+    return tuple(dict.fromkeys(tids))
+
+
+def _names(terms: list[Term], tids: tuple[int, ...], limit: int = 6) -> str:
+    names = [terms[t].text for t in tids[:limit]]
+    more = f" (+{len(tids) - limit} more)" if len(tids) > limit else ""
+    return ", ".join(names) + more
+
+
+def lead(text: str, width: int = SNIPPET_WIDTH) -> str:
+    """The first sentence(s) of a text, up to width characters."""
+    text = (text or "").strip()
+    if not text:
+        return ""
+    return snippet(text, 0, 0, width)
+
+
+def snippet(text: str, start: int, end: int, width: int = SNIPPET_WIDTH, mark: bool = False) -> str:
+    """The sentence around text[start:end], trimmed at word boundaries to about `width` characters.
+
+    The hit always stays inside; '…' marks a cut that is not a sentence boundary.
+    """
+    n = len(text)
+    lo = max(0, start - width)
+    left = lo
+    for m in SENTENCE_END.finditer(text, lo, start):
+        left = m.end()
+    if left == lo and lo > 0 or start - left > width // 2:  # no sentence start close by: cut in the sentence
+        left = max(left, start - width // 3)
+        sp = text.rfind(" ", left - 20 if left > 20 else 0, left)
+        left = sp + 1 if sp >= 0 and not text[left - 1 : left].isspace() else left
+    m = SENTENCE_END.search(text, end)
+    right = m.start() + 1 if m else n
     if right - left > width:
-        right = min(len(text), max(end, left + width))
-    out = " ".join(text[left:right].split())
-    prefix = "…" if left > 0 and text[left - 1 : left] not in ("\n", ".", " ") else ""
-    suffix = "…" if right < len(text) and not out.endswith(".") else ""
-    return prefix + out + suffix
+        cut = max(end, left + width)
+        sp = text.rfind(" ", end, cut)
+        right = sp if sp >= end else min(n, cut)
+    if mark and start < end:
+        out = " ".join(f"{text[left:start]}[{text[start:end]}]{text[end:right]}".split())
+    else:
+        out = " ".join(text[left:right].split())
+    if left > 0 and not _sentence_start(text, left):
+        out = "…" + out
+    if right < n and not out.endswith((".", "!", "?", "…", '"', "”")):
+        out += "…"
+    return out
+
+
+def _sentence_start(text: str, i: int) -> bool:
+    before = text[:i].rstrip()
+    return not before or before[-1] in '.!?…\n"”)'
+
+
+__all__ = ["Doc", "Explanation", "MatchDetail", "Matcher", "TermHit", "lead", "snippet", "term_forms"]

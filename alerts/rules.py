@@ -3,36 +3,48 @@
 Shape (see README, "keywords.yaml"):
 
     groups:                      # optional, reusable term lists, referenced as "@name"
-      drone_words: [drone, dron, UAV, UAS]
+      drone_words: [drone, dron, UAV, {term: UAS, case: true}]
+      mx_cartels: [cartel, cártel, CJNG, "@sinaloa"]        # a group may use groups defined anywhere
     rules:
       - id: fpv                  # unique, [a-z0-9_-]
         name: FPV drones
         any: [FPV, first-person view]          # at least one must occur
         all: [[cartel, CJNG], "@drone_words"]  # every entry must occur; an entry may be a list of alternatives
         none: [FPV racing]                     # any of these vetoes the rule
-        near: [{a: [cartel], b: "@drone_words", within: 12}]   # two groups within N words
+        near: [{a: [cartel], b: "@drone_words", within: 12}]   # a term of a within N words of a term of b
         fields: [title, text]    # where to look (default both)
         lang: [en, es]           # informational tags; terms of both languages sit side by side
 
-A term is a string (case-insensitive, whole words, hyphen/space/joined variants, plural -s/-es on the
-last word) or a mapping {term: UAS, case: true, plural: false}.
+A term is a string (case-insensitive, whole words, hyphen/space/joined variants, plurals) or a mapping
+{term: UAS, case: true, plural: false}. Every problem message says what to change, because the person
+reading it is an operator editing YAML, not a developer.
 """
 
 from __future__ import annotations
 
+import difflib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from borderwatch.yamlload import Checker, ConfigError, load_yaml
+from ruamel.yaml import YAML
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
+
+from borderwatch.yamlload import Checker, ConfigError, Problem
 
 from .textnorm import term_tokens
 
-RULE_KEYS = {"id", "name", "any", "all", "none", "near", "fields", "lang", "description", "enabled"}
-TOP_KEYS = {"rules", "groups", "version"}
-FIELDS = {"title", "text"}
+RULE_KEYS = ("id", "name", "any", "all", "none", "near", "fields", "lang", "description", "enabled")
+TOP_KEYS = ("rules", "groups", "version")
+TERM_KEYS = ("term", "case", "plural")
+NEAR_KEYS = ("a", "b", "within")
+FIELDS = ("title", "text")
 ID_RE = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+GROUP_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
+LANG_RE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$")
+DEFAULT_WITHIN = 10
+MAX_WITHIN = 1000
 
 
 @dataclass(frozen=True)
@@ -59,15 +71,20 @@ class Rule:
     near: tuple[Near, ...] = ()
     fields: frozenset[str] = frozenset(FIELDS)
     lang: tuple[str, ...] = ()
+    description: str = ""
 
-    def terms(self) -> list[Term]:
-        out = list(self.any) + list(self.none)
+    def positive_terms(self) -> list[Term]:
+        """Terms that can make the rule fire (everything except `none`)."""
+        out = list(self.any)
         for alt in self.all:
             out.extend(alt)
         for n in self.near:
             out.extend(n.a)
             out.extend(n.b)
         return out
+
+    def terms(self) -> list[Term]:
+        return self.positive_terms() + list(self.none)
 
 
 @dataclass
@@ -80,41 +97,115 @@ class RuleSet:
         return next((r for r in self.rules if r.id == rule_id), None)
 
 
+def _suggest(word: Any, options: list[str] | tuple[str, ...]) -> str:
+    close = difflib.get_close_matches(str(word), list(options), n=1, cutoff=0.6)
+    return f"did you mean '{close[0]}'? " if close else ""
+
+
+def _kind(value: Any) -> str:
+    if value is None:
+        return "nothing"
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    return type(value).__name__
+
+
 class _Parser:
     def __init__(self, path: Path | str):
         self.check = Checker(path)
+        self.raw_groups: dict[str, tuple[Any, Any, Any]] = {}  # name -> (node, key, value)
         self.groups: dict[str, tuple[Term, ...]] = {}
+        self.resolving: list[str] = []
+
+    # -- groups ------------------------------------------------------------
+    def group(self, node: Any, key: Any, ref: str, where: str) -> list[Term]:
+        name = ref[1:]
+        if name in self.groups:
+            return list(self.groups[name])
+        if name not in self.raw_groups:
+            known = sorted(self.raw_groups)
+            close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+            hint = f"did you mean '@{close[0]}'? " if close else ""
+            self.check.add(
+                node,
+                key,
+                f"{where}: unknown group '{ref}': {hint}define it under 'groups:' at the top of the file "
+                f"(defined: {', '.join('@' + k for k in known) or 'none'})",
+            )
+            return []
+        if name in self.resolving:
+            cycle = " -> ".join("@" + n for n in self.resolving[self.resolving.index(name) :] + [name])
+            self.check.add(
+                node, key, f"{where}: groups refer to each other in a circle ({cycle}): remove one"
+            )
+            return []
+        self.resolving.append(name)
+        gnode, gkey, gvalue = self.raw_groups[name]
+        terms = self.term_list(gnode, gkey, gvalue, f"group '{name}'")
+        self.resolving.pop()
+        self.groups[name] = terms
+        return list(terms)
 
     # -- terms -------------------------------------------------------------
     def term(self, node: Any, key: Any, value: Any, where: str) -> list[Term]:
+        if isinstance(value, bool) or value is None:
+            self.check.add(
+                node,
+                key,
+                f'{where}: a term must be words, got {_kind(value)}: write the word in quotes, e.g. "yes"',
+            )
+            return []
+        if isinstance(value, (int, float)):
+            value = str(value)
         if isinstance(value, str):
-            if value.startswith("@"):
-                name = value[1:]
-                if name not in self.groups:
-                    known = ", ".join(sorted(self.groups)) or "none defined"
-                    self.check.add(node, key, f"{where}: unknown group '{value}' (groups: {known})")
-                    return []
-                return list(self.groups[name])
-            if not value.strip() or not term_tokens(value):
-                self.check.add(node, key, f"{where}: empty term (a term needs at least one letter or digit)")
+            text = value.strip()
+            if text.startswith("@"):
+                return self.group(node, key, text, where)
+            if not term_tokens(text):
+                self.check.add(
+                    node, key, f"{where}: empty term {value!r}: a term needs at least one letter or digit"
+                )
                 return []
-            return [Term(value.strip())]
+            return [Term(text)]
         if isinstance(value, dict):
-            unknown = set(value) - {"term", "case", "plural"}
+            unknown = [k for k in value if k not in TERM_KEYS]
             if unknown:
+                k = unknown[0]
                 self.check.add(
                     value,
-                    sorted(unknown)[0],
-                    f"{where}: unknown key '{sorted(unknown)[0]}' in term (allowed: term, case, plural)",
+                    k,
+                    f"{where}: unknown key '{k}' in a term mapping: {_suggest(k, TERM_KEYS)}"
+                    f"use {{term: words, case: true|false, plural: true|false}}",
                 )
                 return []
             text = value.get("term")
+            if isinstance(text, (int, float)) and not isinstance(text, bool):
+                text = str(text)
             if not isinstance(text, str) or not term_tokens(text):
-                self.check.add(value, "term", f"{where}: a term mapping needs 'term: <words>'")
+                self.check.add(
+                    value,
+                    "term" if "term" in value else None,
+                    f"{where}: a term mapping needs 'term: <words>', e.g. {{term: UAS, case: true}}",
+                )
+                return []
+            if text.strip().startswith("@"):
+                self.check.add(
+                    value, "term", f'{where}: a group reference cannot take options: write just "{text}"'
+                )
                 return []
             for flag in ("case", "plural"):
                 if flag in value and not isinstance(value[flag], bool):
-                    self.check.add(value, flag, f"{where}: '{flag}' must be true or false")
+                    self.check.add(
+                        value, flag, f"{where}: '{flag}' must be true or false, got {_kind(value[flag])}"
+                    )
                     return []
             return [
                 Term(
@@ -124,18 +215,30 @@ class _Parser:
         self.check.add(
             node,
             key,
-            f"{where}: a term must be a string or a mapping {{term: ..., case: true}}, got {type(value).__name__}",
+            f"{where}: a term must be words or a mapping like {{term: UAS, case: true}}, got {_kind(value)}",
         )
         return []
 
     def term_list(self, node: Any, key: Any, value: Any, where: str) -> tuple[Term, ...]:
-        if isinstance(value, str):
+        if isinstance(value, (str, dict)):
             return tuple(self.term(node, key, value, where))
         if not isinstance(value, list):
-            self.check.add(node, key, f"{where}: expected a list of terms, got {type(value).__name__}")
+            self.check.add(
+                node,
+                key,
+                f"{where}: expected a list of terms, got {_kind(value)}: write it as [term, other term]",
+            )
             return ()
         out: list[Term] = []
         for i, item in enumerate(value):
+            if isinstance(item, list):
+                self.check.add(
+                    value,
+                    i,
+                    f"{where}: a list inside this list is only allowed in 'all' (alternatives); "
+                    "here, put the terms in the outer list",
+                )
+                continue
             out.extend(self.term(value, i, item, where))
         return tuple(dict.fromkeys(out))
 
@@ -143,123 +246,299 @@ class _Parser:
     def parse(self, data: Any) -> RuleSet:
         c = self.check
         if data is None:
-            c.add(data, None, "file is empty: expected a mapping with a 'rules:' list")
+            c.add(
+                data,
+                None,
+                "file is empty: expected a mapping with a 'rules:' list (see README, keywords.yaml)",
+            )
             c.raise_if_any()
         if not isinstance(data, dict):
-            c.add(data, None, "top level must be a mapping with a 'rules:' list")
+            c.add(data, None, f"top level must be a mapping with a 'rules:' list, got {_kind(data)}")
             c.raise_if_any()
         for key in data:
             if key not in TOP_KEYS:
-                c.add(data, key, f"unknown top-level key '{key}' (allowed: {', '.join(sorted(TOP_KEYS))})")
-        groups = data.get("groups") or {}
+                c.add(
+                    data,
+                    key,
+                    f"unknown top-level key '{key}': {_suggest(key, TOP_KEYS)}allowed: {', '.join(TOP_KEYS)}",
+                )
+        groups = data.get("groups")
+        if groups is None:
+            groups = {}
         if not isinstance(groups, dict):
-            c.add(data, "groups", "'groups' must be a mapping of name -> list of terms")
+            c.add(data, "groups", f"'groups' must be a mapping of name: [terms], got {_kind(groups)}")
             groups = {}
         for name, terms in groups.items():
-            self.groups[str(name)] = self.term_list(groups, name, terms, f"group '{name}'")
-        rules_node = data.get("rules")
-        if not isinstance(rules_node, list) or not rules_node:
-            c.add(data, "rules" if "rules" in data else None, "'rules' must be a non-empty list of rules")
-            c.raise_if_any()
-        rules: list[Rule] = []
-        seen: dict[str, int] = {}
-        for i, node in enumerate(rules_node):
-            rule = self.rule(rules_node, i, node)
-            if rule is None:
-                continue
-            if rule.id in seen:
+            if not isinstance(name, str) or not GROUP_RE.match(name):
                 c.add(
-                    node, "id", f"duplicate rule id '{rule.id}' (first defined as rule #{seen[rule.id] + 1})"
+                    groups, name, f"group name '{name}' must be letters, digits, '_' or '-', e.g. drone_words"
                 )
                 continue
-            seen[rule.id] = i
-            rules.append(rule)
+            self.raw_groups[name] = (groups, name, terms)
+        for name, (gnode, gkey, gvalue) in self.raw_groups.items():
+            if name not in self.groups:
+                terms = self.group(gnode, gkey, "@" + name, f"group '{name}'")
+                if not terms and isinstance(gvalue, list) and not gvalue:
+                    c.add(gnode, gkey, f"group '{name}' is empty: list at least one term or remove it")
+        rules_node = data.get("rules")
+        if not isinstance(rules_node, list) or not rules_node:
+            got = "missing" if "rules" not in data else f"{_kind(rules_node)}"
+            c.add(
+                data,
+                "rules" if "rules" in data else None,
+                f"'rules' must be a non-empty list of rules (got {got}): start each rule with '- id: ...'",
+            )
+            c.raise_if_any()
+        rules: list[Rule] = []
+        seen: dict[str, Any] = {}
+        for i, node in enumerate(rules_node):
+            rule = self.rule(rules_node, i, node)
+            rid = node.get("id") if isinstance(node, dict) else None
+            if isinstance(rid, str) and rid in seen:
+                first_line = _line_of(rules_node, seen[rid])
+                c.add(
+                    node,
+                    "id",
+                    f"duplicate rule id '{rid}' (already used by rule #{seen[rid] + 1}"
+                    + (f" on line {first_line}" if first_line else "")
+                    + "): give each rule its own id",
+                )
+                continue
+            if isinstance(rid, str):
+                seen[rid] = i
+            if rule is not None:
+                rules.append(rule)
+        if not rules and not c.problems:
+            c.add(data, "rules", "every rule is disabled (enabled: false): enable at least one")
+        c.problems.sort(key=lambda p: (p.line, p.column))
         c.raise_if_any()
-        return RuleSet(rules=rules, groups=self.groups)
+        return RuleSet(rules=rules, groups=dict(self.groups))
 
     def rule(self, parent: Any, index: int, node: Any) -> Rule | None:
         c = self.check
         if not isinstance(node, dict):
-            c.add(parent, index, f"rule #{index + 1} must be a mapping with id, name and any/all")
+            c.add(
+                parent,
+                index,
+                f"rule #{index + 1} must be a mapping (id, name, any/all/near ...), got {_kind(node)}",
+            )
             return None
         rid = node.get("id")
-        label = f"rule '{rid}'" if isinstance(rid, str) else f"rule #{index + 1}"
+        label = f"rule '{rid}'" if isinstance(rid, str) and rid else f"rule #{index + 1}"
+        typo = False
         for key in node:
             if key not in RULE_KEYS:
-                c.add(node, key, f"{label}: unknown key '{key}' (allowed: {', '.join(sorted(RULE_KEYS))})")
+                typo = True
+                c.add(
+                    node,
+                    key,
+                    f"{label}: unknown key '{key}': {_suggest(key, RULE_KEYS)}allowed: {', '.join(RULE_KEYS)}",
+                )
+        ok = True
         if not isinstance(rid, str) or not ID_RE.match(rid):
+            got = "missing" if rid is None else repr(rid)
             c.add(
                 node,
                 "id" if "id" in node else None,
-                f"{label}: 'id' must be a lowercase word like 'counter_uas'",
+                f"{label}: 'id' must be lowercase letters, digits, '_' or '-', e.g. counter_uas (got {got})",
             )
-            return None
-        if node.get("enabled", True) is False:
-            return None
+            ok = False
+        enabled = node.get("enabled", True)
+        if not isinstance(enabled, bool):
+            c.add(node, "enabled", f"{label}: 'enabled' must be true or false, got {_kind(enabled)}")
         name = node.get("name", rid)
-        if not isinstance(name, str):
-            c.add(node, "name", f"{label}: 'name' must be a string")
-            name = rid
-        any_ = self.term_list(node, "any", node.get("any") or [], f"{label} any") if "any" in node else ()
-        none = self.term_list(node, "none", node.get("none") or [], f"{label} none") if "none" in node else ()
+        if not isinstance(name, str) or not name.strip():
+            c.add(node, "name", f"{label}: 'name' must be a short title, e.g. name: Cartel drone attacks")
+            name = rid if isinstance(rid, str) else ""
+        description = node.get("description", "")
+        if not isinstance(description, str):
+            c.add(node, "description", f"{label}: 'description' must be text")
+            description = ""
+        problems_before = len(c.problems)
+        any_: tuple[Term, ...] = ()
+        if "any" in node and node["any"] is not None:
+            any_ = self.term_list(node, "any", node["any"], f"{label} any")
+        none: tuple[Term, ...] = ()
+        if "none" in node and node["none"] is not None:
+            none = self.term_list(node, "none", node["none"], f"{label} none")
         all_: list[tuple[Term, ...]] = []
-        raw_all = node.get("all") or []
+        raw_all = node.get("all")
+        if raw_all is None:
+            raw_all = []
+        if isinstance(raw_all, str):
+            raw_all = [raw_all]
         if not isinstance(raw_all, list):
-            c.add(node, "all", f"{label}: 'all' must be a list (each entry a term or a list of alternatives)")
+            c.add(
+                node,
+                "all",
+                f"{label}: 'all' must be a list whose entries are terms or [alternatives], got {_kind(raw_all)}",
+            )
             raw_all = []
         for j, entry in enumerate(raw_all):
-            alt = self.term_list(raw_all, j, entry, f"{label} all")
+            if isinstance(entry, list):
+                if not entry:
+                    c.add(raw_all, j, f"{label} all: entry #{j + 1} is an empty list: add terms or remove it")
+                    continue
+                alt = self.term_list(raw_all, j, entry, f"{label} all")
+            else:
+                alt = tuple(self.term(raw_all, j, entry, f"{label} all"))
             if alt:
                 all_.append(alt)
-        near: list[Near] = []
-        raw_near = node.get("near") or []
-        if not isinstance(raw_near, list):
-            c.add(node, "near", f"{label}: 'near' must be a list of {{a: [...], b: [...], within: N}}")
-            raw_near = []
-        for j, entry in enumerate(raw_near):
-            if not isinstance(entry, dict) or not {"a", "b"} <= set(entry):
-                c.add(raw_near, j, f"{label} near: each entry needs 'a', 'b' and 'within'")
-                continue
-            extra = set(entry) - {"a", "b", "within"}
-            if extra:
-                c.add(
-                    entry,
-                    sorted(extra)[0],
-                    f"{label} near: unknown key '{sorted(extra)[0]}' (allowed: a, b, within)",
-                )
-            within = entry.get("within", 10)
-            if not isinstance(within, int) or isinstance(within, bool) or within < 1:
-                c.add(entry, "within", f"{label} near: 'within' must be a positive number of words")
-                continue
-            a = self.term_list(entry, "a", entry["a"], f"{label} near.a")
-            b = self.term_list(entry, "b", entry["b"], f"{label} near.b")
-            if a and b:
-                near.append(Near(a, b, within))
-        fields = node.get("fields", ["title", "text"])
+        near = self.near_list(node, label)
+        fields = node.get("fields", list(FIELDS))
         if isinstance(fields, str):
             fields = [fields]
-        if not isinstance(fields, list) or not fields or not set(fields) <= FIELDS:
-            c.add(node, "fields", f"{label}: 'fields' must be a list of: title, text")
+        if (
+            not isinstance(fields, list)
+            or not fields
+            or not all(isinstance(f, str) and f in FIELDS for f in fields)
+        ):
+            c.add(
+                node,
+                "fields",
+                f"{label}: 'fields' must be title, text or [title, text], got {fields!r}",
+            )
             fields = list(FIELDS)
         lang = node.get("lang", [])
         if isinstance(lang, str):
             lang = [lang]
-        if not isinstance(lang, list) or not all(isinstance(x, str) for x in lang):
-            c.add(node, "lang", f"{label}: 'lang' must be a list of language codes like [en, es]")
+        if not isinstance(lang, list) or not all(isinstance(x, str) and LANG_RE.match(x) for x in lang):
+            c.add(
+                node, "lang", f"{label}: 'lang' must be a list of language codes like [en, es], got {lang!r}"
+            )
             lang = []
         if not any_ and not all_ and not near:
-            c.add(node, None, f"{label}: empty rule: give at least one term in 'any', 'all' or 'near'")
+            # not when terms failed (reported already) or a key is misspelt ('anny' is the real problem)
+            if len(c.problems) == problems_before and not typo:
+                c.add(
+                    node,
+                    None,
+                    f"{label}: empty rule: give at least one term in 'any', 'all' or 'near' "
+                    "(a rule with only 'none' can never fire)",
+                )
+            return None
+        if not ok or enabled is False:
             return None
         return Rule(
             id=rid,
-            name=name,
+            name=name.strip(),
             any=any_,
             all=tuple(all_),
             none=none,
             near=tuple(near),
             fields=frozenset(fields),
             lang=tuple(lang),
+            description=description,
         )
+
+    def near_list(self, node: Any, label: str) -> list[Near]:
+        c = self.check
+        raw = node.get("near")
+        if raw is None:
+            return []
+        if isinstance(raw, dict):
+            raw = [raw]
+        if not isinstance(raw, list):
+            c.add(node, "near", f"{label}: 'near' must be a list of {{a: [...], b: [...], within: N}}")
+            return []
+        out: list[Near] = []
+        for j, entry in enumerate(raw):
+            if not isinstance(entry, dict):
+                c.add(raw, j, f"{label} near: each entry must be a mapping {{a: [...], b: [...], within: N}}")
+                continue
+            for k in entry:
+                if k not in NEAR_KEYS:
+                    c.add(
+                        entry,
+                        k,
+                        f"{label} near: unknown key '{k}': {_suggest(k, NEAR_KEYS)}allowed: a, b, within",
+                    )
+            missing = [k for k in ("a", "b") if k not in entry]
+            if missing:
+                c.add(
+                    raw,
+                    j,
+                    f"{label} near: missing '{missing[0]}': write {{a: [terms], b: [terms], within: N}}",
+                )
+                continue
+            within = entry.get("within", DEFAULT_WITHIN)
+            if not isinstance(within, int) or isinstance(within, bool) or not 1 <= within <= MAX_WITHIN:
+                c.add(
+                    entry,
+                    "within",
+                    f"{label} near: 'within' must be a whole number of words from 1 to {MAX_WITHIN}, "
+                    f"got {within!r}",
+                )
+                continue
+            a = self.term_list(entry, "a", entry["a"], f"{label} near.a")
+            b = self.term_list(entry, "b", entry["b"], f"{label} near.b")
+            if a and b:
+                out.append(Near(a, b, within))
+        return out
+
+
+def _line_of(seq: Any, index: int) -> int | None:
+    try:
+        return seq.lc.item(index)[0] + 1
+    except (AttributeError, KeyError, IndexError, TypeError):
+        return None
+
+
+_YAML_HINTS = [
+    ("'\\t'", "YAML does not allow tabs for indentation: indent with spaces"),
+    ("expected ',' or ']'", "a [list] is not closed: add the missing ']' (quote terms that contain commas)"),
+    ("expected ',' or '}'", "a {mapping} is not closed: add the missing '}'"),
+    ("found duplicate key", "the same key appears twice in one mapping: merge the two or remove one"),
+    ("scanning a quoted scalar", "a quote is not closed: add the missing quote"),
+    (
+        "mapping values are not allowed",
+        "a value contains ': ' -- put that term in quotes, e.g. \"FPV: attack\"",
+    ),
+    ("undefined alias", "'*' starts a YAML alias: quote the term, or use \"@name\" for a group"),
+    ("expected <block end>", "the indentation is inconsistent: line this up with the keys above it"),
+    ("could not find expected ':'", "a line is missing its ':' or is indented wrongly"),
+    ("found character '@'", "a term starting with '@' must be quoted: \"@drones\""),
+    ("found character '`'", "'`' cannot start a YAML value: quote the term"),
+]
+
+
+def load_yaml_with_hints(path: Path | str) -> Any:
+    """Parse keywords.yaml keeping positions; YAML syntax errors become a Problem with a hint."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(
+            [
+                Problem(
+                    str(path), 1, 1, "file not found: create it (see README, keywords.yaml) or pass --rules"
+                )
+            ]
+        ) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError([Problem(str(path), 1, 1, f"cannot read the file: {exc}")]) from None
+    return parse_yaml_text(text, str(path))
+
+
+def parse_yaml_text(text: str, path: str) -> Any:
+    yaml = YAML(typ="rt")
+    yaml.allow_duplicate_keys = False
+    try:
+        return yaml.load(text)
+    except MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else 1
+        col = mark.column + 1 if mark else 1
+        what = " ".join(x for x in (exc.context, exc.problem) if x)
+        hint = next(
+            (h for key, h in _YAML_HINTS if key in what), "check the indentation, brackets and quotes"
+        )
+        ctx = exc.context_mark
+        if ctx is not None and exc.problem_mark is not None and ctx.line != exc.problem_mark.line:
+            hint += f" (the construct started on line {ctx.line + 1}, column {ctx.column + 1})"
+        raise ConfigError([Problem(path, line, col, f"invalid YAML: {what}: {hint}")]) from None
+    except YAMLError as exc:
+        raise ConfigError([Problem(path, 1, 1, f"invalid YAML: {exc}")]) from None
 
 
 def parse_rules(data: Any, path: Path | str = "<keywords.yaml>") -> RuleSet:
@@ -268,9 +547,22 @@ def parse_rules(data: Any, path: Path | str = "<keywords.yaml>") -> RuleSet:
     return rs
 
 
+def parse_rules_text(text: str, path: Path | str = "<keywords.yaml>") -> RuleSet:
+    return parse_rules(parse_yaml_text(text, str(path)), path)
+
+
 def load_rules(path: Path | str) -> RuleSet:
     """Load and validate keywords.yaml; raises ConfigError listing every problem."""
-    return parse_rules(load_yaml(Path(path)), path)
+    return parse_rules(load_yaml_with_hints(path), path)
 
 
-__all__ = ["ConfigError", "Near", "Rule", "RuleSet", "Term", "load_rules", "parse_rules"]
+__all__ = [
+    "ConfigError",
+    "Near",
+    "Rule",
+    "RuleSet",
+    "Term",
+    "load_rules",
+    "parse_rules",
+    "parse_rules_text",
+]

@@ -12,19 +12,23 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from .matcher import _variants
+from .matcher import term_forms
 from .rules import RuleSet, Term
 from .slacktext import clip
-from .textnorm import token_string
+from .textnorm import normalize
 
 MAX_SNIPPET = 320
 SHORT_SENTENCE = 140
 MAX_TEXT_CHARS = 60_000  # enough for any news article; bounds the work on a pathological page
 
 
+def normalize_cased(text: str) -> str:
+    return normalize(text, lower=False)
+
+
 @lru_cache(maxsize=4096)
 def _keys(term: Term) -> frozenset[str]:
-    return frozenset(_variants(term))
+    return frozenset(f" {f} " for f in term_forms(term))
 
 
 def term_objects(ruleset: RuleSet | None, texts: list[str]) -> list[Term]:
@@ -70,7 +74,7 @@ def best_snippet(
         return clip(fallback, limit) if fallback else ""
     best_i, best_score = None, (0, 0, 0)
     for i, s in enumerate(sentences):
-        toks = token_string(s)
+        toks = normalize_cased(s)
         p_hits = [_found(toks, t) for t in primary]
         s_hits = [_found(toks, t) for t in secondary]
         score = (sum(1 for h in p_hits if h), sum(1 for h in s_hits if h), sum(p_hits) + sum(s_hits))

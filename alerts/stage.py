@@ -1,20 +1,27 @@
-"""Match stage: rules file (or the last good copy) -> matches for every newly stored article."""
+"""Match stage: rules file (or the last good copy) -> matches for every newly stored article.
+
+A broken keywords.yaml must never silently stop matching: the last rules file that loaded cleanly is kept
+in the database (kv table) and used instead, and the run says so loudly -- on stderr and as a warning line
+at the top of the digest -- until the file is fixed.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from borderwatch.crashpoint import crashpoint
-from borderwatch.store import ArticleRow, MatchRow, Store
+from borderwatch.store import ArticleRow, MatchRow, Store, utcnow
 from borderwatch.yamlload import ConfigError
 
 from .matcher import Matcher
-from .rules import RuleSet, load_rules, parse_rules
+from .rules import RuleSet, load_rules, parse_rules_text
 
 LAST_GOOD_KEY = "rules:last_good"
+LAST_GOOD_SAVED_KEY = "rules:last_good_saved"
+MAX_PROBLEMS_SHOWN = 5
 
 
 @dataclass
@@ -25,30 +32,57 @@ class RulesState:
     error: str | None = None
 
 
+def _problems_text(exc: ConfigError) -> str:
+    shown = [
+        f"{Path(p.file).name}:{p.line}:{p.column}: {p.message}" for p in exc.problems[:MAX_PROBLEMS_SHOWN]
+    ]
+    more = len(exc.problems) - len(shown)
+    return "\n".join(shown) + (f"\n(+{more} more problems)" if more > 0 else "")
+
+
 def load_rules_or_last_good(store: Store, path: Path) -> RulesState:
     """The rules file if valid (and remember it); else the last good copy from the database, loudly."""
+    path = Path(path)
     try:
         rs = load_rules(path)
     except ConfigError as exc:
+        n = len(exc.problems)
+        head = f"RULES FILE BROKEN: {path} has {n} problem{'s' if n != 1 else ''}"
+        fix = f"Fix it (`borderwatch rules check` shows each one):\n{_problems_text(exc)}"
         stored = store.get_kv(LAST_GOOD_KEY)
-        msg = f"{path} is invalid:\n{exc}"
-        if stored is None:
-            return RulesState(
-                None, [msg + "\nNo earlier good rules are stored, so nothing was matched."], error=str(exc)
-            )
-        from ruamel.yaml import YAML
-
-        rs = parse_rules(YAML(typ="rt").load(stored), f"{path} (last good copy)")
+        if stored is not None:
+            saved = store.get_kv(LAST_GOOD_SAVED_KEY) or "an earlier run"
+            try:
+                rs = parse_rules_text(stored, f"{path} (last good copy)")
+            except ConfigError:
+                rs = None
+            if rs is not None:
+                return RulesState(
+                    rs,
+                    [f"{head}; matching used the last good rules (saved {saved}) instead.\n{fix}"],
+                    using_last_good=True,
+                    error=str(exc),
+                )
+        waiting = count_unmatched(store)
         return RulesState(
-            rs,
-            [f"Rules file {path} is broken; matching used the last good rules instead. Fix it: {exc}"],
-            using_last_good=True,
+            None,
+            [
+                f"{head} and no earlier good rules are stored, so NOTHING WAS MATCHED; "
+                f"{waiting} new article{'s' if waiting != 1 else ''} wait and will be matched once the file "
+                f"is fixed.\n{fix}"
+            ],
             error=str(exc),
         )
-    text = Path(path).read_text(encoding="utf-8")
+    text = path.read_text(encoding="utf-8")
     if store.get_kv(LAST_GOOD_KEY) != text:
         store.set_kv(LAST_GOOD_KEY, text)
+        store.set_kv(LAST_GOOD_SAVED_KEY, utcnow().strftime("%Y-%m-%d %H:%M UTC"))
     return RulesState(rs)
+
+
+def count_unmatched(store: Store) -> int:
+    with store.session() as s:
+        return s.scalar(select(func.count()).select_from(ArticleRow).where(ArticleRow.status == "new")) or 0
 
 
 def match_new(store: Store, ruleset: RuleSet, batch: int = 200) -> tuple[int, int]:

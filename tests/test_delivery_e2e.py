@@ -103,7 +103,7 @@ def test_the_same_story_from_two_outlets_is_posted_once_under_its_best_topic_wit
     heads = [i for i, t in enumerate(texts) if t.startswith("*") and not t.startswith("*<")]
     at = texts.index(item)
     assert texts[max(h for h in heads if h < at)].startswith("*Cartel drone attacks*")
-    assert "also under: FPV and one-way attack drones" in item
+    assert "also under: Explosive drone attacks in Mexico, FPV attack drones" in item
 
 
 def test_a_later_repost_of_a_story_already_sent_is_not_sent_again(work, slack):
@@ -209,7 +209,7 @@ def test_console_digest_and_preview_read_well_in_a_terminal(work):
     assert r.returncode == 0, r.output
     out = r.stdout
     assert "borderwatch digest ·" in out and "=====" in out
-    assert "3 new items in 2 topics from 2 outlets" in out
+    assert "3 new items in 3 topics from 2 outlets" in out  # NDAA, counter-UAS, cartel drones
     assert "• Cartel fighters use FPV drones in attack on Michoacán police post" in out
     assert "  Frontera Wire · " in out and "matched: " in out
     assert "*" not in out and "&amp;" not in out and "&lt;" not in out  # no Slack markup on a terminal

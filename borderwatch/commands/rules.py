@@ -1,4 +1,4 @@
-"""borderwatch rules check|test: validate keywords.yaml; try the rules on files or URLs."""
+"""borderwatch rules check|test|replay: validate keywords.yaml, try rules on inputs, replay stored articles."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ import urllib.request
 from pathlib import Path
 
 from borderwatch.alerts.matcher import Matcher
-from borderwatch.alerts.rules import load_rules
+from borderwatch.alerts.rules import RuleSet, load_rules
 from borderwatch.cli import add_common
-from borderwatch.commands.common import err
+from borderwatch.commands.common import err, friendly
 from borderwatch.yamlload import ConfigError
 
 MAX_INPUT_BYTES = 10 * 1024 * 1024
@@ -22,7 +22,7 @@ class InputError(Exception):
 
 
 def read_input(spec: str) -> tuple[str, str]:
-    """(title, text) of a text/HTML file or an http(s) URL; HTML goes through trafilatura like a crawled page."""
+    """(title, text) of a text/HTML file, '-' (stdin) or an http(s) URL; HTML goes through trafilatura."""
     if spec.startswith(("http://", "https://")):
         try:
             req = urllib.request.Request(spec, headers={"User-Agent": "borderwatch rules test"})
@@ -31,6 +31,9 @@ def read_input(spec: str) -> tuple[str, str]:
         except Exception as exc:  # network problems of every kind are an input error here
             raise InputError(f"{spec}: cannot fetch: {exc}") from None
         url = spec
+    elif spec == "-":
+        raw = sys.stdin.buffer.read(MAX_INPUT_BYTES)
+        url = None
     else:
         try:
             raw = Path(spec).read_bytes()[:MAX_INPUT_BYTES]
@@ -53,12 +56,24 @@ def read_input(spec: str) -> tuple[str, str]:
     return "", text
 
 
-def cmd_test(args) -> int:
-    path = Path(args.rules) if args.rules else Path(args.config_dir) / "keywords.yaml"
+def rules_path(args) -> Path:
+    return Path(args.rules) if getattr(args, "rules", None) else Path(args.config_dir) / "keywords.yaml"
+
+
+def load_or_report(path: Path) -> RuleSet | None:
     try:
-        ruleset = load_rules(path)
+        return load_rules(path)
     except ConfigError as exc:
-        err("configuration error:\n" + str(exc))
+        print(str(exc), file=sys.stderr)
+        n = len(exc.problems)
+        err(f"{n} problem{'s' if n != 1 else ''} in {path}; nothing was changed")
+        return None
+
+
+# -- test -------------------------------------------------------------------------------------------------
+def cmd_test(args) -> int:
+    ruleset = load_or_report(rules_path(args))
+    if ruleset is None:
         return 2
     matcher = Matcher(ruleset)
     any_match = False
@@ -70,22 +85,38 @@ def cmd_test(args) -> int:
             err(str(exc))
             had_error = True
             continue
-        matches = matcher.match(title, text)
-        any_match = any_match or bool(matches)
+        details = matcher.match_details(title, text)
+        any_match = any_match or bool(details)
         if args.json:
-            print(
-                json.dumps(
-                    {"input": spec, "matches": [{"rule": m.rule, "terms": list(m.terms)} for m in matches]},
-                    ensure_ascii=False,
-                )
-            )
+            obj = {
+                "input": spec,
+                "matches": [
+                    {
+                        "rule": d.match.rule,
+                        "terms": list(d.match.terms),
+                        "snippet": d.match.snippet,
+                        "hits": [
+                            {"term": h.term, "field": h.field, "count": h.count, "snippet": h.snippet}
+                            for h in d.hits
+                        ],
+                    }
+                    for d in details
+                ],
+            }
+            if args.explain:
+                obj["not_fired"] = [
+                    {"rule": e.rule, "reason": e.reason} for e in matcher.explain(title, text) if not e.fired
+                ]
+            print(json.dumps(obj, ensure_ascii=False))
             continue
-        print(f"{spec}: {len(matches)} rule(s) fired" + (f" — title: {title}" if title else ""))
-        for m in matches:
-            rule = ruleset.by_id(m.rule)
-            print(f"  ✔ {m.rule} ({rule.name if rule else m.rule}): {', '.join(m.terms)}")
-            if m.snippet:
-                print(f"      “{m.snippet}”")
+        print(f"{spec}: {len(details)} rule(s) fired" + (f" — title: {title}" if title else ""))
+        for i, d in enumerate(details):
+            rule = ruleset.by_id(d.match.rule)
+            first = " (digest topic)" if i == 0 and len(details) > 1 else ""
+            print(f"  ✔ {d.match.rule} — {rule.name if rule else d.match.rule}{first}")
+            for h in d.hits:
+                times = f", {h.count}×" if h.count > 1 else ""
+                print(f"      {h.term} ({h.field}{times}): “{h.snippet}”")
         if args.explain:
             for ex in matcher.explain(title, text):
                 if not ex.fired:
@@ -95,37 +126,155 @@ def cmd_test(args) -> int:
     return 0 if any_match else 1
 
 
+# -- check ------------------------------------------------------------------------------------------------
 def cmd_check(args) -> int:
-    path = Path(args.rules) if args.rules else Path(args.config_dir) / "keywords.yaml"
-    try:
-        rs = load_rules(path)
-    except ConfigError as exc:
-        print(str(exc), file=sys.stderr)
-        err(f"{len(exc.problems)} problem(s) in {path}")
+    path = rules_path(args)
+    rs = load_or_report(path)
+    if rs is None:
         return 2
-    n_terms = Matcher(rs).term_count
-    print(f"{path}: OK, {len(rs.rules)} rules, {n_terms} distinct terms")
+    m = Matcher(rs)
+    print(
+        f"{path}: OK, {len(rs.rules)} rules, {len(rs.groups)} groups, {m.term_count} distinct terms "
+        f"({m.key_count} word forms)"
+    )
+    for r in rs.rules:
+        lang = f" [{', '.join(r.lang)}]" if r.lang else ""
+        print(f"  {r.id}: {r.name}{lang}")
     return 0
+
+
+# -- replay -----------------------------------------------------------------------------------------------
+@friendly
+def cmd_replay(args) -> int:
+    from borderwatch.alerts.replay import SinceError, parse_since, replay
+    from borderwatch.store import Store, db_url, utcnow
+
+    path = rules_path(args)
+    ruleset = load_or_report(path)
+    if ruleset is None:
+        return 2
+    try:
+        since = parse_since(args.since, utcnow())
+    except SinceError as exc:
+        err(str(exc))
+        return 2
+    store = _open_existing_store(Store, db_url())
+    if store is None:
+        return 2
+    report = replay(store, ruleset, since)
+    if args.json:
+        print(json.dumps(_replay_json(report, path), ensure_ascii=False))
+    else:
+        _print_replay(report, ruleset, path, args.limit)
+    return 1 if report.changed else 0
+
+
+def _open_existing_store(Store, url: str):
+    """The database as it is (never created or migrated by a replay), or None with a message."""
+    from sqlalchemy import inspect
+
+    if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
+        if not Path(url[len("sqlite:///") :]).exists():
+            err(
+                "no database found (BORDERWATCH_DB): run `borderwatch run` first, or point BORDERWATCH_DB at it"
+            )
+            return None
+    store = Store(url, create=False)
+    if not inspect(store.engine).has_table("articles"):
+        err("the database (BORDERWATCH_DB) has no stored articles yet: run `borderwatch run` first")
+        return None
+    return store
+
+
+def _replay_json(report, path) -> dict:
+    return {
+        "rules_file": str(path),
+        "since": report.since.isoformat(),
+        "articles": report.articles,
+        "skipped": report.skipped,
+        "fired_before": report.fired_before,
+        "fired_after": report.fired_after,
+        "rules": {rid: vars(c) for rid, c in report.rules.items()},
+        "changes": [
+            {
+                "kind": d.kind,
+                "article_id": d.article_id,
+                "title": d.title,
+                "url": d.url,
+                "source": d.source,
+                "before": d.before,
+                "after": [{"rule": m.rule, "terms": list(m.terms), "snippet": m.snippet} for m in d.after],
+            }
+            for d in report.diffs
+        ],
+    }
+
+
+def _print_replay(report, ruleset: RuleSet, path: Path, limit: int) -> None:
+    out = sys.stdout
+    out.write(
+        f"Replayed {report.articles} stored article(s) first seen since {report.since:%Y-%m-%d %H:%M} UTC "
+        f"with {path}\n(nothing is written or sent; {report.skipped} article(s) in the window were not matched "
+        "yet or never fetched and are left out)\n\n"
+    )
+    out.write(f"{'rule':28} {'before':>6} {'after':>6} {'added':>6} {'removed':>7}\n")
+    names = {r.id: r.name for r in ruleset.rules}
+    order = [r.id for r in ruleset.rules] + sorted(set(report.rules) - set(names))
+    for rid in order:
+        c = report.rules.get(rid)
+        if c is None:
+            continue
+        note = "" if rid in names else "  (not in this rules file)"
+        out.write(
+            f"{rid[:28]:28} {c.before:>6} {c.after:>6} {'+' + str(c.added):>6} {'-' + str(c.removed):>7}{note}\n"
+        )
+    out.write(f"{'articles that fire a rule':28} {report.fired_before:>6} {report.fired_after:>6}\n")
+    if not report.changed:
+        out.write("\nNo change: this rules file matches exactly what was matched before.\n")
+        return
+    for kind, head in (
+        ("added", "would be ADDED (did not match before)"),
+        ("removed", "would be REMOVED (matched before, not now)"),
+        ("changed", "would match DIFFERENT rules"),
+    ):
+        items = report.of_kind(kind)
+        if not items:
+            continue
+        out.write(f"\n{len(items)} article(s) {head}:\n")
+        for d in items[:limit]:
+            out.write(f"  • {d.title or d.url}  ({d.source})\n    {d.url}\n")
+            if d.before:
+                out.write(f"    before: {', '.join(d.before)}\n")
+            if d.after:
+                m = d.after[0]
+                out.write(f"    now:    {', '.join(d.after_ids)} — terms: {', '.join(m.terms)}\n")
+                if m.snippet:
+                    out.write(f"            “{m.snippet}”\n")
+        if len(items) > limit:
+            out.write(f"  … and {len(items) - limit} more (use --limit N or --json)\n")
 
 
 def register(sub) -> None:
     p = sub.add_parser(
         "rules",
-        help="check keywords.yaml or test the rules on files/URLs",
+        help="check keywords.yaml, test the rules on files/URLs, replay stored articles",
         description="Work with the keyword rules in keywords.yaml.",
         epilog="Examples:\n  borderwatch rules check\n  borderwatch rules test article.html https://example.com/story\n"
-        "  borderwatch rules test --json notes.txt",
+        "  borderwatch rules test --explain --rules candidate.yaml notes.txt\n"
+        "  borderwatch rules replay --since 30d --rules candidate.yaml",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     rsub = p.add_subparsers(dest="rules_command", metavar="SUBCOMMAND")
     t = rsub.add_parser(
         "test",
-        help="show which rules fire on each input",
-        description="Match the rules against each INPUT (a text or HTML file, or an http(s) URL).\n"
-        "HTML is reduced to its main text with trafilatura, exactly as crawled pages are.\n\n"
+        help="show which rules fire on each input, the terms and a snippet around each hit",
+        description="Match the rules against each INPUT (a text or HTML file, '-' for stdin, or an http(s) URL).\n"
+        "HTML is reduced to its main text with trafilatura, exactly as crawled pages are.\n"
+        "For each rule that fires: the terms, where each was found and the sentence around it.\n\n"
         "Exit 0 if any input matched, 1 if none did, 2 on error (like grep).\n"
-        'With --json: one line per input: {"input": ..., "matches": [{"rule": ..., "terms": [...]}]}',
-        epilog="Example:\n  borderwatch rules test --explain tests/fixtures/sample.txt",
+        'With --json: one line per input: {"input": ..., "matches": [{"rule": ..., "terms": [...],\n'
+        '"snippet": ..., "hits": [...]}]} (plus "not_fired" with --explain).',
+        epilog="Example:\n  borderwatch rules test --explain story.html",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     add_common(t)
@@ -139,11 +288,34 @@ def register(sub) -> None:
     c = rsub.add_parser(
         "check",
         help="validate keywords.yaml (exit 2 on any problem)",
-        description="Validate the rules file and print every problem as file:line:column: message.",
+        description="Validate the rules file and print every problem as file:line:column: message, each\n"
+        "saying what to change. Exit 0 when the file is valid, 2 otherwise.",
         epilog="Example:\n  borderwatch rules check --config-dir ./config",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     add_common(c)
     c.add_argument("--rules", metavar="FILE", help="check this file instead of DIR/keywords.yaml")
     c.set_defaults(func=cmd_check)
+    r = rsub.add_parser(
+        "replay",
+        help="re-match stored articles with the current or a candidate rules file; show what changes",
+        description="Re-match the articles stored in the database (BORDERWATCH_DB) that were first seen in the\n"
+        "window with DIR/keywords.yaml or --rules FILE, and compare with what was matched before:\n"
+        "per-rule counts, and the articles a change would add, remove or move to other rules.\n"
+        "Read-only: nothing is written to the database and nothing is sent.\n\n"
+        "Exit 0 when nothing changes, 1 when the rules match differently (like diff), 2 on error.",
+        epilog="Example:\n  cp config/keywords.yaml /tmp/candidate.yaml   # edit it, then:\n"
+        "  borderwatch rules replay --since 30d --rules /tmp/candidate.yaml",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    add_common(r)
+    r.add_argument(
+        "--since", default="30d", help="window: 30d, 12h, 2w or a date like 2026-11-01 (default 30d)"
+    )
+    r.add_argument("--rules", metavar="FILE", help="a candidate rules file instead of DIR/keywords.yaml")
+    r.add_argument("--json", action="store_true", help="one JSON object with the counts and every change")
+    r.add_argument(
+        "--limit", type=int, default=20, metavar="N", help="articles listed per section (default 20)"
+    )
+    r.set_defaults(func=cmd_replay)
     p.set_defaults(func=lambda args: (p.print_help(), 2)[1])
