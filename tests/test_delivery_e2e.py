@@ -326,7 +326,7 @@ def test_webhook_rate_limit_is_honoured_within_the_run(work, slack):
 def test_two_processes_never_deliver_at_the_same_time(work, slack):
     work.slack_env(slack)
     queue_items(work)
-    slack.inject("hold", seconds=3)
+    slack.inject("hold", seconds=90)  # until the second process has been turned away (released below)
     env = {**work.env}
     first = subprocess.Popen(
         [sys.executable, "-m", "borderwatch", "deliver", "--config-dir", str(work.config)],
@@ -341,6 +341,7 @@ def test_two_processes_never_deliver_at_the_same_time(work, slack):
     assert second.returncode == 4, second.output
     assert "another borderwatch run is in progress" in second.output
     assert f"pid {first.pid}" in second.output
+    slack.release.set()
     out, errs = first.communicate(timeout=60)
     assert first.returncode == 0, out + errs
     assert len(slack.posts) == 1

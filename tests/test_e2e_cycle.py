@@ -21,7 +21,7 @@ def posted_urls(slack) -> list[str]:
         for block in post["blocks"]:
             text = block.get("text", {}).get("text", "") if block["type"] == "section" else ""
             if text.startswith("*<"):
-                urls.append(text[3:].split("|", 1)[0])
+                urls.append(text[2:].split("|", 1)[0])
     return urls
 
 

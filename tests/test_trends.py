@@ -21,7 +21,7 @@ from .trends_history import END, HISTORY, SHARED, WEEKS, _article, build_history
 
 @pytest.fixture
 def ruleset():
-    return load_rules(REPO / "config" / "keywords.yaml")
+    return load_rules(REPO / "tests" / "data" / "trends_keywords.yaml")
 
 
 @pytest.fixture

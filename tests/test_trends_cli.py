@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import shutil
 import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -20,11 +21,21 @@ from borderwatch.store import Store
 from .conftest import TOKEN, Workdir
 from .trends_history import HISTORY, WEEKS, build_history, expected_total
 
+TRENDS_RULES = Path(__file__).resolve().parent / "data" / "trends_keywords.yaml"
+
+
+@pytest.fixture
+def work(work):
+    """conftest's work dir, with the frozen rule set the synthetic history was written against."""
+    shutil.copy(TRENDS_RULES, work.config / "keywords.yaml")
+    return work
+
 
 @pytest.fixture
 def history_work(tmp_path):
     """A work dir (no fixture outlets) whose database holds the synthetic history ending at END."""
     w = Workdir(tmp_path, None)
+    shutil.copy(TRENDS_RULES, w.config / "keywords.yaml")
     st = Store(w.db)
     build_history(st)
     st.dispose()

@@ -33,7 +33,7 @@ def env(monkeypatch, tmp_path):
 
 @pytest.fixture
 def ruleset():
-    return load_rules(REPO / "config" / "keywords.yaml")
+    return load_rules(REPO / "tests" / "data" / "trends_keywords.yaml")
 
 
 @pytest.fixture

@@ -239,6 +239,7 @@ class FakeSlack(FakeFilesApi):
         self._lock = threading.Lock()
         self._posted = threading.Condition(self._lock)
         self.held = threading.Event()
+        self.release = threading.Event()  # set() ends every hold early
         self._ts = time.time()
         outer = self
 
@@ -472,7 +473,7 @@ class FakeSlack(FakeFilesApi):
             return self._drop(h)
         if fault and fault["kind"] == "hold":
             self.held.set()
-            time.sleep(float(fault.get("seconds", 30)))
+            self.release.wait(float(fault.get("seconds", 30)))
         self.calls.append((method, 200))
         try:
             return self._reply(h, 200, answer)
