@@ -10,7 +10,7 @@ import sys
 from borderwatch import __version__, logs
 
 # Each module exposes register(subparsers) and sets a `func(args) -> int` default.
-COMMANDS = ["run", "crawl", "match", "deliver", "rules"]
+COMMANDS = ["run", "crawl", "match", "deliver", "rules", "db", "status"]
 
 EXIT_OK, EXIT_NO_MATCH, EXIT_ERROR, EXIT_DELIVERY = 0, 1, 2, 3
 

@@ -11,7 +11,9 @@ from typing import TextIO
 from borderwatch.alerts.delivery import Deliverer
 from borderwatch.alerts.outbox import DeliveryResult, deliver
 from borderwatch.alerts.stage import RulesState, load_rules_or_last_good, match_new
-from borderwatch.config import SourcesConfig, load_sources
+from borderwatch.config import SourcesConfig
+from borderwatch.lastgood import load_sources_or_last_good
+from borderwatch.retention import prune, retention_days
 from borderwatch.store import RunRow, SourceRow, Store, utcnow
 
 DEFAULT_BACKFILL_DAYS = 7
@@ -70,7 +72,8 @@ def run_cycle(
     out: TextIO | None = None,
 ) -> CycleResult:
     now = utcnow()
-    cfg = load_sources(config_dir / "sources.yaml")
+    sources_state = load_sources_or_last_good(store, config_dir / "sources.yaml")
+    cfg = sources_state.cfg
     res = CycleResult()
     with store.session() as s:
         run = RunRow(started_at=now)
@@ -79,8 +82,9 @@ def run_cycle(
         run_id = run.id
     res.crawl = crawl_stage(cfg, store, now, log_level)
     state, res.matched_articles, res.fired = match_stage(store, config_dir)
-    res.warnings = state.warnings + health_warnings(store, cfg)
+    res.warnings = sources_state.warnings + state.warnings + health_warnings(store, cfg)
     res.delivery = deliver(store, deliverer, state.ruleset, res.warnings, now)
+    pruned = prune(store, retention_days(cfg.settings), now)
     with store.session() as s:
         run = s.get(RunRow, run_id)
         run.finished_at = utcnow()
@@ -94,5 +98,6 @@ def run_cycle(
             "matched": res.matched_articles,
             "fired": res.fired,
             "digest_items": res.delivery.items,
+            "texts_pruned": pruned.texts_pruned,
         }
     return res

@@ -51,6 +51,7 @@ def report_delivery(res, deliverer_kind: str) -> int:
 def cmd_run(args) -> int:
     config_dir = Path(args.config_dir)
     store = Store()
+    store.check_writable()  # read-only or locked: say so now, before crawling anything
     deliverer = from_env()
     res = run_cycle(
         config_dir,
