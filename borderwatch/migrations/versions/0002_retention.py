@@ -25,5 +25,4 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_index(op.f("ix_articles_first_seen"), table_name="articles")
-    with op.batch_alter_table("articles") as batch:
-        batch.drop_column("text_pruned_at")
+    op.drop_column("articles", "text_pruned_at")  # native on SQLite >= 3.35
