@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -16,6 +17,7 @@ from borderwatch.lastgood import load_sources_or_last_good
 from borderwatch.retention import prune, retention_days
 from borderwatch.store import RunRow, SourceRow, Store, utcnow
 
+log = logging.getLogger("borderwatch.cycle")
 DEFAULT_BACKFILL_DAYS = 7
 DEFAULT_FAILURE_ALERT_AFTER = 3
 
@@ -100,4 +102,16 @@ def run_cycle(
             "digest_items": res.delivery.items,
             "texts_pruned": pruned.texts_pruned,
         }
+    log.info(
+        "run finished",
+        extra={
+            "event": "run.finished",
+            "run_id": run_id,
+            "status": "delivery_failed" if res.delivery.error else "ok",
+            "matched": res.matched_articles,
+            "fired": res.fired,
+            "digest_items": res.delivery.items,
+            "warnings": len(res.warnings),
+        },
+    )
     return res
