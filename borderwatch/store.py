@@ -268,6 +268,8 @@ class Store:
         """On-disk size of the database (SQLite: file + WAL; PostgreSQL: pg_database_size)."""
         if self.dialect == "sqlite":
             path = self.engine.url.database
+            if path and path.startswith("file:"):  # URI form: sqlite:///file:/path/db?mode=ro&uri=true
+                path = path[5:].split("?", 1)[0]
             if not path or path == ":memory:":
                 return None
             return sum(os.path.getsize(p) for p in (path, path + "-wal") if os.path.exists(p))

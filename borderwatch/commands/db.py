@@ -17,7 +17,9 @@ def cmd_upgrade(args) -> int:
     before = migrations.state(store.engine)
     applied = migrations.upgrade(store.engine)
     where = redact_url(store.url)
-    if applied:
+    if applied and before.empty:
+        print(f"{where}: created the schema ({', '.join(applied)}; now at {migrations.head()})")
+    elif applied:
         print(f"{where}: upgraded {before.describe()} -> {', '.join(applied)} (now at {migrations.head()})")
     else:
         print(f"{where}: schema already at {migrations.head()} (up to date)")

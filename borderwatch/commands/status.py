@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import sys
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
@@ -340,11 +342,11 @@ def cmd_status(args) -> int:
     store = Store(migrate=False)
     st = collect(store, Path(args.config_dir))
     need = attention(st)
-    if args.json:
-        st["attention"] = need
-        print(json.dumps(st, indent=2, default=str))
-    else:
-        print(render(st))
+    st["attention"] = need
+    try:
+        print(json.dumps(st, indent=2, default=str) if args.json else render(st), flush=True)
+    except BrokenPipeError:  # `borderwatch status | head`
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     return EXIT_ATTENTION if need else EXIT_OK
 
 
