@@ -79,6 +79,19 @@ def collect(store: Store, config_dir: Path) -> dict[str, Any]:
     from borderwatch import migrations
 
     out: dict[str, Any] = {"database": {"url": redact_url(store.url), "backend": store.dialect}}
+    missing = store.dialect == "sqlite" and not store.size_bytes()  # checked first: connecting creates it
+    if missing or migrations.state(store.engine).empty:
+        out["database"].update({"missing": True, "schema": "none (the database does not exist yet)"})
+        for key in ("last_run", "last_digest"):
+            out[key] = {"at": None}
+        out["queued"] = {"items": 0, "unmatched_articles": 0, "digests_unfinished": 0, "parts_unsent": 0}
+        out["sources"] = {"known": 0, "failing": []}
+        out["retention"] = {"articles": 0, "with_text": 0, "text_pruned": 0}
+        out["config"] = {
+            "rules": _config_state(None, config_dir / "keywords.yaml", "", _load_rules),
+            "sources": _config_state(None, config_dir / "sources.yaml", "", _load_sources),
+        }
+        return out
     out["database"].update(
         _section(
             lambda: {"size_bytes": store.size_bytes(), "schema": migrations.state(store.engine).describe()}
@@ -204,18 +217,20 @@ def _load_sources(path: Path) -> str:
     return f"{len([s for s in cfg.sources if s.enabled])} sources enabled"
 
 
-def _config_state(store: Store, path: Path, key: str, load: Callable[[Path], str]) -> dict:
+def _config_state(store: Store | None, path: Path, key: str, load: Callable[[Path], str]) -> dict:
     st: dict[str, Any] = {"path": str(path)}
     try:
         st["valid"], st["summary"] = True, load(path)
     except ConfigError as exc:
         st["valid"], st["problems"] = False, [str(p) for p in exc.problems][:10]
-    try:
-        with store.session() as s:
-            row = s.get(KeyValue, key)
-            st["last_good_stored"] = _iso(row.updated_at) if row else None
-    except SQLAlchemyError:
-        st["last_good_stored"] = None
+    st["last_good_stored"] = None
+    if store is not None:
+        try:
+            with store.session() as s:
+                row = s.get(KeyValue, key)
+                st["last_good_stored"] = _iso(row.updated_at) if row else None
+        except SQLAlchemyError:
+            pass
     return st
 
 
