@@ -157,7 +157,11 @@ def setup(level: int = logging.WARNING) -> None:
     root = logging.getLogger()
     for h in list(root.handlers):
         root.removeHandler(h)
-    root.addHandler(make_handler())
+    handler = make_handler()
+    # The handler enforces the CLI's level too: Scrapy resets logger levels when a crawl starts, and a
+    # quiet run must stay quiet whatever a library does to its own loggers.
+    handler.setLevel(level)
+    root.addHandler(handler)
     root.setLevel(level)
     # slack_sdk logs request bodies at DEBUG; keep it quiet even in -vv
     logging.getLogger("slack_sdk").setLevel(max(level, logging.INFO))
