@@ -112,3 +112,11 @@ def test_cli_debug_output_is_structured_and_secret_free(work, slack):
         assert rec["level"] in ("debug", "info", "warning", "error", "critical")
     assert any("event=run.finished" in ln for ln in log_lines)
     assert TOKEN not in r.output and "XXXXSECRETXXXXWEBHOOK" not in r.output
+
+
+def test_a_default_run_logs_only_warnings_and_errors(work):
+    """Scrapy resets its loggers' levels when a crawl starts; the CLI's level still decides what is shown."""
+    r = work.run("run")
+    assert r.returncode == 0, r.output
+    levels = {parse_logfmt(ln)["level"] for ln in r.stderr.splitlines() if ln.startswith("ts=")}
+    assert levels <= {"warning", "error", "critical"}, levels
