@@ -4,6 +4,7 @@ and gets the odd-but-valid ones right.
 
 - Bomb Feed: a billion-laughs RSS feed            -> source reported failed (entity guard), nothing expanded
 - Gzip Sitemap: a sitemap.xml.gz inflating to 80 MiB -> source reported failed (size cap)
+- Gzip Feed: a feed sent with Content-Encoding: gzip inflating to 80 MiB -> failed (Scrapy's decompression cap)
 - Odd Outlet (ISO-8859-1 feed) links to:
     a windows-1252 page (charset only in the HTTP header) -> accents right in the digest
     an item dated 30 days in the future                  -> delivered, stored with a date not after now
@@ -17,8 +18,10 @@ and gets the odd-but-valid ones right.
 from __future__ import annotations
 
 import json
+import threading
 from datetime import datetime, timedelta, timezone
 from email.utils import format_datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from sqlalchemy import select
@@ -50,6 +53,31 @@ ENGLISH = [
     "The attack is the latest in a string of cartel drone strikes along the Tamaulipas border with Texas.",
     "Security analysts say counter-UAS equipment is still scarce among local police forces in the state.",
 ]
+
+
+@pytest.fixture
+def gzip_bomb_server():
+    """A loopback server whose /feed/ is an HTTP response with Content-Encoding: gzip inflating to 80 MiB."""
+    bomb = gzip_of_zeros(80)
+
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+        def do_GET(self):
+            self.send_response(200)
+            self.send_header("Content-Type", "application/rss+xml")
+            self.send_header("Content-Encoding", "gzip")
+            self.send_header("Content-Length", str(len(bomb)))
+            self.end_headers()
+            self.wfile.write(bomb)
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    httpd.daemon_threads = True
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+    httpd.server_close()
 
 
 def publish_hostile(server, now: datetime) -> str:
@@ -109,9 +137,12 @@ def publish_hostile(server, now: datetime) -> str:
 
 
 @pytest.mark.both_backends
-def test_hostile_and_odd_outlets_never_break_the_run_or_lose_good_items(work, slack, server, outlets):
+def test_hostile_and_odd_outlets_never_break_the_run_or_lose_good_items(
+    work, slack, server, outlets, gzip_bomb_server
+):
     now = datetime.now(timezone.utc)
-    (work.config / "sources.yaml").write_text(outlets.sources_yaml(publish_hostile(server, now)))
+    hostile = publish_hostile(server, now) + f"  - name: Gzip Feed\n    feeds: [{gzip_bomb_server}/feed/]\n"
+    (work.config / "sources.yaml").write_text(outlets.sources_yaml(hostile))
     work.slack_env(slack)
     r = work.run("run", timeout=180)
     assert r.returncode == 0, r.output
@@ -119,6 +150,9 @@ def test_hostile_and_odd_outlets_never_break_the_run_or_lose_good_items(work, sl
     report = {ln.split("  ")[0].strip(): ln for ln in r.stderr.splitlines()}
     assert "declares XML entities" in report["Bomb Feed"]
     assert "larger than" in report["Gzip Sitemap"]
+    assert (
+        "exceeded DOWNLOAD_MAXSIZE" in report["Gzip Feed"] and "during decompression" in report["Gzip Feed"]
+    )
     assert "1 page errors" in report["Odd Outlet"]  # the 10 MB page
 
     urls = posted_urls(slack)
