@@ -6,6 +6,12 @@ Pruned after `settings.retention_days` (default 90; 0 keeps everything):
 - the stored full text of articles first seen before the cutoff, once they no longer wait for anything
   (matched and either sent or not matching any rule; 'old' backfill rows have no text anyway);
 - the rendered Block Kit payload of digest parts Slack acknowledged before the cutoff (ts is kept).
+
+SQLite does not give the space back by itself: a pruned row shrinks in place and its page stays mostly empty
+(measured: 44% of the articles table unused after 9 months of daily pruning). So after pruning, at most once
+every VACUUM_EVERY_DAYS, the SQLite file is rewritten compactly with VACUUM (seconds for a few hundred MB; it
+needs that much free disk for the copy). A VACUUM that cannot run (locked, disk full) is logged and retried
+next time; it never fails the run. PostgreSQL's autovacuum reuses the space on its own.
 """
 
 from __future__ import annotations
@@ -15,10 +21,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import and_, exists, not_, select, update
+from sqlalchemy.exc import SQLAlchemyError
 
 from borderwatch.store import ArticleRow, DigestItem, DigestPart, MatchRow, Store, utcnow
 
 DEFAULT_RETENTION_DAYS = 90
+VACUUM_EVERY_DAYS = 7
+VACUUM_KEY = "retention:last_vacuum"
 log = logging.getLogger("borderwatch.retention")
 
 
@@ -28,6 +37,7 @@ class PruneResult:
     cutoff: datetime | None
     texts_pruned: int = 0
     parts_pruned: int = 0
+    vacuumed: bool = False
 
 
 def retention_days(settings: dict) -> int:
@@ -80,6 +90,7 @@ def prune(store: Store, days: int = DEFAULT_RETENTION_DAYS, now: datetime | None
             )
         res.parts_pruned = len(ids)
     if res.texts_pruned or res.parts_pruned:
+        res.vacuumed = compact(store, now)
         log.info(
             "retention pruned stored text",
             extra={
@@ -87,6 +98,33 @@ def prune(store: Store, days: int = DEFAULT_RETENTION_DAYS, now: datetime | None
                 "days": days,
                 "texts": res.texts_pruned,
                 "digest_parts": res.parts_pruned,
+                "vacuumed": res.vacuumed,
             },
         )
     return res
+
+
+def compact(store: Store, now: datetime | None = None, every_days: int = VACUUM_EVERY_DAYS) -> bool:
+    """VACUUM a SQLite database if the last VACUUM is older than `every_days`. True if it ran."""
+    if store.dialect != "sqlite":
+        return False
+    now = now or utcnow()
+    last = store.get_kv(VACUUM_KEY)
+    try:
+        if last and now - datetime.fromisoformat(last) < timedelta(days=every_days):
+            return False
+    except ValueError:
+        pass
+    try:
+        with store.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as c:
+            c.exec_driver_sql("VACUUM")
+            # in WAL mode the rewritten pages sit in the -wal file until a checkpoint copies them back
+            c.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    except SQLAlchemyError as exc:
+        log.warning(
+            "VACUUM failed; will retry after the next pruning",
+            extra={"event": "retention.vacuum_failed", "error": str(getattr(exc, "orig", exc))},
+        )
+        return False
+    store.set_kv(VACUUM_KEY, now.isoformat())
+    return True

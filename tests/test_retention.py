@@ -8,7 +8,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlalchemy import create_engine, select, text
 
-from borderwatch.retention import DEFAULT_RETENTION_DAYS, prune
+from borderwatch.retention import DEFAULT_RETENTION_DAYS, compact, prune
 from borderwatch.store import ArticleRow, DigestItem, DigestPart, DigestRow, MatchRow, Store, UrlSeen
 
 NOW = datetime(2026, 11, 24, 6, 0, tzinfo=timezone.utc)
@@ -120,3 +120,22 @@ def test_after_pruning_a_run_neither_refetches_nor_resends(work, slack, server):
     st = json.loads(work.run("status", "--json", "--config-dir", str(work.config)).stdout)
     assert st["retention"]["text_pruned"] == pruned
     engine.dispose()
+
+
+def test_sqlite_file_shrinks_after_pruning_and_vacuum_runs_at_most_weekly(tmp_path):
+    path = tmp_path / "bw.db"
+    store = Store(f"sqlite:///{path}")
+    with store.session() as s:
+        for i in range(400):
+            add_article(s, f"https://a/{i}", 100, body=f"article {i} " + "lorem ipsum dolor " * 500)
+    with store.engine.connect() as c:
+        c.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    before = store.size_bytes()
+    res = prune(store, DEFAULT_RETENTION_DAYS, NOW)
+    assert res.texts_pruned == 400 and res.vacuumed
+    after = store.size_bytes()
+    assert after < before / 4, (before, after)
+    with store.session() as s:  # nothing but the text went
+        assert len(s.scalars(select(UrlSeen)).all()) == 400
+    assert not compact(store, NOW + timedelta(days=1))
+    assert compact(store, NOW + timedelta(days=8))
