@@ -198,9 +198,8 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:
     # the documented safe pairing with WAL (a power cut may lose the last commit, never consistency).
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA synchronous=NORMAL")
-    cur.execute(
-        "PRAGMA journal_size_limit=67108864"
-    )  # the -wal file shrinks back to 64 MiB after checkpoints
+    # after a checkpoint the -wal file is truncated back to 64 MiB instead of keeping its largest size
+    cur.execute("PRAGMA journal_size_limit=67108864")
     cur.execute("PRAGMA foreign_keys=ON")
     cur.close()
 
