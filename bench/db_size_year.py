@@ -10,8 +10,8 @@ Article texts are synthetic, 2,000-9,000 characters (mean ~5,500; trafilatura ex
 the real article pages of the project's fixture corpus) and compress like real text (zlib ~2.3x); ~8% of them
 mention the beat, so the digest is realistic (~30 items a day).
 
-    python bench/db_size_year.py                       # SQLite, retention 90 days and 0 (keep all); PostgreSQL if possible
-    python bench/db_size_year.py --backends sqlite --retention 90 --days 30   # quicker
+    python bench/db_size_year.py                 # the four configurations below; PostgreSQL if it can start
+    python bench/db_size_year.py --config sqlite:90 --days 30          # quicker
 
 Prints one line per configuration and writes bench/out/db_size_year.json.
 """
@@ -40,6 +40,7 @@ from borderwatch.alerts.stage import match_new  # noqa: E402
 from borderwatch.retention import prune  # noqa: E402
 from borderwatch.store import (  # noqa: E402
     ArticleRow,
+    CompressedText,
     DigestPart,
     DigestRow,
     FetchState,
@@ -100,8 +101,11 @@ def article_text(rng: random.Random, on_beat: bool) -> str:
     return body
 
 
-def simulate(url: str, days: int, outlets: int, items: int, retention: int, seed: int = 1) -> dict:
+def simulate(
+    url: str, days: int, outlets: int, items: int, retention: int, compress: bool = True, seed: int = 1
+) -> dict:
     rng = random.Random(seed)
+    CompressedText.MIN_CHARS = 200 if compress else 10**12  # plain: the baseline without compression
     store = Store(url)
     ruleset = load_rules(REPO / "config" / "keywords.yaml")
     deliverer = AckDeliverer()
@@ -177,6 +181,7 @@ def simulate(url: str, days: int, outlets: int, items: int, retention: int, seed
         "outlets": outlets,
         "items_per_outlet_per_day": items,
         "retention_days": retention,
+        "text_compressed": compress and store.dialect == "sqlite",
         "size_bytes": size,
         "size_mib": round(size / 2**20, 1),
         "articles_with_text": with_text,
@@ -193,38 +198,48 @@ def main() -> int:
     ap.add_argument("--outlets", type=int, default=12)
     ap.add_argument("--items", type=int, default=30, help="new articles per outlet per day")
     ap.add_argument(
-        "--retention", type=int, action="append", help="retention days (repeatable; default 90 and 0)"
+        "--config",
+        action="append",
+        help="BACKEND:RETENTION_DAYS[:plain] (repeatable). Default: sqlite:90, sqlite:90:plain (baseline: "
+        "no compression), sqlite:0 (no retention), postgresql:90",
     )
-    ap.add_argument("--backends", default="sqlite,postgresql")
     args = ap.parse_args()
-    retentions = args.retention or [90, 0]
+    configs = args.config or ["sqlite:90", "sqlite:90:plain", "sqlite:0", "postgresql:90"]
     outdir = REPO / "bench" / "out"
     outdir.mkdir(parents=True, exist_ok=True)
     results = []
-    for backend in args.backends.split(","):
-        for ret in retentions:
-            if backend == "sqlite":
-                path = outdir / f"year-{ret}.db"
-                for p in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
-                    p.unlink(missing_ok=True)
-                r = simulate(f"sqlite:///{path}", args.days, args.outlets, args.items, ret)
-            else:
-                from borderwatch.testing.pgserver import PgServer, PgUnavailable
+    for conf in configs:
+        backend, ret, *flags = conf.split(":")
+        ret, compress = int(ret), "plain" not in flags
+        if backend == "sqlite":
+            path = outdir / f"year-{ret}{'' if compress else '-plain'}.db"
+            for p in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+                p.unlink(missing_ok=True)
+            r = simulate(f"sqlite:///{path}", args.days, args.outlets, args.items, ret, compress)
+        else:
+            from borderwatch.testing.pgserver import PgServer, PgUnavailable
 
-                try:
-                    with PgServer(fast=True) as pg:
-                        r = simulate(pg.create_database("year"), args.days, args.outlets, args.items, ret)
-                except PgUnavailable as exc:
-                    print(f"postgresql: skipped ({exc})")
-                    continue
-            results.append(r)
+            try:
+                with PgServer(fast=True) as pg:
+                    r = simulate(pg.create_database("year"), args.days, args.outlets, args.items, ret)
+            except PgUnavailable as exc:
+                print(f"postgresql: skipped ({exc})")
+                continue
+        results.append(r)
+        label = f"{r['backend']}{' (text compressed)' if r['text_compressed'] else ''}"
+        print(
+            f"{label:28} retention={ret:>3}d  {r['days']} days x {r['outlets']} outlets x "
+            f"{r['items_per_outlet_per_day']} items = {r['rows']['articles']} articles "
+            f"({r['articles_with_text']} with text): {r['size_mib']} MiB  [{r['seconds']} s]",
+            flush=True,
+        )
+        (outdir / "db_size_year.json").write_text(json.dumps(results, indent=2))
+    base = next((r for r in results if r["backend"] == "sqlite" and not r["text_compressed"]), None)
+    for r in results:
+        if base and r is not base:
             print(
-                f"{r['backend']:10} retention={ret:>3}d  {r['days']} days x {r['outlets']} outlets x "
-                f"{r['items_per_outlet_per_day']} items = {r['rows']['articles']} articles "
-                f"({r['articles_with_text']} with text): {r['size_mib']} MiB  [{r['seconds']} s]",
-                flush=True,
+                f"  {r['backend']} retention={r['retention_days']}d: {r['size_bytes'] / base['size_bytes']:.2f}x the plain SQLite baseline"
             )
-    (outdir / "db_size_year.json").write_text(json.dumps(results, indent=2))
     return 0
 
 
