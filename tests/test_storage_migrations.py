@@ -254,3 +254,13 @@ def test_every_package_and_the_migration_scripts_are_installed_by_pip():
         "0001_baseline.py",
         "0002_retention.py",
     ]
+
+
+def test_in_memory_sqlite_keeps_its_tables_and_foreign_keys_after_the_upgrade():
+    store = Store("sqlite://")
+    assert store.migrated == ["0001", "0002"]
+    with store.session() as s:
+        s.add(ArticleRow(url="https://a/", source="S", title="T"))
+    with store.engine.connect() as c:
+        assert c.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+        assert c.exec_driver_sql("SELECT count(*) FROM articles").scalar() == 1

@@ -108,42 +108,48 @@ def upgrade(engine: Engine, revision: str = "head") -> list[str]:
     _check_known(st)
     if st.up_to_date and revision == "head":
         return []
-    try:
-        return _upgrade_locked(engine, revision)
-    finally:
-        if engine.dialect.name == "sqlite":
-            engine.dispose()  # pooled connections had foreign keys off; new ones get the normal pragmas
-
-
-def _upgrade_locked(engine: Engine, revision: str) -> list[str]:
-    applied: list[str] = []
-    with engine.begin() as conn:
-        if conn.dialect.name == "sqlite":
+    with engine.connect() as conn:
+        sqlite = conn.dialect.name == "sqlite"
+        if sqlite:
             # Batch migrations copy tables; with foreign keys enforced, dropping the old copy fails. The
             # pragma only works outside a transaction; integrity is checked before commit instead.
             conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
-            # pysqlite does not BEGIN before DDL; take the write lock now so the whole upgrade is one
-            # transaction and a second process waits here (busy timeout) instead of racing us.
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
-        elif conn.dialect.name == "postgresql":
-            conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": ADVISORY_KEY})
-        st = _state(conn)  # again, under the lock: another process may have done it meanwhile
-        _check_known(st)
-        if st.up_to_date and revision == "head":
-            return []
-        cfg = _config(conn)
-        start = st.current
-        if st.legacy:
-            command.stamp(cfg, BASELINE)
-            start = BASELINE
-        target = script().get_revision(revision)
-        command.upgrade(cfg, revision)
-        if conn.dialect.name == "sqlite":
-            broken = conn.exec_driver_sql("PRAGMA foreign_key_check").all()
-            if broken:
-                raise SchemaError(f"upgrade would break foreign keys ({broken[:3]}); nothing was changed")
-        applied = [
-            r.revision for r in script().iterate_revisions(target.revision, start) if r.revision != start
-        ]
+            conn.commit()
+        try:
+            applied = _upgrade_locked(conn, revision)
+            conn.commit()
+        except BaseException:
+            conn.rollback()
+            raise
+        finally:
+            if sqlite:  # the connection goes back to the pool: restore the normal pragma
+                conn.exec_driver_sql("PRAGMA foreign_keys=ON")
+                conn.commit()
+    return applied
+
+
+def _upgrade_locked(conn: Connection, revision: str) -> list[str]:
+    if conn.dialect.name == "sqlite":
+        # pysqlite does not BEGIN before DDL; take the write lock now so the whole upgrade is one
+        # transaction and a second process waits here (busy timeout) instead of racing us.
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+    elif conn.dialect.name == "postgresql":
+        conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": ADVISORY_KEY})
+    st = _state(conn)  # again, under the lock: another process may have done it meanwhile
+    _check_known(st)
+    if st.up_to_date and revision == "head":
+        return []
+    cfg = _config(conn)
+    start = st.current
+    if st.legacy:
+        command.stamp(cfg, BASELINE)
+        start = BASELINE
+    target = script().get_revision(revision)
+    command.upgrade(cfg, revision)
+    if conn.dialect.name == "sqlite":
+        broken = conn.exec_driver_sql("PRAGMA foreign_key_check").all()
+        if broken:
+            raise SchemaError(f"upgrade would break foreign keys ({broken[:3]}); nothing was changed")
+    applied = [r.revision for r in script().iterate_revisions(target.revision, start) if r.revision != start]
     applied.reverse()
     return applied
