@@ -22,6 +22,8 @@ COMMANDS = [
     "rules",
     "sources",
     "trends",
+    "db",
+    "status",
 ]
 
 EXIT_OK, EXIT_NO_MATCH, EXIT_ERROR, EXIT_DELIVERY = 0, 1, 2, 3

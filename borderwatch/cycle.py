@@ -15,14 +15,17 @@ from borderwatch.alerts.delivery import Deliverer
 from borderwatch.alerts.outbox import DeliveryOptions, DeliveryResult, deliver
 from borderwatch.alerts.stage import RulesState, load_rules_or_last_good, match_new
 from borderwatch.alerts.trends_delivery import TrendsOutcome, maybe_send_weekly_trends
-from borderwatch.config import SourcesConfig, load_sources
+from borderwatch.config import SourcesConfig
 from borderwatch.crashpoint import crashpoint
+from borderwatch.lastgood import load_sources_or_last_good
 from borderwatch.lock import RunBusy, run_lock
+from borderwatch.retention import prune, retention_days
 from borderwatch.stopping import StopRequested, graceful_stop
 from borderwatch.store import FetchState, RunRow, SourceRow, Store, utcnow
 
 log = logging.getLogger(__name__)
 
+log = logging.getLogger("borderwatch.cycle")
 DEFAULT_BACKFILL_DAYS = 7
 DEFAULT_FAILURE_ALERT_AFTER = 3
 
@@ -133,13 +136,15 @@ def _cycle(
     config_dir: Path, store: Store, deliverer: Deliverer, log_level: str, res: CycleResult, stop, on_tick=None
 ):
     now = utcnow()
-    cfg = load_sources(config_dir / "sources.yaml")
+    sources_state = load_sources_or_last_good(store, config_dir / "sources.yaml")
+    cfg = sources_state.cfg
     recover_interrupted(store, now)
     with store.session() as s:
         run = RunRow(started_at=now)
         s.add(run)
         s.flush()
         run_id = run.id
+    pruned = None
     try:
         with stop.deferred():
             res.crawl = crawl_stage(cfg, store, now, log_level, on_tick)
@@ -147,7 +152,7 @@ def _cycle(
         stop.check("matching")
         state, res.matched_articles, res.fired = match_stage(store, config_dir)
         stop.check("delivery")
-        res.warnings = state.warnings + health_warnings(store, cfg)
+        res.warnings = sources_state.warnings + state.warnings + health_warnings(store, cfg)
         res.delivery = deliver(
             store,
             deliverer,
@@ -158,6 +163,7 @@ def _cycle(
             stop=stop,
         )
         res.trends = maybe_send_weekly_trends(store, deliverer, state.ruleset, now, cfg.settings)
+        pruned = prune(store, retention_days(cfg.settings), now)
     except StopRequested as exc:
         res.stopped = exc.step
     with store.session() as s:
@@ -174,7 +180,21 @@ def _cycle(
             "fired": res.fired,
             "digest_items": res.delivery.items if res.delivery else 0,
             "trends": res.trends.status if res.trends else None,
+            "texts_pruned": pruned.texts_pruned if pruned else 0,
         }
+    log.info(
+        "run finished",
+        extra={
+            "event": "run.finished",
+            "run_id": run_id,
+            "status": run.status,
+            "matched": res.matched_articles,
+            "fired": res.fired,
+            "digest_items": res.delivery.items if res.delivery else 0,
+            "warnings": len(res.warnings),
+        },
+    )
+    return res
 
 
 def matches_by_source(store: Store, since: datetime) -> dict[str, int]:

@@ -6,7 +6,9 @@ writes through here, so "nothing fetched, matched or sent twice" is decided by t
 
 from __future__ import annotations
 
+import logging
 import os
+import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timezone
@@ -23,12 +25,16 @@ from sqlalchemy import (
     create_engine,
     event,
     select,
+    text,
 )
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
 DEFAULT_DB = "sqlite:///borderwatch.db"
+DEFAULT_TIMEOUT = 30.0  # seconds; BORDERWATCH_DB_TIMEOUT overrides
+
+log = logging.getLogger("borderwatch.store")
 
 
 def utcnow() -> datetime:
@@ -49,6 +55,31 @@ class TZ(TypeDecorator):
     def process_result_value(self, value, dialect):
         if value is not None and value.tzinfo is None:
             value = value.replace(tzinfo=timezone.utc)
+        return value
+
+
+class CompressedText(TypeDecorator):
+    """An article's full text: zlib-compressed on SQLite, plain on PostgreSQL.
+
+    SQLite never compresses, and full text is most of the database (a year of daily runs: ~200 MB of text
+    kept by the 90-day retention); zlib makes it ~3x smaller. PostgreSQL compresses long values itself
+    (TOAST), so it stores plain text there. No schema change: the column stays TEXT, SQLite simply holds a
+    BLOB in it, and values written as plain text earlier (or short ones, left plain) read back unchanged.
+    Readers through the ORM always get str; raw SQL on SQLite sees the compressed BLOB.
+    """
+
+    impl = Text
+    cache_ok = True
+    MIN_CHARS = 200  # shorter texts are not worth it
+
+    def process_bind_param(self, value, dialect):
+        if value is None or dialect.name != "sqlite" or len(value) < self.MIN_CHARS:
+            return value
+        return zlib.compress(value.encode("utf-8"), 6)
+
+    def process_result_value(self, value, dialect):
+        if isinstance(value, (bytes, bytearray, memoryview)):
+            return zlib.decompress(bytes(value)).decode("utf-8")
         return value
 
 
@@ -93,13 +124,15 @@ class ArticleRow(Base):
     title: Mapped[str] = mapped_column(Text, default="")
     author: Mapped[str | None] = mapped_column(Text, nullable=True)
     published: Mapped[datetime | None] = mapped_column(TZ, nullable=True)
-    text: Mapped[str | None] = mapped_column(Text, nullable=True)
+    text: Mapped[str | None] = mapped_column(CompressedText, nullable=True)
     language: Mapped[str | None] = mapped_column(String(20), nullable=True)
-    first_seen: Mapped[datetime] = mapped_column(TZ, default=utcnow)
+    first_seen: Mapped[datetime] = mapped_column(TZ, default=utcnow, index=True)
     # new: extracted, waiting to be matched; old: outside the backfill window (kept as seen, never sent);
     # matched: rules ran (matches may be empty)
     status: Mapped[str] = mapped_column(String(20), default="new", index=True)
     fingerprint: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    # set when retention dropped the stored full text (title, URL, dates and matches are kept forever)
+    text_pruned_at: Mapped[datetime | None] = mapped_column(TZ, nullable=True)
 
 
 class UrlSeen(Base):
@@ -215,26 +248,71 @@ def db_url(url: str | None = None) -> str:
     return url or os.environ.get("BORDERWATCH_DB") or DEFAULT_DB
 
 
+def db_timeout() -> float:
+    """Seconds to wait for a lock held by another process (SQLite busy timeout, PostgreSQL lock_timeout)."""
+    try:
+        return max(0.0, float(os.environ.get("BORDERWATCH_DB_TIMEOUT", DEFAULT_TIMEOUT)))
+    except ValueError:
+        return DEFAULT_TIMEOUT
+
+
 def _sqlite_pragmas(dbapi_conn, _record) -> None:
     cur = dbapi_conn.cursor()
+    cur.execute(f"PRAGMA busy_timeout={int(db_timeout() * 1000)}")
+    # WAL: readers never block the writer and a crash mid-write cannot corrupt the file; NORMAL sync is
+    # the documented safe pairing with WAL (a power cut may lose the last commit, never consistency).
     cur.execute("PRAGMA journal_mode=WAL")
-    cur.execute("PRAGMA busy_timeout=10000")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    # after a checkpoint the -wal file is truncated back to 64 MiB instead of keeping its largest size
+    cur.execute("PRAGMA journal_size_limit=67108864")
     cur.execute("PRAGMA foreign_keys=ON")
     cur.close()
 
 
+def redact_url(url: str) -> str:
+    """The database URL without its password, for messages."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:
+        return "<unparseable database URL>"
+
+
 class Store:
-    def __init__(self, url: str | None = None, create: bool = True):
+    """The database. Opening it brings the schema up to date (Alembic) unless migrate=False."""
+
+    def __init__(self, url: str | None = None, create: bool = True, migrate: bool | None = None):
         self.url = db_url(url)
-        kwargs = {}
+        kwargs: dict = {}
+        timeout = db_timeout()
         if self.url.startswith("sqlite"):
-            kwargs["connect_args"] = {"timeout": 10}
+            kwargs["connect_args"] = {"timeout": timeout}
+        elif self.url.startswith("postgresql"):
+            ms = int(timeout * 1000)
+            kwargs["pool_pre_ping"] = True
+            kwargs["connect_args"] = {
+                "connect_timeout": 10,
+                "application_name": "borderwatch",
+                # never hang on a lock or a stuck session: fail clearly, the next run picks up
+                "options": f"-c lock_timeout={ms} -c idle_in_transaction_session_timeout={max(ms, 60000) * 10}",
+            }
         self.engine: Engine = create_engine(self.url, future=True, **kwargs)
         if self.url.startswith("sqlite"):
             event.listen(self.engine, "connect", _sqlite_pragmas)
         self.Session = sessionmaker(self.engine, expire_on_commit=False, future=True)
-        if create:
-            Base.metadata.create_all(self.engine)
+        self.migrated: list[str] = []
+        if create if migrate is None else migrate:
+            from borderwatch import migrations
+
+            self.migrated = migrations.upgrade(self.engine)
+            if self.migrated:
+                log.info(
+                    "schema upgraded",
+                    extra={"event": "db.upgraded", "revisions": ",".join(self.migrated)},
+                )
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
 
     @contextmanager
     def session(self) -> Iterator[Session]:
@@ -245,6 +323,27 @@ class Store:
             except BaseException:
                 s.rollback()
                 raise
+
+    def check_writable(self) -> None:
+        """Fail now, before any crawling, if the database cannot be written (read-only, locked, full).
+
+        Writes and commits one small row, so the error is the one a real write would get.
+        """
+        self.set_kv("store:last_open", utcnow().isoformat())
+
+    def size_bytes(self) -> int | None:
+        """On-disk size of the database (SQLite: file + WAL; PostgreSQL: pg_database_size)."""
+        if self.dialect == "sqlite":
+            path = self.engine.url.database
+            if path and path.startswith("file:"):  # URI form: sqlite:///file:/path/db?mode=ro&uri=true
+                path = path[5:].split("?", 1)[0]
+            if not path or path == ":memory:":
+                return None
+            return sum(os.path.getsize(p) for p in (path, path + "-wal") if os.path.exists(p))
+        if self.dialect == "postgresql":
+            with self.engine.connect() as c:
+                return int(c.execute(text("SELECT pg_database_size(current_database())")).scalar())
+        return None
 
     # -- kv ----------------------------------------------------------------
     def get_kv(self, key: str) -> str | None:

@@ -1,6 +1,7 @@
 """Sitemaps (urlset / sitemapindex, Google News extension, gzip) and listing pages -> Entry records.
 
-XML is parsed with lxml with entity resolution and network access off and a size cap, so entity
+XML is parsed with lxml with entity resolution and network access off and a size cap (gzip included), and a
+document declaring entities is refused first (discovery.refuse_xml_entities, defusedxml), so entity
 expansion ("billion laughs") and external entities cannot hurt us.
 
 Dates: a news sitemap's <news:publication_date> is the story's date; <lastmod> only says the page
@@ -20,7 +21,7 @@ from lxml import etree
 
 from borderwatch.records import Entry
 
-from .discovery import DiscoveryError, parse_date
+from .discovery import DiscoveryError, parse_date, refuse_xml_entities
 from .urls import is_http
 
 MAX_XML_BYTES = 20 * 1024 * 1024
@@ -60,6 +61,7 @@ def _child_text(node, name: str) -> str | None:
 def parse_sitemap(body: bytes, url: str, source: str, cutoff: datetime) -> tuple[list[Entry], list[str]]:
     """(entries newer than cutoff, child sitemap URLs newer than cutoff or undated)."""
     data = _maybe_gunzip(body).lstrip()
+    refuse_xml_entities(data, "sitemap")
     parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False, recover=False)
     try:
         root = etree.fromstring(data, parser)

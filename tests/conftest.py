@@ -15,6 +15,16 @@ from borderwatch.testing.fake_slack import FakeSlack
 from borderwatch.testing.fixture_server import FixtureServer
 from borderwatch.testing.outlets import FixtureOutlets
 
+from .conftest_pg import (  # noqa: F401  (fixtures and hooks for PostgreSQL and the both_backends marker)
+    backend,
+    database_url,
+    db_url,
+    pg_server,
+    pg_url,
+    pytest_configure,
+    pytest_generate_tests,
+)
+
 REPO = Path(__file__).resolve().parent.parent
 TOKEN = "xoxb-1111-2222-SECRETTOKENVALUE"
 
@@ -74,5 +84,7 @@ class Workdir:
 
 
 @pytest.fixture
-def work(tmp_path, outlets):
-    return Workdir(tmp_path, outlets)
+def work(tmp_path, outlets, request):
+    w = Workdir(tmp_path, outlets)
+    w.db = database_url(request, tmp_path)  # SQLite, or PostgreSQL for tests marked both_backends
+    return w

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from borderwatch.testing.outlets import Story
 
 from .conftest import TOKEN
@@ -29,6 +31,7 @@ def slugs(urls) -> set[str]:
     return {u.rstrip("/").rsplit("/", 1)[-1] for u in urls}
 
 
+@pytest.mark.both_backends  # SQLite and a real PostgreSQL
 def test_first_run_posts_exactly_the_matching_recent_items(work, slack):
     work.slack_env(slack)
     r = work.run("run")
@@ -58,6 +61,7 @@ def test_old_feed_entries_are_remembered_without_being_fetched(work, slack, serv
     assert not [r for r in server.requests() if "sinaloa-chapitos-drone-old" in r.path]
 
 
+@pytest.mark.both_backends  # SQLite and a real PostgreSQL
 def test_second_run_fetches_nothing_again_asks_conditionally_and_posts_nothing(work, slack, server):
     work.slack_env(slack)
     assert work.run("run").returncode == 0
@@ -143,6 +147,7 @@ def test_webhook_delivery(work, slack):
     assert "cartel-fpv-drone-attack-michoacan" in text
 
 
+@pytest.mark.both_backends  # SQLite and a real PostgreSQL
 def test_slack_down_keeps_items_queued_and_sends_them_once_later(work, slack):
     work.slack_env(slack)
     slack.inject("500")

@@ -76,6 +76,7 @@ def report_delivery(res, deliverer_kind: str, quiet: bool = False) -> int:
 def execute(args, config_dir: Path, deliverer=None, footer: str | None = None) -> int:
     """Run one cycle with progress and a summary; shared by `run` and `demo`."""
     store = Store()
+    store.check_writable()  # read-only or locked: say so now, before crawling anything
     if deliverer is None:
         # With --json the console digest goes to stderr, so stdout carries only the JSON summary.
         deliverer = from_env(out=sys.stderr if args.json else None)
