@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import random
+import string
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -126,8 +128,11 @@ def test_sqlite_file_shrinks_after_pruning_and_vacuum_runs_at_most_weekly(tmp_pa
     path = tmp_path / "bw.db"
     store = Store(f"sqlite:///{path}")
     with store.session() as s:
+        rng = random.Random(7)  # text that does not compress away: the file must be big before pruning
         for i in range(400):
-            add_article(s, f"https://a/{i}", 100, body=f"article {i} " + "lorem ipsum dolor " * 500)
+            add_article(
+                s, f"https://a/{i}", 100, body="".join(rng.choices(string.ascii_letters + " ", k=9000))
+            )
     with store.engine.connect() as c:
         c.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
     before = store.size_bytes()
