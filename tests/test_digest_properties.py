@@ -10,7 +10,7 @@ from datetime import datetime, timezone
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from borderwatch.alerts.digest import MAX_FALLBACK, DigestEntry, render
+from borderwatch.alerts.digest import MAX_FALLBACK, DigestEntry, Mention, render
 from borderwatch.alerts.slacktext import safe_url
 from borderwatch.testing.fake_slack import check_limits
 
@@ -55,7 +55,7 @@ def entries(draw):
                 terms=draw(st.lists(TEXT, max_size=4)),
                 snippet=draw(TEXT),
                 other_rules=draw(st.lists(TEXT, max_size=3)),
-                also_in=draw(st.lists(TEXT, max_size=3)),
+                also_in=draw(st.lists(st.builds(Mention, source=TEXT, url=URL), max_size=3)),
             )
         )
     n = draw(st.one_of(st.integers(1, 12), st.integers(40, 150)))
@@ -93,7 +93,7 @@ def test_any_day_renders_into_valid_escaped_messages_with_every_item_once(items,
     parts = render(items, day, RULES, warnings)
     assert parts
     event("several messages" if len(parts) > 1 else "one message")
-    urls = {safe_url(e.url) for e in items}
+    urls = {safe_url(e.url) for e in items} | {safe_url(m.url) for e in items for m in e.also_in}
     seen: list[int] = []
     for p in parts:
         assert check_limits({"blocks": p.blocks, "text": p.text}) is None

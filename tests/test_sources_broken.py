@@ -23,7 +23,7 @@ from borderwatch.store import ArticleRow, SourceRow, Store, utcnow
 from borderwatch.testing.outlet_sites import MeteredServer, OutletSites
 from borderwatch.testing.outlets import Story
 
-TIMEOUT = 1.0
+TIMEOUT = 3.0  # generous: the suite runs on 2 loaded cores; the hang cases wait TIMEOUT * 3
 FEED = (
     '<?xml version="1.0"?><!-- SYNTHETIC --><rss version="2.0"><channel><title>t</title>'
     "<item><title>A story</title><link>{base}/a/</link></item></channel></rss>"

@@ -21,12 +21,18 @@ def upgrade() -> None:
     # NOT NULL columns get a server default so rows written by older versions stay valid.
     op.add_column("digests", sa.Column("kind", sa.String(length=20), nullable=False, server_default="daily"))
     op.add_column("digests", sa.Column("day", sa.String(length=10), nullable=True))
-    op.add_column("digest_items", sa.Column("role", sa.String(length=10), nullable=False, server_default="item"))
+    op.add_column(
+        "digest_items", sa.Column("role", sa.String(length=10), nullable=False, server_default="item")
+    )
     op.add_column("digest_items", sa.Column("lead_article_id", sa.Integer(), nullable=True))
     op.add_column("digest_items", sa.Column("rule_id", sa.String(length=100), nullable=True))
-    op.add_column("digest_parts", sa.Column("kind", sa.String(length=20), nullable=False, server_default="message"))
+    op.add_column(
+        "digest_parts", sa.Column("kind", sa.String(length=20), nullable=False, server_default="message")
+    )
     op.add_column("digest_parts", sa.Column("payload", sa.JSON(), nullable=True))
-    op.add_column("digest_parts", sa.Column("thread", sa.Boolean(), nullable=False, server_default=sa.false()))
+    op.add_column(
+        "digest_parts", sa.Column("thread", sa.Boolean(), nullable=False, server_default=sa.false())
+    )
     op.add_column("digest_parts", sa.Column("channel_id", sa.String(length=50), nullable=True))
     op.add_column("digest_parts", sa.Column("first_attempt_at", sa.DateTime(timezone=True), nullable=True))
     op.create_table(
