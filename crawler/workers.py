@@ -4,6 +4,11 @@ Scrapy's reactor is single-threaded and trafilatura is CPU-bound, so extracting 
 whole crawl behind the parser. A ProcessPoolExecutor (spawn: no fork of a threaded reactor, and the
 workers are direct children, so they can be tied to the run's life) runs extraction on all cores; workers are recycled after `max_tasks_per_child` pages because trafilatura's memory
 grows per page. Workers = 0 extracts in-process (useful on one core, and for debugging).
+
+Why multiprocessing.Pool and not ProcessPoolExecutor(max_tasks_per_child=...): up to CPython 3.13 (bug
+gh-115634) the executor stops replacing workers that retire at their task limit and every queued page then
+waits forever (a 1,000-article run hung after 200 pages; found by the benchmarks).
+Pool(maxtasksperchild=...) has recycled workers reliably for a decade.
 """
 
 from __future__ import annotations
@@ -14,7 +19,7 @@ import multiprocessing
 import os
 import signal
 import sys
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Future
 
 from .extract import Extracted, extract
 
@@ -53,22 +58,25 @@ class ExtractorPool:
     def __init__(self, workers: int | None = None, tasks_per_child: int = DEFAULT_TASKS_PER_CHILD):
         self.workers = default_workers() if workers is None else workers
         self.tasks_per_child = tasks_per_child
-        self._pool: ProcessPoolExecutor | None = None
+        self._pool = None
 
     def submit(self, html: str, url: str, fixes=None) -> Future[Extracted | None] | None:
         """A future for the extraction, or None when extraction should run in-process."""
         if self.workers <= 0:
             return None
         if self._pool is None:
-            self._pool = ProcessPoolExecutor(
-                max_workers=self.workers,
-                mp_context=multiprocessing.get_context("spawn"),
-                max_tasks_per_child=self.tasks_per_child,
-                initializer=_warm,
-            )
-        return self._pool.submit(extract, html, url, fixes)
+            ctx = multiprocessing.get_context("spawn")
+            self._pool = ctx.Pool(self.workers, initializer=_warm, maxtasksperchild=self.tasks_per_child)
+        fut: Future[Extracted | None] = Future()
+        fut.set_running_or_notify_cancel()
+        # The callbacks run on the pool's result thread; asyncio.wrap_future hands the result to the event loop.
+        self._pool.apply_async(
+            extract, (html, url, fixes), callback=fut.set_result, error_callback=fut.set_exception
+        )
+        return fut
 
     def shutdown(self) -> None:
         if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool.close()
+            self._pool.join()
             self._pool = None
