@@ -77,6 +77,8 @@ class ExtractorPool:
 
     def shutdown(self) -> None:
         if self._pool is not None:
-            self._pool.close()
+            # Every page has come back by now (each item awaited its future). close()+join() can hang once
+            # workers have been recycled, so the pool is terminated: there is nothing left to finish.
+            self._pool.terminate()
             self._pool.join()
             self._pool = None
