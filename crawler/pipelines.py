@@ -43,12 +43,21 @@ class ExtractPipeline(_SpiderAware):
         if item.get("html"):
             fixes = item.get("fixes")
             fut = self.pool.submit(item["html"], item["url"], fixes)
-            ex = (
-                await asyncio.wrap_future(fut)
-                if fut is not None
-                else extract(item["html"], item["url"], fixes)
-            )
+            if fut is None:
+                ex = extract(item["html"], item["url"], fixes)
+            else:
+                try:
+                    ex = await asyncio.wrap_future(fut)
+                except Exception as exc:  # a worker died or the page timed out: keep what the feed said
+                    self._report(item, f"{item['url']}: extraction failed ({type(exc).__name__}: {exc})")
         return self.build(item, ex)
+
+    def _report(self, item, message: str) -> None:
+        spider = self.spider
+        if spider:
+            rep = spider.report.for_source(item["entry"].source)
+            rep.errors.append(message)
+            spider.logger.warning(message)
 
     def build(self, item, ex):
         spider = self.spider

@@ -1,29 +1,42 @@
 """Extraction off the reactor thread: a small process pool so trafilatura uses every core.
 
 Scrapy's reactor is single-threaded and trafilatura is CPU-bound, so extracting in the reactor serialises the
-whole crawl behind the parser. A ProcessPoolExecutor (spawn: no fork of a threaded reactor, and the
-workers are direct children, so they can be tied to the run's life) runs extraction on all cores; workers are recycled after `max_tasks_per_child` pages because trafilatura's memory
-grows per page. Workers = 0 extracts in-process (useful on one core, and for debugging).
+whole crawl behind the parser. Worker processes (spawn: no fork of a threaded reactor) run extraction on all
+cores. Workers = 0 extracts in-process (useful on one core, and for debugging).
 
-Why multiprocessing.Pool and not ProcessPoolExecutor(max_tasks_per_child=...): up to CPython 3.13 (bug
-gh-115634) the executor stops replacing workers that retire at their task limit and every queued page then
-waits forever (a 1,000-article run hung after 200 pages; found by the benchmarks).
-Pool(maxtasksperchild=...) has recycled workers reliably for a decade.
+The pool is a succession of *generations*, each a plain ProcessPoolExecutor:
+
+- Recycling: trafilatura's memory grows per page, so after `tasks_per_child` pages per worker the generation
+  is drained and retired and the next one starts. Neither stdlib mechanism could be trusted for this:
+  ProcessPoolExecutor(max_tasks_per_child=...) stops replacing retired workers up to CPython 3.13
+  (gh-115634: a 1,000-article run hung after 200 pages), and multiprocessing.Pool(maxtasksperchild=...)
+  deadlocks in terminate() when a worker dies holding one of its queue locks (seen in CI).
+- A worker that dies (OOM killer, a crash in lxml) breaks its generation; every page it held is handed to a
+  fresh generation, up to `retries` times, so no page is silently lost and the run never waits forever.
+- A page still unfinished after `page_timeout` seconds fails with TimeoutError and its generation is killed
+  (the other pages in it are retried), so one pathological page cannot stall the daily run.
+- Workers watch their parent and exit when it is gone, so a kill -9 of the run leaves no orphans. (Not
+  PR_SET_PDEATHSIG: it fires when the *thread* that started the worker exits, which killed workers while
+  they held queue locks.)
 """
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
 import multiprocessing
 import os
-import signal
-import sys
-from concurrent.futures import Future
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from typing import Any
 
 from .extract import Extracted, extract
 
-DEFAULT_TASKS_PER_CHILD = 100
+DEFAULT_TASKS_PER_CHILD = 200
+DEFAULT_PAGE_TIMEOUT = 120.0
+DEFAULT_RETRIES = 2
 
 
 def default_workers() -> int:
@@ -33,52 +46,203 @@ def default_workers() -> int:
     return os.cpu_count() or 1
 
 
-def _die_with_parent() -> None:
-    """Linux: have the kernel SIGKILL this worker when its parent goes, so a kill -9 of the run leaves no orphans.
-
-    (With forkserver the parent would be the fork server, which outlives a killed run: hence spawn.)
-    """
-    if not sys.platform.startswith("linux"):
-        return
-    try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
-        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        return
-    if os.getppid() == 1:  # the parent died before prctl took effect
-        os._exit(1)
+def _watch_parent(parent: int) -> None:
+    while True:
+        time.sleep(0.5)
+        if os.getppid() != parent:
+            os._exit(1)
 
 
-def _warm() -> None:
-    _die_with_parent()
+def _warm(parent: int) -> None:
+    threading.Thread(target=_watch_parent, args=(parent,), daemon=True, name="watch-parent").start()
     import trafilatura  # noqa: F401  (import once per worker, not per page)
 
 
+class _Generation:
+    def __init__(self, workers: int):
+        self.executor = ProcessPoolExecutor(
+            workers,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=_warm,
+            initargs=(os.getpid(),),
+        )
+        self.submitted = 0
+        self.in_flight = 0
+        self.retiring = False
+        self.unsettled: dict[
+            int, _Task
+        ] = {}  # in submission order: the executor hands work out in that order
+        self.suspects: set[int] | None = None
+
+    def suspects_of_break(self, workers: int) -> set[int]:
+        """The pages that were inside a worker (or next in line) when one died: the first workers + 1 unsettled.
+
+        Only these spend a retry; pages still queued in the parent cannot have killed anything.
+        """
+        if self.suspects is None:
+            self.suspects = set(list(self.unsettled)[: workers + 1])
+        return self.suspects
+
+    def kill(self) -> None:
+        # The executor notices the dead processes and fails every pending future with BrokenProcessPool.
+        for proc in list((self.executor._processes or {}).values()):
+            try:
+                proc.kill()
+            except (OSError, AttributeError):
+                pass
+
+
+class _Task:
+    __slots__ = ("fn", "args", "out", "tries_left", "deadline", "generation")
+
+    def __init__(self, fn, args, out, tries_left, deadline):
+        self.fn, self.args, self.out = fn, args, out
+        self.tries_left, self.deadline = tries_left, deadline
+        self.generation: _Generation | None = None
+
+
 class ExtractorPool:
-    def __init__(self, workers: int | None = None, tasks_per_child: int = DEFAULT_TASKS_PER_CHILD):
+    def __init__(
+        self,
+        workers: int | None = None,
+        tasks_per_child: int = DEFAULT_TASKS_PER_CHILD,
+        page_timeout: float | None = DEFAULT_PAGE_TIMEOUT,
+        retries: int = DEFAULT_RETRIES,
+    ):
         self.workers = default_workers() if workers is None else workers
-        self.tasks_per_child = tasks_per_child
-        self._pool = None
+        self.tasks_per_child = max(1, tasks_per_child)
+        self.page_timeout = page_timeout
+        self.retries = retries
+        self.generations_started = 0
+        self._lock = threading.RLock()
+        self._current: _Generation | None = None
+        self._retiring: list[_Generation] = []
+        self._waiting: deque[_Task] = deque()  # held back while the previous generation drains
+        self._tasks: set[_Task] = set()
+        self._closed = False
+        self._watchdog: threading.Thread | None = None
 
     def submit(self, html: str, url: str, fixes=None) -> Future[Extracted | None] | None:
         """A future for the extraction, or None when extraction should run in-process."""
         if self.workers <= 0:
             return None
-        if self._pool is None:
-            ctx = multiprocessing.get_context("spawn")
-            self._pool = ctx.Pool(self.workers, initializer=_warm, maxtasksperchild=self.tasks_per_child)
-        fut: Future[Extracted | None] = Future()
-        fut.set_running_or_notify_cancel()
-        # The callbacks run on the pool's result thread; asyncio.wrap_future hands the result to the event loop.
-        self._pool.apply_async(
-            extract, (html, url, fixes), callback=fut.set_result, error_callback=fut.set_exception
-        )
-        return fut
+        return self._submit_call(extract, html, url, fixes)
+
+    def _submit_call(self, fn: Callable[..., Any], *args) -> Future:
+        out: Future = Future()
+        out.set_running_or_notify_cancel()
+        deadline = time.monotonic() + self.page_timeout if self.page_timeout else None
+        task = _Task(fn, args, out, self.retries, deadline)
+        with self._lock:
+            if self._closed:
+                raise RuntimeError("extraction pool is shut down")
+            self._tasks.add(task)
+            self._dispatch(task)
+            if self.page_timeout and self._watchdog is None:
+                self._watchdog = threading.Thread(target=self._watch, daemon=True, name="extract-watchdog")
+                self._watchdog.start()
+        return out
+
+    # All below run under self._lock.
+    def _dispatch(self, task: _Task) -> None:
+        gen = self._current
+        if gen is not None and (gen.retiring or gen.submitted >= self.workers * self.tasks_per_child):
+            self._retire(gen)
+            gen = None
+        if gen is None:
+            if any(g.in_flight for g in self._retiring):
+                self._waiting.append(task)  # start the next generation only once the last one is drained
+                return
+            gen = self._current = _Generation(self.workers)
+            self.generations_started += 1
+        gen.submitted += 1
+        gen.in_flight += 1
+        gen.unsettled[id(task)] = task
+        task.generation = gen
+        try:
+            inner = gen.executor.submit(task.fn, *task.args)
+        except BrokenProcessPool as exc:
+            gen.in_flight -= 1
+            gen.unsettled.pop(id(task), None)
+            self._after_failure(task, gen, exc, suspect=False)
+            return
+        inner.add_done_callback(lambda f, task=task, gen=gen: self._settle(task, gen, f))
+
+    def _retire(self, gen: _Generation) -> None:
+        gen.retiring = True
+        if self._current is gen:
+            self._current = None
+        if gen not in self._retiring:
+            self._retiring.append(gen)
+        self._reap()
+
+    def _reap(self) -> None:
+        for g in [g for g in self._retiring if g.in_flight == 0]:
+            self._retiring.remove(g)
+            g.executor.shutdown(wait=False)
+        if self._waiting and not any(g.in_flight for g in self._retiring) and not self._closed:
+            waiting, self._waiting = self._waiting, deque()
+            for t in waiting:
+                self._dispatch(t)
+
+    def _settle(self, task: _Task, gen: _Generation, inner: Future) -> None:
+        with self._lock:
+            gen.in_flight -= 1
+            exc = inner.exception()
+            if task.out.done():  # already failed by the watchdog
+                gen.unsettled.pop(id(task), None)
+            elif isinstance(exc, BrokenProcessPool):
+                suspect = id(task) in gen.suspects_of_break(self.workers)
+                gen.unsettled.pop(id(task), None)
+                self._after_failure(task, gen, exc, suspect=suspect)
+                return
+            else:
+                gen.unsettled.pop(id(task), None)
+                self._tasks.discard(task)
+                if exc is not None:
+                    task.out.set_exception(exc)
+                else:
+                    task.out.set_result(inner.result())
+            if gen.retiring:
+                self._reap()
+
+    def _after_failure(self, task: _Task, gen: _Generation, exc: BaseException, suspect: bool) -> None:
+        if not gen.retiring:
+            self._retire(gen)
+        if (task.tries_left > 0 or not suspect) and not self._closed:
+            task.tries_left -= 1 if suspect else 0
+            self._dispatch(task)
+        else:
+            self._tasks.discard(task)
+            if not task.out.done():
+                task.out.set_exception(exc)
+        self._reap()
+
+    def _watch(self) -> None:
+        while True:
+            time.sleep(0.25)
+            with self._lock:
+                if self._closed:
+                    return
+                now = time.monotonic()
+                for task in [t for t in self._tasks if t.deadline is not None and t.deadline < now]:
+                    self._tasks.discard(task)
+                    task.out.set_exception(TimeoutError(f"extraction took over {self.page_timeout:g}s"))
+                    gen = task.generation
+                    if gen is not None and gen.in_flight and task not in self._waiting:
+                        self._retire(gen)
+                        gen.kill()
 
     def shutdown(self) -> None:
-        if self._pool is not None:
-            # Every page has come back by now (each item awaited its future). close()+join() can hang once
-            # workers have been recycled, so the pool is terminated: there is nothing left to finish.
-            self._pool.terminate()
-            self._pool.join()
-            self._pool = None
+        with self._lock:
+            self._closed = True
+            gens = [g for g in (self._current, *self._retiring) if g is not None]
+            self._current, self._retiring = None, []
+            for task in self._tasks:
+                if not task.out.done():
+                    task.out.set_exception(RuntimeError("extraction pool shut down"))
+            self._tasks.clear()
+            self._waiting.clear()
+        for g in gens:
+            # Every page has come back by now (each item awaited its future); cancel anything left over.
+            g.executor.shutdown(wait=True, cancel_futures=True)

@@ -1,11 +1,15 @@
-"""The extraction pool recycles its workers without hanging (ProcessPoolExecutor did: CPython gh-115634)."""
+"""The extraction pool recycles workers, survives dying workers and bounds a hung page, never losing a page."""
 
 from __future__ import annotations
 
 from concurrent.futures import wait
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
+import pytest
+
 from borderwatch.crawler.workers import ExtractorPool
+from borderwatch.testing import faulty_work
 
 
 def a_real_page() -> str:
@@ -16,8 +20,51 @@ def a_real_page() -> str:
 def test_workers_are_recycled_and_every_page_comes_back():
     pool = ExtractorPool(2, tasks_per_child=5)
     html = a_real_page()
-    futs = [pool.submit(html, f"https://example.com/{i}/") for i in range(30)]
-    done, not_done = wait(futs, timeout=120)
-    pool.shutdown()
+    try:
+        futs = [pool.submit(html, f"https://example.com/{i}/") for i in range(30)]
+        done, not_done = wait(futs, timeout=100)
+    finally:
+        pool.shutdown()
     assert not not_done and len(done) == 30
     assert all(f.result() is not None for f in futs)
+    assert pool.generations_started >= 3  # 30 pages / (2 workers x 5) per generation
+
+
+def test_a_worker_killed_mid_page_loses_no_page(tmp_path):
+    pool = ExtractorPool(2, page_timeout=60)
+    try:
+        futs = [pool._submit_call(faulty_work.slow, 0.05, i) for i in range(6)]
+        futs.append(pool._submit_call(faulty_work.die_once, str(tmp_path / "marker"), "survivor"))
+        futs += [pool._submit_call(faulty_work.slow, 0.05, i) for i in range(6, 12)]
+        done, not_done = wait(futs, timeout=60)
+    finally:
+        pool.shutdown()
+    assert not not_done
+    assert (tmp_path / "marker").exists()  # a worker really died
+    assert [f.result() for f in futs] == [*range(6), "survivor", *range(6, 12)]
+    assert pool.generations_started == 2
+
+
+def test_a_page_that_kills_every_worker_fails_alone_and_the_pool_keeps_working():
+    pool = ExtractorPool(2, page_timeout=60, retries=2)
+    try:
+        poison = pool._submit_call(faulty_work.always_die, "x")
+        with pytest.raises(BrokenProcessPool):
+            poison.result(timeout=60)
+        assert pool.generations_started == 3  # first try + two retries
+        after = [pool._submit_call(faulty_work.echo, i) for i in range(5)]
+        assert [f.result(timeout=60) for f in after] == list(range(5))
+    finally:
+        pool.shutdown()
+
+
+def test_a_hung_page_times_out_and_the_others_still_come_back():
+    pool = ExtractorPool(2, page_timeout=3)
+    try:
+        hung = pool._submit_call(faulty_work.hang, "never")
+        others = [pool._submit_call(faulty_work.slow, 0.05, i) for i in range(8)]
+        with pytest.raises(TimeoutError):
+            hung.result(timeout=30)
+        assert [f.result(timeout=30) for f in others] == list(range(8))
+    finally:
+        pool.shutdown()
