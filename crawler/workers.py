@@ -6,8 +6,8 @@ cores. Workers = 0 extracts in-process (useful on one core, and for debugging).
 
 The pool is a succession of *generations*, each a plain ProcessPoolExecutor:
 
-- Recycling: trafilatura's memory grows per page, so after `tasks_per_child` pages per worker the generation
-  is drained and retired and the next one starts. Neither stdlib mechanism could be trusted for this:
+- Recycling: after `tasks_per_child` pages per worker the generation is drained and retired and the next
+  one starts, in case a parser's memory grows per page. Neither stdlib mechanism could be trusted for this:
   ProcessPoolExecutor(max_tasks_per_child=...) stops replacing retired workers up to CPython 3.13
   (gh-115634: a 1,000-article run hung after 200 pages), and multiprocessing.Pool(maxtasksperchild=...)
   deadlocks in terminate() when a worker dies holding one of its queue locks (seen in CI).
@@ -34,7 +34,10 @@ from typing import Any
 
 from .extract import Extracted, extract
 
-DEFAULT_TASKS_PER_CHILD = 200
+# A worker's memory stays flat over 1,200 pages of the bench corpus (62 MB; /tmp-style loop in bench/RESULTS.md),
+# so recycling is a safety net against a leak in a future trafilatura/lxml, not a per-hundred-pages cost: each
+# new generation re-imports trafilatura (~0.9 s CPU per worker).
+DEFAULT_TASKS_PER_CHILD = 1000
 DEFAULT_PAGE_TIMEOUT = 120.0
 DEFAULT_RETRIES = 2
 
@@ -131,8 +134,7 @@ class ExtractorPool:
     def _submit_call(self, fn: Callable[..., Any], *args) -> Future:
         out: Future = Future()
         out.set_running_or_notify_cancel()
-        deadline = time.monotonic() + self.page_timeout if self.page_timeout else None
-        task = _Task(fn, args, out, self.retries, deadline)
+        task = _Task(fn, args, out, self.retries, None)
         with self._lock:
             if self._closed:
                 raise RuntimeError("extraction pool is shut down")
@@ -151,10 +153,14 @@ class ExtractorPool:
             gen = None
         if gen is None:
             if any(g.in_flight for g in self._retiring):
+                task.deadline = None
                 self._waiting.append(task)  # start the next generation only once the last one is drained
                 return
             gen = self._current = _Generation(self.workers)
             self.generations_started += 1
+        # The clock runs from the hand-over to the executor: time spent held back (or in a broken generation
+        # before the retry) does not count against the page.
+        task.deadline = time.monotonic() + self.page_timeout if self.page_timeout else None
         gen.submitted += 1
         gen.in_flight += 1
         gen.unsettled[id(task)] = task
@@ -188,6 +194,9 @@ class ExtractorPool:
     def _settle(self, task: _Task, gen: _Generation, inner: Future) -> None:
         with self._lock:
             gen.in_flight -= 1
+            if inner.cancelled():  # only shutdown() cancels, and it has failed every open task already
+                gen.unsettled.pop(id(task), None)
+                return
             exc = inner.exception()
             if task.out.done():  # already failed by the watchdog
                 gen.unsettled.pop(id(task), None)

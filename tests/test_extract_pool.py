@@ -59,12 +59,14 @@ def test_a_page_that_kills_every_worker_fails_alone_and_the_pool_keeps_working()
 
 
 def test_a_hung_page_times_out_and_the_others_still_come_back():
-    pool = ExtractorPool(2, page_timeout=3)
+    pool = ExtractorPool(2, page_timeout=10)
     try:
+        warm = [pool._submit_call(faulty_work.slow, 1, i) for i in range(2)]  # both workers started
+        assert [f.result(timeout=60) for f in warm] == [0, 1]
         hung = pool._submit_call(faulty_work.hang, "never")
         others = [pool._submit_call(faulty_work.slow, 0.05, i) for i in range(8)]
         with pytest.raises(TimeoutError):
-            hung.result(timeout=30)
-        assert [f.result(timeout=30) for f in others] == list(range(8))
+            hung.result(timeout=60)
+        assert [f.result(timeout=60) for f in others] == list(range(8))
     finally:
         pool.shutdown()

@@ -293,7 +293,9 @@ def test_one_slow_host_does_not_delay_the_others(run):
     fast_span = max(h.end for h in fast) - min(h.start for h in fast)
     slow_span = max(h.end for h in slow) - min(h.start for h in slow)
     assert slow_span >= 6 * SLOW / 2  # six slow pages, at most two at a time
-    assert fast_span < 2.0, f"the fast host took {fast_span:.2f} s while the slow one took {slow_span:.2f} s"
+    assert fast_span < slow_span / 2, (
+        f"the fast host took {fast_span:.2f} s while the slow one took {slow_span:.2f} s"
+    )
     assert max(h.end for h in fast) < max(h.end for h in slow) - 1.0
 
 
