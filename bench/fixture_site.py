@@ -339,7 +339,8 @@ class BenchSite:
         for o, (_key, name, _platform) in enumerate(OUTLETS):
             feeds = ", ".join(self.feed_urls(o))
             lines += [f"  - name: {name}", f"    feeds: [{feeds}]", f"    max_items: {self.per_feed}"]
-            lines.append("    max_pages: 10000")  # a whole backlog in one cycle (the daily default is 60 per source)
+            # the whole backlog in one cycle (the daily default is 60 pages per source per run)
+            lines.append("    max_pages: 10000")
         return "\n".join(lines) + "\n"
 
     def request_log(self) -> list:

@@ -143,6 +143,26 @@ class UrlSeen(Base):
     article_id: Mapped[int | None] = mapped_column(ForeignKey("articles.id"), nullable=True)
 
 
+class PageFailure(Base):
+    """An article page that failed and will be asked for again on a later run (crawler/page_failures.py).
+
+    Keeps the feed entry itself, so the retry does not depend on the feed still listing it, and so the item
+    can be stored from its title and summary when borderwatch gives up. The row is deleted when the page is
+    fetched or given up on; from then on urls_seen keeps it from being fetched again.
+    """
+
+    __tablename__ = "page_failures"
+    url: Mapped[str] = mapped_column(String(2000), primary_key=True)  # canonical article URL
+    source: Mapped[str] = mapped_column(String(200), index=True)
+    entry: Mapped[dict] = mapped_column(JSON, default=dict)  # the feed entry (records.Entry as JSON)
+    discovery_url: Mapped[str | None] = mapped_column(String(2000), nullable=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)  # runs in which the page failed
+    first_failed: Mapped[datetime] = mapped_column(TZ, default=utcnow)
+    last_failed: Mapped[datetime] = mapped_column(TZ, default=utcnow)
+    last_status: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    last_reason: Mapped[str] = mapped_column(Text, default="")
+
+
 class MatchRow(Base):
     __tablename__ = "matches"
     __table_args__ = (UniqueConstraint("article_id", "rule_id"),)

@@ -36,6 +36,8 @@ class SourceReport:
     filtered: int = 0  # left out by the link filters
     deferred: int = 0  # over max_pages: fetched next run
     teasers: int = 0  # items built from feed metadata alone (paywalled outlets)
+    retried: int = 0  # pages that failed on an earlier run, asked for again (crawler/page_failures.py)
+    from_feed: int = 0  # failed pages given up on, their items kept from the feed entry
     fetched: int = 0
     not_modified: int = 0
     failed: int = 0

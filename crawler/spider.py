@@ -3,7 +3,8 @@
 Decides here, against the database, what is *not* fetched: URLs and feed GUIDs seen before, entries older
 than the backfill window (stored as seen from their feed metadata), links the outlet's filters leave out,
 pages of paywalled outlets (their item comes from the feed alone), and unchanged discovery documents
-(conditional GET -> 304).
+(conditional GET -> 304). Article pages that fail are retried on a few later runs or kept from their feed
+entry (crawler/page_failures.py).
 
 Two modes: "run" (the daily crawl) and "check" (`borderwatch sources check`: fetch every discovery document,
 report what it holds, fetch no article and write nothing to the database).
@@ -16,19 +17,24 @@ from datetime import datetime
 import scrapy
 from scrapy.http import Response
 from scrapy.spidermiddlewares.httperror import HttpError
+from sqlalchemy import select
 
 from borderwatch.records import Entry, Source
-from borderwatch.store import ArticleRow, FetchState, Store, UrlSeen, utcnow
+from borderwatch.store import ArticleRow, FetchState, PageFailure, Store, UrlSeen, utcnow
 
 from .discovery import DiscoveryError, parse_feed
+from .page_failures import (
+    PAGE_RETRY_RUNS,
+    entry_from_json,
+    entry_to_json,
+    failure_status,
+    gives_up_at_once,
+)
 from .plan import SourcePlan, plan_for
 from .politeness import describe_exception
 from .report import CrawlReport, DocumentResult
 from .sitemaps import parse_listing, parse_sitemap
 from .urls import canonicalize, is_http
-
-# An article that failed with one of these will not get better by asking again: remember it as seen.
-PERMANENT_STATUSES = {400, 401, 403, 404, 405, 406, 410, 451}
 
 
 def describe_failure(failure) -> str:
@@ -60,6 +66,7 @@ class OutletSpider(scrapy.Spider):
         self.now = utcnow()
         self.requested: set[str] = set()  # canonical article URLs asked for in this run
         self.revalidate: set[str] = set()  # discovery URLs to read in full next run
+        self.retrying: set[str] = set()  # canonical URLs of pages that failed on an earlier run, asked again
 
     @property
     def checking(self) -> bool:
@@ -95,10 +102,53 @@ class OutletSpider(scrapy.Spider):
         )
 
     async def start(self):
+        retries = [] if self.checking else self._retries()  # before any feed can list them again
         for plan in self.plans.values():
             self.report.for_source(plan.name)
             for kind, url, selector in plan.discovery:
                 yield self._discovery_request(url, plan, kind, selector)
+        for out in retries:
+            yield out
+
+    def _retries(self) -> list:
+        """Pages that failed on an earlier run and are still within PAGE_RETRY_RUNS (crawler/page_failures.py).
+
+        Asked for from the stored feed entry, whether or not a feed still lists them; marked as requested now,
+        so a feed that lists one again in this run does not ask for it a second time.
+        """
+        out = []
+        with self.store.session() as s:
+            rows = s.scalars(select(PageFailure).where(PageFailure.source.in_(list(self.plans)))).all()
+            for row in rows:
+                entry = entry_from_json(row.entry)
+                if self.store.seen(s, row.url, entry.guid):  # stored meanwhile (e.g. under another URL)
+                    s.delete(row)
+                    continue
+                plan = self.plans[row.source]
+                rep = self.report.for_source(row.source)
+                self.requested.add(row.url)
+                self.retrying.add(row.url)
+                rep.retried += 1
+                if not plan.fetch_pages:  # the outlet is feed-only now: keep what the feed said
+                    s.delete(row)
+                    rep.teasers += 1
+                    out.append(self._from_feed(entry))
+                    continue
+                out.append(self._article_request(entry, row.discovery_url))
+        return out
+
+    @staticmethod
+    def _from_feed(entry: Entry) -> dict:
+        """An item built from the feed entry alone (ExtractPipeline stores title + summary, no page text)."""
+        return {"entry": entry, "url": entry.url, "canonical": None, "html": "", "fixes": None}
+
+    def _article_request(self, entry: Entry, discovery_url: str | None) -> scrapy.Request:
+        return scrapy.Request(
+            entry.url,
+            callback=self.parse_article,
+            errback=self.article_failed,
+            meta={"entry": entry, "source": entry.source, "discovery_url": discovery_url},
+        )
 
     def _document(self, meta, status: int | None, error: str | None = None) -> DocumentResult:
         doc = DocumentResult(
@@ -226,37 +276,65 @@ class OutletSpider(scrapy.Spider):
         rep.new += 1
         if not plan.fetch_pages:
             rep.teasers += 1
-            return {"entry": entry, "url": entry.url, "canonical": None, "html": "", "fixes": None}
-        return scrapy.Request(
-            entry.url,
-            callback=self.parse_article,
-            errback=self.article_failed,
-            meta={"entry": entry, "source": entry.source, "discovery_url": discovery_url},
-        )
+            return self._from_feed(entry)
+        return self._article_request(entry, discovery_url)
 
     # -- articles ------------------------------------------------------------
     def article_failed(self, failure):
+        """Retry the page on a later run, or keep the item from its feed entry and never ask again.
+
+        The policy and its reasons are in crawler/page_failures.py. Every failure is reported for its source
+        with the reason and what happens next.
+        """
         req = failure.request
         entry: Entry = req.meta["entry"]
         rep = self.report.for_source(entry.source)
         rep.touch()
         rep.failed += 1
         reason = describe_failure(failure)
-        rep.errors.append(f"{entry.url}: {reason}")
-        status = failure.value.response.status if isinstance(failure.value, HttpError) else None
-        if status in PERMANENT_STATUSES or reason == "forbidden by robots.txt":
-            with self.store.session() as s:  # never ask again
-                key = canonicalize(entry.url)
-                if s.get(UrlSeen, key) is None:
-                    s.add(UrlSeen(url=key, article_id=None))
-        else:
-            self.revalidate.add(req.meta["discovery_url"])  # transient: try the page again next run
+        status = failure_status(failure)
+        key = canonicalize(entry.url)
+        now = utcnow()
+        with self.store.session() as s:
+            row = s.get(PageFailure, key)
+            if row is None:
+                row = PageFailure(url=key, source=entry.source, entry=entry_to_json(entry), failures=0)
+                row.first_failed = now
+                s.add(row)
+            row.failures = (row.failures or 0) + 1
+            row.last_failed = now
+            row.last_status = status
+            row.last_reason = reason[:2000]
+            row.discovery_url = req.meta.get("discovery_url") or row.discovery_url
+            runs = row.failures
+            give_up = gives_up_at_once(status, reason) or runs >= PAGE_RETRY_RUNS
+            if give_up:
+                # from here on urls_seen (written when the item is stored) keeps it from being fetched
+                s.expunge(row) if row in s.new else s.delete(row)
+                if not entry.title and s.get(UrlSeen, key) is None:
+                    s.add(UrlSeen(url=key, article_id=None))  # nothing to keep from the feed: just never ask
+        if not give_up:
+            rep.errors.append(f"{entry.url}: {reason}; asked again next run ({runs}/{PAGE_RETRY_RUNS})")
+            return None
+        after = f" after {runs} runs" if runs > 1 else ""
+        if not entry.title:
+            rep.errors.append(f"{entry.url}: {reason}; given up{after} (the feed gave no title to keep)")
+            return None
+        rep.errors.append(f"{entry.url}: {reason}; kept from the feed entry, not fetched again{after}")
+        rep.from_feed += 1
+        return [self._from_feed(entry)]
 
     def parse_article(self, response: Response):
         entry: Entry = response.meta["entry"]
         rep = self.report.for_source(entry.source)
         rep.fetched += 1
         rep.touch()
+        key = canonicalize(entry.url)
+        if key in self.retrying:  # a page that failed on an earlier run came through
+            with self.store.session() as s:
+                row = s.get(PageFailure, key)
+                if row is not None:
+                    s.delete(row)
         # No parsing here: the extraction worker reads the canonical link from the tree trafilatura builds
         # anyway (crawler/extract.py); a selector here would parse every page a second time, in the reactor.
         yield {

@@ -273,13 +273,15 @@ def test_redirects_are_followed_up_to_the_cap_and_never_to_other_schemes(run):
     assert len(run.hits("redirects", "/to-file/")) == 1  # a redirect to file:// ends there
 
 
-def test_a_response_over_the_size_cap_is_dropped_and_reported(run):
+def test_a_response_over_the_size_cap_is_not_downloaded_and_its_item_is_kept_from_the_feed(run):
     from borderwatch.store import ArticleRow
 
     with run.store.session() as s:
-        urls = {a.url for a in s.scalars(select(ArticleRow).where(ArticleRow.source == "Big"))}
-    assert any(u.endswith("/ok/") for u in urls)
-    assert not any(u.endswith("/big/") for u in urls)
+        rows = {a.url: a for a in s.scalars(select(ArticleRow).where(ArticleRow.source == "Big"))}
+    assert any(u.endswith("/ok/") for u in rows)
+    big = [a for u, a in rows.items() if u.endswith("/big/")]
+    assert big and big[0].title == "Story 0 /big/" and "x" * 100 not in (big[0].text or "")
+    assert len(run.hits("big", "/big/")) == 1  # cancelled once, not retried
 
 
 def test_no_host_has_more_than_two_requests_in_flight(run):

@@ -91,6 +91,11 @@ class FixtureServer:
         with self._lock:
             self.faults[path] = Fault(**kwargs)
 
+    def clear_fault(self, path: str) -> None:
+        """The page answers normally again (a server that recovered)."""
+        with self._lock:
+            self.faults.pop(path, None)
+
     def requests(self, path: str | None = None) -> list[LoggedRequest]:
         with self._lock:
             return [r for r in self.log if path is None or r.path == path]
