@@ -257,7 +257,8 @@ def test_4xx_is_not_retried(run):
 def test_a_hanging_page_costs_two_timeouts_and_a_backoff_at_most(run):
     attempts = run.hits("hang", "/hang/")
     assert len(attempts) == 2
-    assert attempts[1].start - attempts[0].start >= TIMEOUT + BACKOFF - 0.1
+    # (-0.25: under load the server thread may log the first attempt late; no backoff would be -0.5)
+    assert attempts[1].start - attempts[0].start >= TIMEOUT + BACKOFF - 0.25
     assert attempts[1].start - attempts[0].start <= TIMEOUT + BACKOFF + 2.0
     assert "/ok/" in run.paths("hang")  # the host's other page still came
 
