@@ -26,9 +26,16 @@ from pathlib import Path
 
 from borderwatch.testing.fixture_server import FixtureServer, Resource
 
-PAGES = Path(__file__).resolve().parent / "pages"
+FIXTURES = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "outlets"
 
-# platform -> real pages (bench/pages/) standing in for that platform's outlets
+# platform -> the folder of tests/fixtures/outlets/ that holds its real pages
+PAGE_DIRS: dict[str, Path] = {
+    "wordpress": FIXTURES / "_standins" / "wordpress",
+    "arcxp": FIXTURES / "_standins" / "arcxp",
+    "cnn": FIXTURES / "cnn",
+}
+
+# platform -> real pages (in PAGE_DIRS[platform]) standing in for that platform's outlets
 PLATFORMS: dict[str, list[str]] = {
     "wordpress": [
         "article-mexiconewsdaily-2025-steel-tariffs.html",
@@ -113,11 +120,11 @@ class Template:
     anchor: str
 
     @classmethod
-    def load(cls, name: str) -> Template:
+    def load(cls, name: str, folder: Path) -> Template:
         """Split the page; checked by extracting a test copy (the changes must reach the main text)."""
         import trafilatura
 
-        raw = (PAGES / name).read_bytes()
+        raw = (folder / name).read_bytes()
         html = raw.decode("utf-8")
         doc = trafilatura.bare_extraction(html, with_metadata=True).as_dict()
         title, url, text = doc.get("title") or "", doc.get("url") or "", doc.get("text") or ""
@@ -221,7 +228,9 @@ class BenchSite:
     first_host: int = 2
 
     def __post_init__(self):
-        self.templates = {n: Template.load(n) for names in PLATFORMS.values() for n in names}
+        self.templates = {
+            n: Template.load(n, PAGE_DIRS[platform]) for platform, names in PLATFORMS.items() for n in names
+        }
         self.servers: list[FixtureServer] = []
         self.items: list[Article] = []
         self.by_path: list[dict[str, Article]] = [{} for _ in OUTLETS]
