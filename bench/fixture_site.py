@@ -21,10 +21,10 @@ import time
 import zlib
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from email.utils import format_datetime
 from pathlib import Path
 
 from borderwatch.testing.fixture_server import FixtureServer, Resource
+from borderwatch.testing.wordpress_feed import FeedItem, wordpress_rss
 
 FIXTURES = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "outlets"
 
@@ -298,40 +298,27 @@ class BenchSite:
         base = self.servers[outlet].base
         arts = [a for a in self.items if a.outlet == outlet]  # already newest first
         chunks = [arts[i : i + self.per_feed] for i in range(0, len(arts), self.per_feed)] or [[]]
-        e = htmllib.escape
-        out = []
-        for chunk in chunks:
-            items = "\n".join(
-                f"""	<item>
-		<title>{e(a.title)}</title>
-		<link>{base}{a.path}</link>
-		<dc:creator><![CDATA[Staff]]></dc:creator>
-		<pubDate>{format_datetime(a.published)}</pubDate>
-		<category><![CDATA[News]]></category>
-		<guid isPermaLink="false">{base}/?p={a.index + 1000}</guid>
-		<description><![CDATA[{e(a.title)}]]></description>
-	</item>"""
-                for a in chunk
+        return [
+            wordpress_rss(
+                f"{name} (benchmark copy)",
+                f"{base}/",
+                f"{base}/feed/",
+                [
+                    FeedItem(
+                        title=a.title,
+                        link=f"{base}{a.path}",
+                        published=a.published,
+                        guid=f"{base}/?p={a.index + 1000}",
+                        description=htmllib.escape(a.title),
+                    )
+                    for a in chunk
+                ],
+                banner="SYNTHETIC benchmark feed (stock WordPress /feed/ template)",
+                description=key,
+                last_build=self.now,
             )
-            out.append(f"""<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"
-	xmlns:content="http://purl.org/rss/1.0/modules/content/"
-	xmlns:dc="http://purl.org/dc/elements/1.1/"
-	xmlns:atom="http://www.w3.org/2005/Atom"
-	xmlns:sy="http://purl.org/rss/1.0/modules/syndication/">
-<!-- SYNTHETIC benchmark feed (stock WordPress /feed/ template) -->
-<channel>
-	<title>{e(name)} (benchmark copy)</title>
-	<atom:link href="{base}/feed/" rel="self" type="application/rss+xml" />
-	<link>{base}/</link>
-	<description>{e(key)}</description>
-	<lastBuildDate>{format_datetime(self.now)}</lastBuildDate>
-	<language>en-US</language>
-	<generator>https://wordpress.org/?v=6.8</generator>
-{items}
-</channel>
-</rss>
-""")
-        return out
+            for chunk in chunks
+        ]
 
     def sources_yaml(self, extract_workers: int | None = None) -> str:
         """sources.yaml for borderwatch: every outlet with all its feed pages; loopback needs no politeness delay."""
