@@ -31,6 +31,7 @@ import bisect
 import re
 from collections import defaultdict
 from dataclasses import dataclass
+from functools import lru_cache
 
 import ahocorasick
 
@@ -97,6 +98,23 @@ def term_forms(term: Term) -> set[str]:
         if len(shape) > 1:
             forms.add("".join(shape))
     return forms
+
+
+@lru_cache(maxsize=4096)
+def term_keys(term: Term) -> frozenset[str]:
+    """A term's forms framed by spaces (" counter uas "), so that in a token string a key only ever matches a
+    whole word or phrase; case kept for case-sensitive terms. The matcher and the digest snippet both look
+    terms up by these keys, so a term the matcher found is found in the snippet too."""
+    return frozenset(f" {f} " for f in term_forms(term))
+
+
+def key_table(terms: list[Term]) -> dict[str, list[tuple[int, str | None, int]]]:
+    """Lower-cased key -> [(term id = index in `terms`, cased key to confirm or None, tokens in the key)]."""
+    keys: dict[str, list[tuple[int, str | None, int]]] = defaultdict(list)
+    for tid, t in enumerate(terms):
+        for key in term_keys(t):
+            keys[key.lower()].append((tid, key if t.case else None, key.count(" ") - 1))
+    return keys
 
 
 # -- compiled rules ------------------------------------------------------------------------------------
@@ -197,23 +215,18 @@ class Matcher:
         self.ruleset = ruleset
         self._ids: dict[Term, int] = {}
         self._terms: list[Term] = []
-        keys: dict[str, list[tuple[int, str | None, int]]] = defaultdict(list)
         same: dict[tuple[frozenset[str], bool], int] = {}  # "cartel" and "cártel" are one term
         for rule in ruleset.rules:
             for t in rule.terms():
                 if t in self._ids:
                     continue
-                forms = term_forms(t)
-                sig = (frozenset(forms), t.case)
+                sig = (term_keys(t), t.case)
                 if sig in same:
                     self._ids[t] = same[sig]
                     continue
-                tid = self._ids[t] = same[sig] = len(self._terms)
+                self._ids[t] = same[sig] = len(self._terms)
                 self._terms.append(t)
-                for form in forms:
-                    keys[f" {form.lower()} "].append(
-                        (tid, f" {form} " if t.case else None, form.count(" ") + 1)
-                    )
+        keys = key_table(self._terms)
         self._auto = None
         if keys:
             self._auto = ahocorasick.Automaton()
@@ -568,4 +581,15 @@ def _sentence_start(text: str, i: int) -> bool:
     return not before or before[-1] in '.!?…\n"”)'
 
 
-__all__ = ["Doc", "Explanation", "MatchDetail", "Matcher", "TermHit", "lead", "snippet", "term_forms"]
+__all__ = [
+    "Doc",
+    "Explanation",
+    "MatchDetail",
+    "Matcher",
+    "TermHit",
+    "key_table",
+    "lead",
+    "snippet",
+    "term_forms",
+    "term_keys",
+]

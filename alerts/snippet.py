@@ -4,15 +4,13 @@ The matcher stores a snippet around the *earliest* hit, which is often a passing
 split the article's stored main text into sentences (sentencex, Wikimedia's rule-based segmenter, English
 and Spanish abbreviations included) and pick the sentence that holds the most distinct matched terms of the
 item's topic (then of its other topics, then the most hits, then the earliest). A short sentence gets its
-neighbour so the reader has context. Terms are compiled exactly as the matcher compiles them (same folding,
-hyphen/space/joined variants, plurals), so a term the matcher found is found here too.
+neighbour so the reader has context. Terms are looked up by the matcher's own keys (matcher.term_keys: same
+folding, hyphen/space/joined variants, plurals), so a term the matcher found is found here too.
 """
 
 from __future__ import annotations
 
-from functools import lru_cache
-
-from .matcher import term_forms
+from .matcher import term_keys
 from .rules import RuleSet, Term
 from .slacktext import clip
 from .textnorm import normalize
@@ -24,11 +22,6 @@ MAX_TEXT_CHARS = 60_000  # enough for any news article; bounds the work on a pat
 
 def normalize_cased(text: str) -> str:
     return normalize(text, lower=False)
-
-
-@lru_cache(maxsize=4096)
-def _keys(term: Term) -> frozenset[str]:
-    return frozenset(f" {f} " for f in term_forms(term))
 
 
 def term_objects(ruleset: RuleSet | None, texts: list[str]) -> list[Term]:
@@ -43,7 +36,7 @@ def term_objects(ruleset: RuleSet | None, texts: list[str]) -> list[Term]:
 
 def _found(sentence_tokens: str, term: Term) -> int:
     hay = sentence_tokens if term.case else sentence_tokens.lower()
-    return sum(hay.count(k) for k in _keys(term))
+    return sum(hay.count(k) for k in term_keys(term))
 
 
 def split_sentences(text: str, language: str | None) -> list[str]:

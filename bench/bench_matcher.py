@@ -55,7 +55,7 @@ sys.path.insert(0, str(REPO))
 
 from ruamel.yaml import YAML  # noqa: E402
 
-from borderwatch.alerts.matcher import SEP, Doc, Matcher, term_forms  # noqa: E402
+from borderwatch.alerts.matcher import SEP, Doc, Matcher, key_table, term_forms  # noqa: E402
 from borderwatch.alerts.rules import Near, Rule, RuleSet, Term, load_rules  # noqa: E402
 from borderwatch.alerts.textnorm import WORD, fold, normalize  # noqa: E402
 
@@ -164,13 +164,7 @@ def make_ruleset(n_terms: int, shipped: RuleSet, vocab: list[str]) -> RuleSet:
 class _BaselineMatcher(Matcher):
     def _keys(self) -> dict[str, list[tuple[int, str | None, int]]]:
         """lower-cased form -> [(term id, cased key or None, tokens)], like the automaton's keys."""
-        keys: dict[str, list] = {}
-        for tid, t in enumerate(self._terms):
-            for form in term_forms(t):
-                keys.setdefault(form.lower(), []).append(
-                    (tid, f" {form} " if t.case else None, form.count(" ") + 1)
-                )
-        return keys
+        return {key.strip(): vals for key, vals in key_table(self._terms).items()}
 
     def _doc(self, title: str, text: str) -> tuple[Doc, str, str, int]:
         t = normalize(title or "", lower=False)

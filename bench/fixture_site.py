@@ -21,14 +21,21 @@ import time
 import zlib
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from email.utils import format_datetime
 from pathlib import Path
 
 from borderwatch.testing.fixture_server import FixtureServer, Resource
+from borderwatch.testing.wordpress_feed import FeedItem, wordpress_rss
 
-PAGES = Path(__file__).resolve().parent / "pages"
+FIXTURES = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "outlets"
 
-# platform -> real pages (bench/pages/) standing in for that platform's outlets
+# platform -> the folder of tests/fixtures/outlets/ that holds its real pages
+PAGE_DIRS: dict[str, Path] = {
+    "wordpress": FIXTURES / "_standins" / "wordpress",
+    "arcxp": FIXTURES / "_standins" / "arcxp",
+    "cnn": FIXTURES / "cnn",
+}
+
+# platform -> real pages (in PAGE_DIRS[platform]) standing in for that platform's outlets
 PLATFORMS: dict[str, list[str]] = {
     "wordpress": [
         "article-mexiconewsdaily-2025-steel-tariffs.html",
@@ -113,11 +120,11 @@ class Template:
     anchor: str
 
     @classmethod
-    def load(cls, name: str) -> Template:
+    def load(cls, name: str, folder: Path) -> Template:
         """Split the page; checked by extracting a test copy (the changes must reach the main text)."""
         import trafilatura
 
-        raw = (PAGES / name).read_bytes()
+        raw = (folder / name).read_bytes()
         html = raw.decode("utf-8")
         doc = trafilatura.bare_extraction(html, with_metadata=True).as_dict()
         title, url, text = doc.get("title") or "", doc.get("url") or "", doc.get("text") or ""
@@ -221,7 +228,9 @@ class BenchSite:
     first_host: int = 2
 
     def __post_init__(self):
-        self.templates = {n: Template.load(n) for names in PLATFORMS.values() for n in names}
+        self.templates = {
+            n: Template.load(n, PAGE_DIRS[platform]) for platform, names in PLATFORMS.items() for n in names
+        }
         self.servers: list[FixtureServer] = []
         self.items: list[Article] = []
         self.by_path: list[dict[str, Article]] = [{} for _ in OUTLETS]
@@ -289,40 +298,27 @@ class BenchSite:
         base = self.servers[outlet].base
         arts = [a for a in self.items if a.outlet == outlet]  # already newest first
         chunks = [arts[i : i + self.per_feed] for i in range(0, len(arts), self.per_feed)] or [[]]
-        e = htmllib.escape
-        out = []
-        for chunk in chunks:
-            items = "\n".join(
-                f"""	<item>
-		<title>{e(a.title)}</title>
-		<link>{base}{a.path}</link>
-		<dc:creator><![CDATA[Staff]]></dc:creator>
-		<pubDate>{format_datetime(a.published)}</pubDate>
-		<category><![CDATA[News]]></category>
-		<guid isPermaLink="false">{base}/?p={a.index + 1000}</guid>
-		<description><![CDATA[{e(a.title)}]]></description>
-	</item>"""
-                for a in chunk
+        return [
+            wordpress_rss(
+                f"{name} (benchmark copy)",
+                f"{base}/",
+                f"{base}/feed/",
+                [
+                    FeedItem(
+                        title=a.title,
+                        link=f"{base}{a.path}",
+                        published=a.published,
+                        guid=f"{base}/?p={a.index + 1000}",
+                        description=htmllib.escape(a.title),
+                    )
+                    for a in chunk
+                ],
+                banner="SYNTHETIC benchmark feed (stock WordPress /feed/ template)",
+                description=key,
+                last_build=self.now,
             )
-            out.append(f"""<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"
-	xmlns:content="http://purl.org/rss/1.0/modules/content/"
-	xmlns:dc="http://purl.org/dc/elements/1.1/"
-	xmlns:atom="http://www.w3.org/2005/Atom"
-	xmlns:sy="http://purl.org/rss/1.0/modules/syndication/">
-<!-- SYNTHETIC benchmark feed (stock WordPress /feed/ template) -->
-<channel>
-	<title>{e(name)} (benchmark copy)</title>
-	<atom:link href="{base}/feed/" rel="self" type="application/rss+xml" />
-	<link>{base}/</link>
-	<description>{e(key)}</description>
-	<lastBuildDate>{format_datetime(self.now)}</lastBuildDate>
-	<language>en-US</language>
-	<generator>https://wordpress.org/?v=6.8</generator>
-{items}
-</channel>
-</rss>
-""")
-        return out
+            for chunk in chunks
+        ]
 
     def sources_yaml(self, extract_workers: int | None = None) -> str:
         """sources.yaml for borderwatch: every outlet with all its feed pages; loopback needs no politeness delay."""

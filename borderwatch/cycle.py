@@ -171,10 +171,7 @@ def _cycle(
         run.finished_at = utcnow()
         run.status = "stopped" if res.stopped else ("delivery_failed" if res.delivery.error else "ok")
         run.stats = {
-            "sources": {
-                n: {"new": r.new, "fetched": r.fetched, "failed": r.failed, "errors": r.errors[:5]}
-                for n, r in (res.crawl.sources.items() if res.crawl else [])
-            },
+            "sources": res.crawl.source_counts(max_errors=5) if res.crawl else {},
             "requests": res.crawl.requests if res.crawl else 0,
             "matched": res.matched_articles,
             "fired": res.fired,

@@ -41,7 +41,7 @@ class Progress:
                 str(r.fetched),
                 str(r.seen),
                 str(r.old),
-                str(r.failed + r.discovery_failed),
+                str(r.failures),
             )
         return t
 
@@ -73,7 +73,7 @@ class Progress:
                 self._last[r.name] = c
                 self.stream.write(
                     f"[{r.name}] discovered {r.discovered}, fetched {r.fetched}, skipped as seen {r.seen}, "
-                    f"old {r.old}, failed {r.failed + r.discovery_failed}\n"
+                    f"old {r.old}, failed {r.failures}\n"
                 )
         self.stream.flush()
 
@@ -93,7 +93,7 @@ class Progress:
         for col in ("source", "new articles", "matches", "seen", "old", "errors", "time", "status"):
             t.add_column(col, justify="left" if col in ("source", "status") else "right")
         for r in sorted(report.sources.values(), key=lambda x: x.name):
-            errors = r.failed + r.discovery_failed
+            errors = r.failures
             if not r.ok:
                 status = "FAILED: " + "; ".join(r.errors[:2])
             elif r.failed:

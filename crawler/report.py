@@ -58,6 +58,28 @@ class SourceReport:
             self.newest = when
 
     @property
+    def failures(self) -> int:
+        """Failed article pages plus failed discovery documents: the one failure count users are shown."""
+        return self.failed + self.discovery_failed
+
+    def counts(self, matches: int | None = None, max_errors: int | None = None) -> dict:
+        """This source's numbers as plain JSON: `borderwatch run --json` prints them, the run record keeps them."""
+        out = {
+            "discovered": self.discovered,
+            "new": self.new,
+            "fetched": self.fetched,
+            "seen": self.seen,
+            "old": self.old,
+            "not_modified": self.not_modified,
+            "failed": self.failures,
+            "ok": self.ok,
+            "errors": self.errors[:max_errors],
+        }
+        if matches is not None:
+            out["matches"] = matches
+        return out
+
+    @property
     def pages_all_failed(self) -> bool:
         return self.failed > 0 and self.fetched == 0 and self.teasers == 0
 
@@ -88,6 +110,14 @@ class CrawlReport:
         if name not in self.sources:
             self.sources[name] = SourceReport(name)
         return self.sources[name]
+
+    def source_counts(self, matches: dict[str, int] | None = None, max_errors: int | None = None) -> dict:
+        """{source: SourceReport.counts()} sorted by name; with `matches` (articles that fired, per source)
+        each entry also says how many matched."""
+        return {
+            r.name: r.counts(None if matches is None else matches.get(r.name, 0), max_errors)
+            for r in sorted(self.sources.values(), key=lambda x: x.name)
+        }
 
     @property
     def documents(self) -> list[DocumentResult]:

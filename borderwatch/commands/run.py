@@ -18,24 +18,6 @@ from borderwatch.stopping import EXIT_STOPPED
 from borderwatch.store import Store, utcnow
 
 
-def crawl_summary(report, matches: dict[str, int] | None = None) -> dict:
-    return {
-        r.name: {
-            "discovered": r.discovered,
-            "new": r.new,
-            "fetched": r.fetched,
-            "seen": r.seen,
-            "old": r.old,
-            "not_modified": r.not_modified,
-            "failed": r.failed + r.discovery_failed,
-            "ok": r.ok,
-            "errors": r.errors,
-            "matches": (matches or {}).get(r.name, 0),
-        }
-        for r in sorted(report.sources.values(), key=lambda x: x.name)
-    }
-
-
 def report_delivery(res, deliverer_kind: str, quiet: bool = False) -> int:
     """One clear closing message for a cycle or a delivery; the exit code says what happened.
 
@@ -98,7 +80,7 @@ def execute(args, config_dir: Path, deliverer=None, footer: str | None = None) -
         print(
             json.dumps(
                 {
-                    "sources": crawl_summary(res.crawl, matches) if res.crawl else {},
+                    "sources": res.crawl.source_counts(matches) if res.crawl else {},
                     "requests": res.crawl.requests if res.crawl else 0,
                     "bytes": res.crawl.bytes if res.crawl else 0,
                     "matched_articles": res.matched_articles,
@@ -149,4 +131,4 @@ def register(sub) -> None:
     p.set_defaults(func=cmd_run)
 
 
-__all__ = ["ConsoleDeliverer", "crawl_summary", "execute", "register", "report_delivery"]
+__all__ = ["ConsoleDeliverer", "execute", "register", "report_delivery"]

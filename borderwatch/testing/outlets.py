@@ -14,9 +14,9 @@ from __future__ import annotations
 import html
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from email.utils import format_datetime
 
 from .fixture_server import FixtureServer
+from .wordpress_feed import FeedItem, wordpress_rss
 
 
 @dataclass
@@ -214,38 +214,24 @@ def _json(s: str) -> str:
 
 
 def _rss(outlet: Outlet, base: str, items: list[tuple[Story, datetime]]) -> str:
-    e = html.escape
-    out = []
-    for story, pub in items:
-        link = f"{base}/{outlet.key}/{pub:%Y/%m}/{story.slug}/?utm_source=rss&utm_medium=rss"
-        out.append(f"""	<item>
-		<title>{e(story.title)}</title>
-		<link>{e(link)}</link>
-		<pubDate>{format_datetime(pub)}</pubDate>
-		<dc:creator><![CDATA[{story.author}]]></dc:creator>
-		<category><![CDATA[News]]></category>
-		<guid isPermaLink="false">{base}/{outlet.key}/?p={story.guid}</guid>
-		<description><![CDATA[{story.paragraphs[0][:200]}]]></description>
-	</item>""")
-    return f"""<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"
-	xmlns:content="http://purl.org/rss/1.0/modules/content/"
-	xmlns:dc="http://purl.org/dc/elements/1.1/"
-	xmlns:atom="http://www.w3.org/2005/Atom"
-	xmlns:sy="http://purl.org/rss/1.0/modules/syndication/"
-	>
-<!-- SYNTHETIC fixture feed (stock WordPress /feed/ template) -->
-<channel>
-	<title>{e(outlet.name)}</title>
-	<atom:link href="{base}/{outlet.key}/feed/" rel="self" type="application/rss+xml" />
-	<link>{base}/{outlet.key}/</link>
-	<description>Borderlands security news</description>
-	<language>en-US</language>
-	<sy:updatePeriod>hourly</sy:updatePeriod>
-	<generator>https://wordpress.org/?v=6.8</generator>
-{chr(10).join(out)}
-</channel>
-</rss>
-"""
+    return wordpress_rss(
+        outlet.name,
+        f"{base}/{outlet.key}/",
+        f"{base}/{outlet.key}/feed/",
+        [
+            FeedItem(
+                title=story.title,
+                link=f"{base}/{outlet.key}/{pub:%Y/%m}/{story.slug}/?utm_source=rss&utm_medium=rss",
+                published=pub,
+                guid=f"{base}/{outlet.key}/?p={story.guid}",
+                author=story.author,
+                description=story.paragraphs[0][:200],
+            )
+            for story, pub in items
+        ],
+        banner="SYNTHETIC fixture feed (stock WordPress /feed/ template)",
+        description="Borderlands security news",
+    )
 
 
 def _atom(outlet: Outlet, base: str, items: list[tuple[Story, datetime]]) -> str:
