@@ -2,7 +2,7 @@
 
 Each outlet is its own FixtureServer on its own loopback address (127.0.0.2 ... 127.0.0.13), so Scrapy's
 per-host politeness applies per outlet exactly as on the real web. Article i is one of the real pages in
-bench/pages/ (see PROVENANCE.md there) under a new URL, with three changes so that every copy is a distinct
+tests/fixtures/outlets/ (see the PROVENANCE.md files there) under a new URL, with three changes so that every copy is a distinct
 article: its title gets a suffix, its canonical/og URL becomes the new URL, and a SYNTHETIC paragraph (unique
 per copy; every `keyword_every`-th copy also mentions cartel FPV drones so the matcher and the digest have
 work) is put in front of a paragraph of the main text. The RSS feeds (SYNTHETIC, stock WordPress /feed/

@@ -238,7 +238,7 @@ def report(r: dict) -> str:
         f"{env['date']}; load average at start {env['load_start']}, at end {env['load_end']}.  "
     )
     L.append(
-        f"Site: {env['outlets']} loopback outlets (127.0.0.2-13), real pages from bench/pages/ "
+        f"Site: {env['outlets']} loopback outlets (127.0.0.2-13), real pages from tests/fixtures/outlets/ "
         f"(mean {env['mean_page_kb']:.0f} KB), RSS feeds of up to {env['per_feed']} items; "
         f"extraction workers: {env['workers']}."
     )
