@@ -181,11 +181,8 @@ def render(
     ]
     plain_first = [escape(summary)]
     if warnings:
-        body = "\n".join("• " + clip(w, 600) for w in warnings)
-        first.append(
-            {"type": "section", "text": {"type": "mrkdwn", "text": clip_escaped(":warning: " + body, 2900)}}
-        )
-        plain_first.append(clip_escaped("Warnings: " + " | ".join(warnings), 600))
+        first.append(warnings_block(warnings))
+        plain_first.append(warnings_plain(warnings))
 
     body_max = MAX_BLOCKS - 3  # header, "continued" footer, and room for a "re-sent" note
     parts: list[dict] = [{"blocks": first, "ids": [], "lines": [], "plain_head": plain_first}]
@@ -230,6 +227,40 @@ def render(
             )
         out.append(RenderedPart(blocks=blocks, text=_fallback(head_text + suffix, p), article_ids=p["ids"]))
     return out
+
+
+def warnings_block(warnings: list[str]) -> dict:
+    """The ":warning:" section listing every warning line (the digest's first part, or a quiet day's)."""
+    body = "\n".join("• " + clip(w, 600) for w in warnings)
+    return {"type": "section", "text": {"type": "mrkdwn", "text": clip_escaped(":warning: " + body, 2900)}}
+
+
+def warnings_plain(warnings: list[str]) -> str:
+    return clip_escaped("Warnings: " + " | ".join(warnings), 600)
+
+
+def render_quiet_day(day: datetime | date, warnings: list[str], title: str = "borderwatch") -> RenderedPart:
+    """A day with nothing new but something wrong: one short message, the date and the warning lines.
+
+    Without it a broken rules file or a dead outlet would stay unnoticed for as long as there is no news.
+    """
+    head = clip(f"{title} · {day:%a} {day.day} {day:%b %Y} · nothing new matched", MAX_HEADER)
+    n = len(warnings)
+    blocks = [
+        {"type": "header", "text": {"type": "plain_text", "text": head, "emoji": True}},
+        {
+            "type": "context",
+            "elements": [
+                {
+                    "type": "mrkdwn",
+                    "text": f"No new items today, but {_plural(n, 'problem')} need{'s' if n == 1 else ''} "
+                    "attention:",
+                }
+            ],
+        },
+        warnings_block(warnings),
+    ]
+    return RenderedPart(blocks=blocks, text=escape(head) + "\n" + warnings_plain(warnings), article_ids=[])
 
 
 def _fallback(head: str, part: dict) -> str:

@@ -11,6 +11,11 @@
 
 A part is a message (blocks + fallback text) or a file (`kind='file'`, described by `payload`); every part
 goes through the same states, so a later weekly chart can share this outbox.
+
+A day with nothing new but with warnings (broken rules file, a failing source) gets one short quiet-day
+message (`kind='warnings'`) through the same outbox. The keys of the warnings a message carried are kept in
+its first part's `payload` (`{"warnings": [...]}`), so each problem is posted at most once per digest day,
+whether it went out in the day's digest or in a quiet-day message.
 """
 
 from __future__ import annotations
@@ -23,11 +28,12 @@ from datetime import datetime, timedelta, timezone, tzinfo
 from sqlalchemy import select
 
 from borderwatch.crashpoint import crashpoint
+from borderwatch.records import warning_key
 from borderwatch.store import ArticleRow, DigestItem, DigestPart, DigestRow, MatchRow, Store, utcnow
 
 from .dedup import DEFAULT_THRESHOLD, Doc, cluster
 from .delivery import Deliverer, DeliveryError, LookupUnavailable, PartRef, Posted
-from .digest import DigestEntry, Mention, RenderedPart, render
+from .digest import DigestEntry, Mention, RenderedPart, render, render_quiet_day
 from .rules import RuleSet
 from .snippet import best_snippet, term_objects
 
@@ -94,6 +100,7 @@ class DeliveryResult:
     repeats: int = 0
     error: str | None = None
     nothing_new: bool = False
+    warnings_sent: int = 0  # warning lines posted in a quiet-day message this run (nothing new to report)
 
 
 # -- planning (read-only) -----------------------------------------------------------------------------
@@ -232,8 +239,14 @@ def create_digest(
     threaded: bool,
     options: DeliveryOptions,
     now: datetime,
+    warnings: list[str] | None = None,
+    kind: str = "daily",
 ) -> int:
-    """Write the digest, its items and its parts in one transaction (before anything is sent)."""
+    """Write the digest, its items and its parts in one transaction (before anything is sent).
+
+    `warnings`: the warning lines the parts carry; their keys go into part 0's payload (see warnings_posted).
+    """
+    keys = list(dict.fromkeys(warning_key(w) for w in warnings or []))
     with store.session() as s:
         d = DigestRow(
             channel=channel,
@@ -241,8 +254,8 @@ def create_digest(
             item_count=len(plan.entries),
             created_at=now,
             sent_at=None if parts else now,
-            kind="daily",
-            day=now.astimezone(options.tz).date().isoformat(),
+            kind=kind,
+            day=digest_day(now, options),
         )
         s.add(d)
         s.flush()
@@ -258,9 +271,40 @@ def create_digest(
                     text=p.text,
                     status="pending",
                     thread=bool(threaded and i > 0),
+                    payload={"warnings": keys} if i == 0 and keys else None,
                 )
             )
         return d.id
+
+
+def digest_day(now: datetime, options: DeliveryOptions) -> str:
+    """The local day a digest reports on (the schedule's timezone), as stored in DigestRow.day."""
+    return now.astimezone(options.tz).date().isoformat()
+
+
+def warnings_posted(store: Store, day: str) -> set[str]:
+    """Keys of the warnings already in the outbox for `day` (sent, or queued and retried until sent)."""
+    with store.session() as s:
+        payloads = s.scalars(
+            select(DigestPart.payload)
+            .join(DigestRow, DigestRow.id == DigestPart.digest_id)
+            .where(DigestRow.day == day, DigestPart.idx == 0, DigestPart.kind == "message")
+        ).all()
+    return {k for p in payloads if isinstance(p, dict) for k in p.get("warnings") or []}
+
+
+def supersede_stale_quiet_days(store: Store, today: str) -> int:
+    """An earlier day's quiet-day message that never went out is dropped, not posted late: today's run
+    checks the warnings afresh, and posts the ones still true (their keys are new for today)."""
+    with store.session() as s:
+        stale = s.scalars(
+            select(DigestRow).where(
+                DigestRow.kind == "warnings", DigestRow.status == "pending", DigestRow.day < today
+            )
+        ).all()
+        for d in stale:
+            d.status = "superseded"
+        return len(stale)
 
 
 def _with_note(blocks: list[dict]) -> list[dict]:
@@ -382,7 +426,9 @@ def deliver(
     now = now or utcnow()
     options = options or DeliveryOptions()
     res = DeliveryResult()
+    day = digest_day(now, options)
     try:
+        supersede_stale_quiet_days(store, day)
         for did in pending_digests(store):  # finish what an earlier run started first
             res.parts_sent += send_digest(store, did, deliverer, stop)
             res.digests.append(did)
@@ -390,21 +436,48 @@ def deliver(
             stop.check("building the digest")
         plan = plan_digest(store, ruleset, options, now)
         res.repeats = len(plan.repeats)
-        if not plan.entries and not plan.repeats:
-            res.nothing_new = True
-            return res
-        parts = (
-            render_plan(plan, ruleset, options, warnings, now, deliverer.supports_threads)
-            if plan.entries
-            else []
-        )
-        did = create_digest(store, plan, parts, deliverer.kind, deliverer.supports_threads, options, now)
-        crashpoint("digest_created")
-        res.items = len(plan.entries)
         res.nothing_new = not plan.entries
-        if parts:
-            res.parts_sent += send_digest(store, did, deliverer, stop)
-            res.digests.append(did)
+        if plan.entries or plan.repeats:
+            parts = (
+                render_plan(plan, ruleset, options, warnings, now, deliverer.supports_threads)
+                if plan.entries
+                else []
+            )
+            did = create_digest(
+                store,
+                plan,
+                parts,
+                deliverer.kind,
+                deliverer.supports_threads,
+                options,
+                now,
+                warnings=warnings if parts else None,
+            )
+            crashpoint("digest_created")
+            res.items = len(plan.entries)
+            if parts:
+                res.parts_sent += send_digest(store, did, deliverer, stop)
+                res.digests.append(did)
+        if res.nothing_new:
+            posted = warnings_posted(store, day)
+            fresh = [w for w in warnings if warning_key(w) not in posted]
+            if fresh:
+                part = render_quiet_day(now.astimezone(options.tz), fresh, title=options.title)
+                did = create_digest(
+                    store,
+                    DigestPlan([], []),
+                    [part],
+                    deliverer.kind,
+                    False,
+                    options,
+                    now,
+                    warnings=fresh,
+                    kind="warnings",
+                )
+                crashpoint("quiet_day_created")
+                res.parts_sent += send_digest(store, did, deliverer, stop)
+                res.digests.append(did)
+                res.warnings_sent = len(fresh)
     except DeliveryError as exc:
         res.error = str(exc)
     return res

@@ -13,6 +13,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from borderwatch.crashpoint import crashpoint
+from borderwatch.records import WarningLine
 from borderwatch.store import ArticleRow, MatchRow, Store, utcnow
 from borderwatch.yamlload import ConfigError
 
@@ -59,7 +60,12 @@ def load_rules_or_last_good(store: Store, path: Path) -> RulesState:
             if rs is not None:
                 return RulesState(
                     rs,
-                    [f"{head}; matching used the last good rules (saved {saved}) instead.\n{fix}"],
+                    [
+                        WarningLine(
+                            f"{head}; matching used the last good rules (saved {saved}) instead.\n{fix}",
+                            key=f"rules:{path}",
+                        )
+                    ],
                     using_last_good=True,
                     error=str(exc),
                 )
@@ -67,9 +73,12 @@ def load_rules_or_last_good(store: Store, path: Path) -> RulesState:
         return RulesState(
             None,
             [
-                f"{head} and no earlier good rules are stored, so NOTHING WAS MATCHED; "
-                f"{waiting} new article{'s' if waiting != 1 else ''} wait and will be matched once the file "
-                f"is fixed.\n{fix}"
+                WarningLine(
+                    f"{head} and no earlier good rules are stored, so NOTHING WAS MATCHED; "
+                    f"{waiting} new article{'s' if waiting != 1 else ''} wait and will be matched once the "
+                    f"file is fixed.\n{fix}",
+                    key=f"rules:{path}",
+                )
             ],
             error=str(exc),
         )

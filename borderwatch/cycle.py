@@ -19,6 +19,7 @@ from borderwatch.config import SourcesConfig
 from borderwatch.crashpoint import crashpoint
 from borderwatch.lastgood import load_sources_or_last_good
 from borderwatch.lock import RunBusy, run_lock
+from borderwatch.records import WarningLine
 from borderwatch.retention import prune, retention_days
 from borderwatch.stopping import StopRequested, graceful_stop
 from borderwatch.store import FetchState, RunRow, SourceRow, Store, utcnow
@@ -80,8 +81,11 @@ def health_warnings(store: Store, cfg: SourcesConfig) -> list[str]:
             continue
         since = r.last_success_at.strftime("%d %b %Y") if r.last_success_at else "never"
         out.append(
-            f"Source health: {r.name} has failed {r.consecutive_failures} runs in a row "
-            f"(last success: {since}) — {short_reason(r.last_error)}"
+            WarningLine(
+                f"Source health: {r.name} has failed {r.consecutive_failures} runs in a row "
+                f"(last success: {since}) — {short_reason(r.last_error)}",
+                key=f"source-health:{r.name}",
+            )
         )
     return out
 

@@ -13,6 +13,7 @@ from pathlib import Path
 from ruamel.yaml import YAML
 
 from borderwatch.config import SourcesConfig, load_sources, parse_sources
+from borderwatch.records import WarningLine
 from borderwatch.store import Store
 from borderwatch.yamlload import ConfigError
 
@@ -39,7 +40,12 @@ def load_sources_or_last_good(store: Store, path: Path) -> SourcesState:
         cfg = parse_sources(YAML(typ="rt").load(stored), f"{path} (last good copy)")
         return SourcesState(
             cfg,
-            [f"Sources file {path} is broken; this run used the last good sources instead. Fix it:\n{exc}"],
+            [
+                WarningLine(
+                    f"Sources file {path} is broken; this run used the last good sources instead. Fix it:\n{exc}",
+                    key=f"sources:{path}",
+                )
+            ],
             using_last_good=True,
             error=str(exc),
         )

@@ -59,3 +59,29 @@ class RuleMatch:
     rule: str
     terms: tuple[str, ...]
     snippet: str = ""
+
+
+class WarningLine(str):
+    """A warning for stderr and the digest that also names the problem it is about.
+
+    `key` identifies the problem, not its details ("rules:<path>", "source-health:<name>"): a quiet-day
+    warning is posted at most once a day per key, even when a counter in the text moves ("failed 4 runs in
+    a row" -> 5). A str subclass, so everything that prints, renders or JSON-encodes warnings is unchanged.
+    """
+
+    key: str
+
+    def __new__(cls, text: str, key: str = ""):
+        obj = super().__new__(cls, text)
+        obj.key = key
+        return obj
+
+    def __getnewargs__(self):
+        return (str(self), self.key)
+
+
+def warning_key(warning: str) -> str:
+    """The problem a warning is about: its `key`, else its first line with numbers blanked out."""
+    import re
+
+    return getattr(warning, "key", "") or re.sub(r"\d+", "#", warning.split("\n", 1)[0].strip())

@@ -215,11 +215,18 @@ def test_health_line_appears_at_the_default_three_failures_and_names_the_reason(
     assert "HTTP 500" in lines[0] and "HTTP 502" not in lines[0] and len(lines[0]) < 250
 
 
+def add_broken_feed(work, server, outlets, failure_alert_after: int = 2) -> None:
+    """sources.yaml: the fixture outlets plus "Broken Feed" (HTTP 404), health line after N failed runs."""
+    broken = f"  - name: Broken Feed\n    feeds: [{server.url('/gone/feed/')}]\n"
+    yaml = outlets.sources_yaml(extra=broken).replace(
+        "settings:\n", f"settings:\n  failure_alert_after: {failure_alert_after}\n"
+    )
+    (work.config / "sources.yaml").write_text(yaml)
+
+
 def test_the_digest_carries_a_source_health_line_once_a_source_failed_n_runs_in_a_row(work, server, outlets):
     """End to end with failure_alert_after: 2 (the default of 3 is checked above without a crawl)."""
-    broken = f"  - name: Broken Feed\n    feeds: [{server.url('/gone/feed/')}]\n"
-    yaml = outlets.sources_yaml(extra=broken).replace("settings:\n", "settings:\n  failure_alert_after: 2\n")
-    (work.config / "sources.yaml").write_text(yaml)
+    add_broken_feed(work, server, outlets, failure_alert_after=2)
     first = work.run("run")
     assert first.returncode == 0, first.output
     assert "borderwatch digest" in first.stdout and "Source health" not in first.stdout

@@ -44,10 +44,17 @@ def report_delivery(res, deliverer_kind: str, quiet: bool = False) -> int:
         if d.repeats
         else ""
     )
-    if d.nothing_new and not d.parts_sent:
+    if d.nothing_new and (not d.parts_sent or (deliverer_kind == "console" and d.warnings_sent)):
+        # console: a quiet-day warning message (if any) is already on stdout; this line stays on stderr
         print(
             "borderwatch: nothing new to report" + repeats,
             file=sys.stderr if deliverer_kind == "console" else sys.stdout,
+        )
+    elif d.nothing_new and d.warnings_sent:
+        n = d.warnings_sent
+        print(
+            f"borderwatch: nothing new to report{repeats}; {n} warning{'s' if n != 1 else ''} "
+            f"sent to Slack ({deliverer_kind}) in one message"
         )
     elif deliverer_kind != "console":
         what = f"{d.items} items" if d.items else "the queued digest"
@@ -90,6 +97,7 @@ def execute(args, config_dir: Path, deliverer=None, footer: str | None = None) -
                         "items": d.items if d else 0,
                         "parts_sent": d.parts_sent if d else 0,
                         "nothing_new": d.nothing_new if d else False,
+                        "warnings_sent": d.warnings_sent if d else 0,
                         "error": d.error if d else None,
                     },
                     "busy": res.busy,
