@@ -44,6 +44,7 @@ except ImportError:  # pragma: no cover
 
 from bench.fixture_site import BenchSite  # noqa: E402
 from bench.measure import Measured, dir_size, run_measured  # noqa: E402
+from borderwatch.store import CompressedText  # noqa: E402
 
 BENCH = REPO / "bench"
 WORK = BENCH / ".work"
@@ -78,12 +79,16 @@ def cli_env(db: Path, workers: int | None) -> dict[str, str]:
 
 def db_stats(db: Path) -> dict:
     con = sqlite3.connect(db)
+    # Article text is zlib-compressed on SQLite (borderwatch.store.CompressedText): read it as the ORM does.
+    con.create_function(
+        "plain", 1, lambda v: CompressedText().process_result_value(v, None), deterministic=True
+    )
     try:
         q = lambda sql: con.execute(sql).fetchone()[0]  # noqa: E731
         return {
             "articles": q("select count(*) from articles"),
-            "with_text": q("select count(*) from articles where length(coalesce(text, '')) > 0"),
-            "with_marker": q("select count(*) from articles where text like '%Update %:%'"),
+            "with_text": q("select count(*) from articles where length(coalesce(plain(text), '')) > 0"),
+            "with_marker": q("select count(*) from articles where plain(text) like '%Update %:%'"),
             "matched_articles": q("select count(distinct article_id) from matches"),
             "db_bytes": dir_size(str(db), f"{db}-wal", f"{db}-shm"),
         }

@@ -30,6 +30,7 @@ from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from multiprocessing.connection import wait as mp_wait
 from typing import Any
 
 from .extract import Extracted, extract
@@ -122,6 +123,8 @@ class ExtractorPool:
         self._retiring: list[_Generation] = []
         self._waiting: deque[_Task] = deque()  # held back while the previous generation drains
         self._tasks: set[_Task] = set()
+        self._exiting: list = []  # retired workers (Process objects) not yet known to have exited
+        self._switching = False
         self._closed = False
         self._watchdog: threading.Thread | None = None
 
@@ -152,9 +155,10 @@ class ExtractorPool:
             self._retire(gen)
             gen = None
         if gen is None:
-            if any(g.in_flight for g in self._retiring):
+            if self._switching or self._exiting or any(g.in_flight for g in self._retiring):
                 task.deadline = None
-                self._waiting.append(task)  # start the next generation only once the last one is drained
+                self._waiting.append(task)  # start the next generation only once the last one is gone
+                self._maybe_switch()
                 return
             gen = self._current = _Generation(self.workers)
             self.generations_started += 1
@@ -185,8 +189,31 @@ class ExtractorPool:
     def _reap(self) -> None:
         for g in [g for g in self._retiring if g.in_flight == 0]:
             self._retiring.remove(g)
+            # (the Process objects, not bare sentinels: holding them keeps their sentinel fds open and valid)
+            self._exiting += list((g.executor._processes or {}).values())
             g.executor.shutdown(wait=False)
-        if self._waiting and not any(g.in_flight for g in self._retiring) and not self._closed:
+        self._maybe_switch()
+
+    def _maybe_switch(self) -> None:
+        if self._waiting and not self._switching and not self._closed:
+            if not any(g.in_flight for g in self._retiring):
+                # Not inline: this may be the old executor's own thread, which must return before its workers
+                # can be told to exit.
+                self._switching = True
+                threading.Thread(target=self._switch, daemon=True, name="extract-switch").start()
+
+    def _switch(self) -> None:
+        """Start the next generation once the last one's workers have exited: never twice the workers in memory."""
+        with self._lock:
+            exiting, self._exiting = self._exiting, []
+        deadline = time.monotonic() + 10
+        while exiting and time.monotonic() < deadline:
+            ready = mp_wait([p.sentinel for p in exiting], timeout=max(0.0, deadline - time.monotonic()))
+            exiting = [p for p in exiting if p.sentinel not in ready]
+        with self._lock:
+            self._switching = False
+            if self._closed:
+                return
             waiting, self._waiting = self._waiting, deque()
             for t in waiting:
                 self._dispatch(t)

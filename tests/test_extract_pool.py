@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import multiprocessing
+import threading
+import time
 from concurrent.futures import wait
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
@@ -17,17 +20,30 @@ def a_real_page() -> str:
     return next(p for p in pages if p.stat().st_size > 20_000).read_text(encoding="utf-8", errors="replace")
 
 
-def test_workers_are_recycled_and_every_page_comes_back():
+def test_workers_are_recycled_one_generation_at_a_time_and_every_page_comes_back():
     pool = ExtractorPool(2, tasks_per_child=5)
     html = a_real_page()
+    most_alive, stop = 0, threading.Event()
+
+    def count_workers():
+        nonlocal most_alive
+        while not stop.is_set():
+            most_alive = max(most_alive, len(multiprocessing.active_children()))
+            time.sleep(0.005)
+
+    counter = threading.Thread(target=count_workers)
+    counter.start()
     try:
         futs = [pool.submit(html, f"https://example.com/{i}/") for i in range(30)]
         done, not_done = wait(futs, timeout=100)
     finally:
+        stop.set()
+        counter.join()
         pool.shutdown()
     assert not not_done and len(done) == 30
     assert all(f.result() is not None for f in futs)
-    assert pool.generations_started >= 3  # 30 pages / (2 workers x 5) per generation
+    assert pool.generations_started == 3  # 30 pages / (2 workers x 5) per generation
+    assert most_alive == 2  # a retired generation's workers are gone before the next one starts
 
 
 def test_a_worker_killed_mid_page_loses_no_page(tmp_path):
