@@ -44,6 +44,7 @@ except ImportError:  # pragma: no cover
 
 from bench.fixture_site import BenchSite  # noqa: E402
 from bench.measure import Measured, dir_size, run_measured  # noqa: E402
+from borderwatch.crawler.extract import EXTRACT_OPTIONS  # noqa: E402
 from borderwatch.store import CompressedText  # noqa: E402
 
 BENCH = REPO / "bench"
@@ -53,15 +54,8 @@ RESULTS = BENCH / "RESULTS.md"
 BEGIN, END = "<!-- BEGIN bench/run.py -->", "<!-- END bench/run.py -->"
 MB = 1024 * 1024
 
-# The same options crawler/extract.py passes (keep in sync): the baseline does the same extraction work.
-TRAFILATURA_KW = dict(
-    with_metadata=True,
-    include_comments=False,
-    include_tables=False,
-    include_images=False,
-    include_links=False,
-    deduplicate=False,
-)
+# The same options crawler/extract.py passes: the baseline does the same extraction work.
+TRAFILATURA_KW = EXTRACT_OPTIONS
 
 
 def log(msg: str) -> None:

@@ -49,6 +49,17 @@ class Extracted:
 # The feed's date is preferred anyway (crawler/pipelines.py).
 
 
+# What we ask trafilatura for (bench/run.py's trafilatura-alone baseline uses the same options).
+EXTRACT_OPTIONS = dict(
+    with_metadata=True,
+    include_comments=False,
+    include_tables=False,
+    include_images=False,
+    include_links=False,
+    deduplicate=False,
+)
+
+
 def canonical_link(tree, url: str) -> str | None:
     """The page's own canonical link, resolved as a browser would (against <base href> when there is one)."""
     hrefs = tree.xpath('//link[@rel="canonical"]/@href')
@@ -76,12 +87,7 @@ def extract(html: str | bytes, url: str, fixes: ExtractFixes | None = None) -> E
         tree,
         url=url,
         date_extraction_params=set_date_params(extensive=False),
-        with_metadata=True,
-        include_comments=False,
-        include_tables=False,
-        include_images=False,
-        include_links=False,
-        deduplicate=False,
+        **EXTRACT_OPTIONS,
     )
     if doc is None:
         return None
