@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TextIO
 
+from borderwatch.logs import redact as _redact
+
 log = logging.getLogger(__name__)
 
 EVENT_TYPE = "borderwatch_digest_part"
@@ -73,14 +75,6 @@ class PartRef:
 class Posted:
     ts: str | None = None
     channel_id: str | None = None
-
-
-def _redact(message: str) -> str:
-    for var in ("SLACK_BOT_TOKEN", "SLACK_WEBHOOK_URL"):
-        secret = os.environ.get(var)
-        if secret:
-            message = message.replace(secret, "[redacted]")
-    return message
 
 
 def _transport_error(exc: BaseException, what: str) -> DeliveryError:

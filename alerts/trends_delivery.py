@@ -31,6 +31,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
+from borderwatch.logs import redact as _redact
 from borderwatch.store import Store, TrendUpload, utcnow
 
 from .rules import RuleSet
@@ -125,14 +126,6 @@ class UploadError(Exception):
     def __init__(self, message: str, maybe_sent: bool):
         super().__init__(message)
         self.maybe_sent = maybe_sent
-
-
-def _redact(message: str) -> str:
-    for var in ("SLACK_BOT_TOKEN", "SLACK_WEBHOOK_URL"):
-        secret = os.environ.get(var)
-        if secret:
-            message = message.replace(secret, "[redacted]")
-    return message
 
 
 class SlackTrendsUploader:
