@@ -71,12 +71,15 @@ class _Generation:
             initargs=(os.getpid(),),
         )
         self.submitted = 0
-        self.in_flight = 0
         self.retiring = False
         self.unsettled: dict[
             int, _Task
         ] = {}  # in submission order: the executor hands work out in that order
         self.suspects: set[int] | None = None
+
+    @property
+    def in_flight(self) -> int:
+        return len(self.unsettled)
 
     def suspects_of_break(self, workers: int) -> set[int]:
         """The pages that were inside a worker (or next in line) when one died: the first workers + 1 unsettled.
@@ -166,13 +169,11 @@ class ExtractorPool:
         # before the retry) does not count against the page.
         task.deadline = time.monotonic() + self.page_timeout if self.page_timeout else None
         gen.submitted += 1
-        gen.in_flight += 1
         gen.unsettled[id(task)] = task
         task.generation = gen
         try:
             inner = gen.executor.submit(task.fn, *task.args)
         except BrokenProcessPool as exc:
-            gen.in_flight -= 1
             gen.unsettled.pop(id(task), None)
             self._after_failure(task, gen, exc, suspect=False)
             return
@@ -220,7 +221,6 @@ class ExtractorPool:
 
     def _settle(self, task: _Task, gen: _Generation, inner: Future) -> None:
         with self._lock:
-            gen.in_flight -= 1
             if inner.cancelled():  # only shutdown() cancels, and it has failed every open task already
                 gen.unsettled.pop(id(task), None)
                 return
@@ -265,7 +265,7 @@ class ExtractorPool:
                     self._tasks.discard(task)
                     task.out.set_exception(TimeoutError(f"extraction took over {self.page_timeout:g}s"))
                     gen = task.generation
-                    if gen is not None and gen.in_flight and task not in self._waiting:
+                    if gen is not None and gen.in_flight:  # (held-back tasks have no deadline)
                         self._retire(gen)
                         gen.kill()
 
