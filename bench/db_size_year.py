@@ -217,7 +217,7 @@ def main() -> int:
                 p.unlink(missing_ok=True)
             r = simulate(f"sqlite:///{path}", args.days, args.outlets, args.items, ret, compress)
         else:
-            from borderwatch.testing.pgserver import PgServer, PgUnavailable
+            from tests.support.pgserver import PgServer, PgUnavailable
 
             try:
                 with PgServer(fast=True) as pg:

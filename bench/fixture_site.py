@@ -23,8 +23,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from borderwatch.testing.fixture_server import FixtureServer, Resource
-from borderwatch.testing.wordpress_feed import FeedItem, wordpress_rss
+from borderwatch.demo.wordpress_feed import FeedItem, wordpress_rss
+from tests.support.fixture_server import FixtureServer, Resource
 
 FIXTURES = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "outlets"
 

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from borderwatch.testing.fake_slack import FakeSlack
-from borderwatch.testing.fixture_server import FixtureServer
-from borderwatch.testing.outlets import FixtureOutlets
+from borderwatch.demo.outlets import FixtureOutlets
+from tests.support.fake_slack import FakeSlack
+from tests.support.fixture_server import FixtureServer
 
 from .conftest_pg import (  # noqa: F401  (fixtures and hooks for PostgreSQL and the both_backends marker)
     backend,

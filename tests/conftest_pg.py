@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from borderwatch.testing.pgserver import PgServer, PgUnavailable
+from tests.support.pgserver import PgServer, PgUnavailable
 
 BACKENDS = ["sqlite", "postgresql"]
 

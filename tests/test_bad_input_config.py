@@ -3,7 +3,7 @@ file:line:column for every problem; without a good copy it is a clear configurat
 
 from __future__ import annotations
 
-from borderwatch.testing.outlets import Story
+from borderwatch.demo.outlets import Story
 
 BROKEN = [
     ("sources:\n  - name: A\n    feeds: [http://x/feed/\n", "sources.yaml:4:1: invalid YAML"),

@@ -126,7 +126,7 @@ def test_read_only_postgresql_database_is_refused_before_crawling(work, slack, s
 
 
 def test_unreachable_postgresql_is_a_clear_error(work, server):
-    from borderwatch.testing.pgserver import free_port
+    from tests.support.pgserver import free_port
 
     url = f"postgresql+psycopg://bw:s3cretpw@127.0.0.1:{free_port()}/bw"
     r = work.run("run", env={"BORDERWATCH_DB": url})

@@ -17,7 +17,7 @@ import pytest
 from sqlalchemy import func, select
 
 from borderwatch.store import ArticleRow, DigestPart, Store
-from borderwatch.testing.articles import seed_articles
+from tests.support.articles import seed_articles
 
 from .test_delivery_e2e import item_links, slug
 

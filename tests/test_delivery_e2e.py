@@ -12,10 +12,10 @@ import time
 
 from sqlalchemy import select
 
+from borderwatch.demo.outlets import Story
 from borderwatch.store import DigestItem, DigestPart, DigestRow, Store
-from borderwatch.testing.articles import seed_article, seed_articles
-from borderwatch.testing.fake_slack import FakeSlack, check_limits
-from borderwatch.testing.outlets import Story
+from tests.support.articles import seed_article, seed_articles
+from tests.support.fake_slack import FakeSlack, check_limits
 
 from .conftest import TOKEN
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 from borderwatch.alerts.digest import DigestEntry, render
-from borderwatch.testing.fake_slack import check_limits
+from tests.support.fake_slack import check_limits
 
 
 def entries(n, title="Cartel drone attack", snippet="x " * 400):

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from borderwatch.alerts.digest import MAX_FALLBACK, DigestEntry, Mention, render
 from borderwatch.alerts.slacktext import safe_url
-from borderwatch.testing.fake_slack import check_limits
+from tests.support.fake_slack import check_limits
 
 # Text that tries everything: Slack control sequences, mrkdwn, entities, long words, any unicode.
 HOSTILE = st.sampled_from(

@@ -12,7 +12,7 @@ from borderwatch.alerts.dedup import Doc, cluster
 from borderwatch.alerts.digest import DigestEntry, Mention, render, to_terminal
 from borderwatch.alerts.rules import Term
 from borderwatch.alerts.snippet import best_snippet
-from borderwatch.testing.fake_slack import check_limits
+from tests.support.fake_slack import check_limits
 
 NOW = datetime(2026, 11, 24, 14, 0, tzinfo=timezone.utc)
 

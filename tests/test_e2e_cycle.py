@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from borderwatch.testing.outlets import Story
+from borderwatch.demo.outlets import Story
 
 from .conftest import TOKEN
 

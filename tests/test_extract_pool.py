@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from borderwatch.crawler.workers import ExtractorPool
-from borderwatch.testing import faulty_work
+from tests.support import faulty_work
 
 
 def a_real_page() -> str:

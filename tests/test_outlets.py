@@ -24,7 +24,7 @@ from borderwatch.config import load_sources
 from borderwatch.crawler import outlets
 from borderwatch.crawler.urls import canonicalize
 from borderwatch.store import ArticleRow, SourceRow, Store, UrlSeen
-from borderwatch.testing.outlet_sites import FIXTURES, SHIPPED_CONFIG, OutletSites, _load_yaml
+from tests.support.outlet_sites import FIXTURES, SHIPPED_CONFIG, OutletSites, _load_yaml
 
 SLUGS = sorted(p.parent.name for p in FIXTURES.glob("*/site.yaml"))
 # The test window opens before the oldest real page (CNN, 29 Nov 2016) and after the SYNTHETIC 2015 entries.

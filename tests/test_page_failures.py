@@ -17,8 +17,8 @@ import json
 from sqlalchemy import select
 
 from borderwatch.crawler.page_failures import PAGE_RETRY_RUNS
+from borderwatch.demo.outlets import Story
 from borderwatch.store import ArticleRow, Store
-from borderwatch.testing.outlets import Story
 
 from .test_e2e_cycle import EXPECTED_FIRST, posted_urls, slugs
 

@@ -26,8 +26,8 @@ from borderwatch.crawler.settings import (
     worst_case_seconds,
 )
 from borderwatch.store import SourceRow, Store
-from borderwatch.testing.outlet_sites import MeteredServer
 from borderwatch.yamlload import ConfigError
+from tests.support.outlet_sites import MeteredServer
 
 TIMEOUT, BACKOFF, RETRY_AFTER, SLOW = 1.0, 0.5, 1, 0.8
 CONTACT = "mailto:ops@example.org"

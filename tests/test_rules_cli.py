@@ -6,8 +6,8 @@ import json
 
 from sqlalchemy import func, select
 
+from borderwatch.demo.outlets import Story
 from borderwatch.store import ArticleRow, MatchRow, Store
-from borderwatch.testing.outlets import Story
 
 from .conftest import REPO
 

@@ -17,8 +17,8 @@ import pytest
 
 from borderwatch.schedule import catch_up, last_due, load_schedule, next_due
 from borderwatch.store import DigestRow, RunRow, Store
-from borderwatch.testing.articles import seed_articles
 from borderwatch.yamlload import ConfigError
+from tests.support.articles import seed_articles
 
 PHX = ZoneInfo("America/Phoenix")
 NY = ZoneInfo("America/New_York")

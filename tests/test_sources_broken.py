@@ -19,9 +19,9 @@ from sqlalchemy import select
 
 from borderwatch.config import parse_sources
 from borderwatch.cycle import health_warnings
+from borderwatch.demo.outlets import Story
 from borderwatch.store import ArticleRow, SourceRow, Store, utcnow
-from borderwatch.testing.outlet_sites import MeteredServer, OutletSites
-from borderwatch.testing.outlets import Story
+from tests.support.outlet_sites import MeteredServer, OutletSites
 
 TIMEOUT = 3.0  # generous: the suite runs on 2 loaded cores; the hang cases wait TIMEOUT * 3
 FEED = (

@@ -15,8 +15,8 @@ from sqlalchemy import func, select
 from borderwatch.config import load_sources, parse_sources
 from borderwatch.crawler.plan import plan_for
 from borderwatch.store import ArticleRow, SourceRow, Store
-from borderwatch.testing.outlet_sites import SHIPPED_CONFIG, OutletSites
 from borderwatch.yamlload import ConfigError
+from tests.support.outlet_sites import SHIPPED_CONFIG, OutletSites
 
 
 def parse(text: str):

@@ -15,7 +15,7 @@ from borderwatch.config import parse_sources
 from borderwatch.crawler.discovery import DiscoveryError, parse_feed, scoped_guid
 from borderwatch.crawler.plan import plan_for
 from borderwatch.crawler.sitemaps import parse_listing, parse_sitemap
-from borderwatch.testing.outlet_sites import FIXTURES
+from tests.support.outlet_sites import FIXTURES
 
 WP = FIXTURES / "_standins" / "wordpress"
 LONG_AGO = datetime(2000, 1, 1, tzinfo=timezone.utc)

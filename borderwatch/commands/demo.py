@@ -22,10 +22,10 @@ fixture outlets served from 127.0.0.1. To run it for real:
 
 @friendly
 def cmd_demo(args) -> int:
-    from borderwatch.testing.fixture_server import FixtureServer
-    from borderwatch.testing.outlets import FixtureOutlets
+    from borderwatch.demo.outlets import FixtureOutlets
+    from borderwatch.demo.server import PageServer
 
-    with tempfile.TemporaryDirectory(prefix="borderwatch-demo-") as tmp, FixtureServer() as server:
+    with tempfile.TemporaryDirectory(prefix="borderwatch-demo-") as tmp, PageServer() as server:
         tmpdir = Path(tmp)
         outlets = FixtureOutlets(server)
         config = tmpdir / "config"

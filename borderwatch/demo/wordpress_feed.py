@@ -2,7 +2,7 @@
 
 It writes the stock WordPress /feed/ RSS2 template, line for line as in the real dcrainmaker 2017 feed
 (tests/fixtures/outlets/_standins/wordpress/feed-rss2-dcrainmaker-2017.xml), with a current generator line.
-Used by the fixture outlets (borderwatch/testing/outlets.py), the generator of the twelve outlet copies' feeds
+Used by the fixture outlets (borderwatch/demo/outlets.py), the generator of the twelve outlet copies' feeds
 (tests/fixtures/outlets/make_synthetic.py, served by outlet_sites.py) and the benchmark site
 (bench/fixture_site.py), so a change to the template reaches all of them.
 """

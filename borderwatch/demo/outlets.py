@@ -12,10 +12,13 @@ which must never cause a match.
 from __future__ import annotations
 
 import html
+import json
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
+from importlib import resources
+from string import Template
 
-from .fixture_server import FixtureServer
+from .server import PageServer
 from .wordpress_feed import FeedItem, wordpress_rss
 
 
@@ -153,6 +156,11 @@ RIO = Outlet(
 
 OUTLETS = [FRONTERA, RIO]
 
+# The article page: WordPress + Yoast + tagDiv markup (package data, so the markup is read as HTML, not code).
+ARTICLE = Template(
+    resources.files(__package__).joinpath("pages/article.html").read_text(encoding="utf-8").removesuffix("\n")
+)
+
 
 def _page(outlet: Outlet, story: Story, published: datetime) -> str:
     e = html.escape
@@ -168,49 +176,22 @@ def _page(outlet: Outlet, story: Story, published: datetime) -> str:
     )
     body = "\n".join(f"<p>{e(p)}</p>" for p in story.paragraphs)
     iso = published.isoformat()
-    return f"""<!DOCTYPE html>
-<html lang="en-US">
-<head>
-<meta charset="UTF-8" />
-<title>{e(story.title)} - {e(outlet.name)}</title>
-<meta name="generator" content="WordPress 6.8" />
-<link rel="canonical" href="{canonical}" />
-<meta property="og:type" content="article" />
-<meta property="og:title" content="{e(story.title)}" />
-<meta property="article:published_time" content="{iso}" />
-<meta name="author" content="{e(story.author)}" />
-<script type="application/ld+json">{{"@context":"https://schema.org","@graph":[{{"@type":"NewsArticle","headline":{_json(story.title)},"datePublished":"{iso}","author":{{"@type":"Person","name":{_json(story.author)}}}}}]}}</script>
-</head>
-<body class="post-template-default single single-post td-standard-pack">
-<div class="td-header-wrap"><div class="td-header-menu-wrap"><ul id="menu-main" class="sf-menu">{nav}</ul></div>
-<div class="td-header-trending">Trending now: FPV drones · CJNG · counter-UAS · Sinaloa Cartel</div></div>
-<div class="td-main-content-wrap td-container-wrap">
-<div class="td-pb-row">
-<div class="td-pb-span8 td-main-content">
-<article id="post-{story.guid}" class="post-{story.guid} post type-post status-publish format-standard">
-<header class="td-post-title"><h1 class="entry-title tdb-title-text">{e(story.title)}</h1>
-<div class="td-module-meta-info"><div class="td-post-author-name">By <a href="/{outlet.key}/author/{story.slug[:5]}/" rel="author">{e(story.author)}</a></div>
-<span class="td-post-date"><time class="entry-date updated td-module-date" datetime="{iso}">{published:%B %d, %Y}</time></span></div>
-</header>
-<div class="td-post-content tagdiv-type">
-{body}
-</div>
-<footer><div class="td-post-source-tags"><span>Tags</span> <a href="/{outlet.key}/tag/mexico/">Mexico</a></div></footer>
-</article>
-</div>
-<div class="td-pb-span4 td-main-sidebar"><aside class="td_block_wrap widget"><h4 class="block-title">Most read</h4>
-<ul class="td-trending">{side}</ul></aside>
-<aside class="widget widget_newsletter"><p>Get our counter-UAS and cartel drone newsletter every Friday.</p></aside></div>
-</div></div>
-<div class="td-footer-wrap"><footer class="td-footer"><p>© 2026 {e(outlet.name)}. Coverage: FPV drones, CJNG, Sinaloa Cartel, counter-UAS, NDAA.</p>
-<ul><li><a href="/{outlet.key}/about/">About</a></li><li><a href="/{outlet.key}/feed/">RSS</a></li></ul></footer></div>
-</body></html>"""
-
-
-def _json(s: str) -> str:
-    import json
-
-    return json.dumps(s)
+    return ARTICLE.substitute(
+        title=e(story.title),
+        outlet=e(outlet.name),
+        canonical=canonical,
+        iso=iso,
+        author=e(story.author),
+        title_json=json.dumps(story.title),
+        author_json=json.dumps(story.author),
+        nav=nav,
+        guid=story.guid,
+        key=outlet.key,
+        author_slug=story.slug[:5],
+        date=f"{published:%B %d, %Y}",
+        body=body,
+        side=side,
+    )
 
 
 def _rss(outlet: Outlet, base: str, items: list[tuple[Story, datetime]]) -> str:
@@ -265,9 +246,7 @@ def _atom(outlet: Outlet, base: str, items: list[tuple[Story, datetime]]) -> str
 class FixtureOutlets:
     """The fixture outlets published on a FixtureServer; `add_story` publishes a new article (feed updated)."""
 
-    def __init__(
-        self, server: FixtureServer, outlets: list[Outlet] | None = None, now: datetime | None = None
-    ):
+    def __init__(self, server: PageServer, outlets: list[Outlet] | None = None, now: datetime | None = None):
         self.server = server
         self.outlets = outlets or [Outlet(o.key, o.name, o.kind, list(o.stories)) for o in OUTLETS]
         self.now = now or datetime.now(timezone.utc).replace(microsecond=0)

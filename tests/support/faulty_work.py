@@ -1,6 +1,6 @@
 """Work for the extraction pool's failure tests: functions that die or hang inside a worker process.
 
-They live in the package (not in tests/) so spawned workers can import them.
+Spawned workers import them as `tests.support.faulty_work` (multiprocessing hands the child the parent's sys.path).
 """
 
 from __future__ import annotations

@@ -4,11 +4,11 @@ and fault injection (status codes, hangs, redirect loops, oversized bodies, drop
 from __future__ import annotations
 
 import hashlib
-import threading
 import time
 from dataclasses import dataclass, field
 from email.utils import formatdate, parsedate_to_datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from borderwatch.demo.server import PageServer
 
 
 @dataclass
@@ -41,39 +41,16 @@ class LoggedRequest:
     bytes: int
 
 
-class FixtureServer:
+class FixtureServer(PageServer):
+    """The demo's PageServer plus conditional GET, a request log and faults set per path."""
+
     def __init__(self, host: str = "127.0.0.1", port: int = 0):
+        super().__init__(host, port)
         self.resources: dict[str, Resource] = {}
         self.faults: dict[str, Fault] = {}
         self.log: list[LoggedRequest] = []
-        self._lock = threading.Lock()
-        outer = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *args):  # keep test output clean
-                pass
-
-            def do_GET(self):
-                outer._handle(self)
-
-            def do_HEAD(self):
-                outer._handle(self, head=True)
-
-        self.httpd = ThreadingHTTPServer((host, port), Handler)
-        self.httpd.daemon_threads = True
-        self.host, self.port = self.httpd.server_address[:2]
-        self._thread: threading.Thread | None = None
 
     # -- content -------------------------------------------------------------
-    @property
-    def base(self) -> str:
-        return f"http://{self.host}:{self.port}"
-
-    def url(self, path: str) -> str:
-        return self.base + path
-
     def put(
         self,
         path: str,
@@ -112,16 +89,7 @@ class FixtureServer:
             )
 
     def _send(self, h, status: int, body: bytes = b"", headers: dict | None = None, head=False) -> None:
-        h.send_response(status)
-        for k, v in (headers or {}).items():
-            h.send_header(k, v)
-        h.send_header("Content-Length", str(len(body)))
-        h.end_headers()
-        if not head and body:
-            try:
-                h.wfile.write(body)
-            except (BrokenPipeError, ConnectionResetError):
-                pass
+        super()._send(h, status, body, headers, head)
         self._record(h, status, len(body))
 
     def _handle(self, h, head: bool = False) -> None:
@@ -172,18 +140,3 @@ class FixtureServer:
             headers.pop("ETag")
             headers.pop("Last-Modified")
         self._send(h, 200, res.body, headers, head)
-
-    def start(self) -> FixtureServer:
-        self._thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
-
-    def __enter__(self):
-        return self.start()
-
-    def __exit__(self, *exc):
-        self.stop()

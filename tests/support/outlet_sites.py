@@ -8,7 +8,7 @@ canonical links and absolute article URLs point at the copy. The files on disk a
 `OutletSites.sources_yaml()` turns the *shipped* config/sources.yaml into a loopback one: the same
 discovery URLs, paths and selectors with only the origin swapped, so the tests exercise the real config.
 
-Also a small CLI to time a full crawl of all twelve (see `python -m borderwatch.testing.outlet_sites -h`).
+Also a small CLI to time a full crawl of all twelve (see `python -m tests.support.outlet_sites -h`).
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ import itertools
 import threading
 import time
 from dataclasses import dataclass, field
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -24,9 +25,9 @@ from ruamel.yaml import YAML
 
 from .fixture_server import FixtureServer
 
-REPO = Path(__file__).resolve().parents[2]
-FIXTURES = REPO / "tests" / "fixtures" / "outlets"
-SHIPPED_CONFIG = REPO / "config" / "sources.yaml"
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "outlets"
+# The shipped config as the package installs it (config/ in the repo, borderwatch.defaults once installed).
+SHIPPED_CONFIG = Path(str(resources.files("borderwatch.defaults").joinpath("sources.yaml")))
 
 # Fast, still bounded, settings for loopback runs (the shipped ones are for the internet).
 TEST_SETTINGS: dict[str, Any] = {
@@ -244,7 +245,7 @@ def _main() -> int:  # pragma: no cover - a developer tool
     from datetime import datetime, timezone
 
     ap = argparse.ArgumentParser(
-        prog="python -m borderwatch.testing.outlet_sites",
+        prog="python -m tests.support.outlet_sites",
         description="Serve the twelve loopback outlets and time one full `borderwatch crawl` of them "
         "(fresh database, shipped sources.yaml with loopback origins and test timeouts).",
     )
