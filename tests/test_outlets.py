@@ -1,4 +1,4 @@
-"""Per-outlet tests in the style of fundus: all twelve outlets of the beat, crawled together from loopback copies.
+"""Per-outlet tests in the style of fundus: every shipped outlet of the beat, crawled together from loopback copies.
 
 One real `borderwatch crawl` (subprocess, real Scrapy, real trafilatura, real SQLite) runs the *shipped*
 config/sources.yaml with only the origins swapped for 127.0.0.x addresses; a second crawl shows the
@@ -15,11 +15,14 @@ import subprocess
 import sys
 from datetime import datetime, timezone
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import lxml.html
 import pytest
 from sqlalchemy import select
 
+from borderwatch.alerts.matcher import Matcher
+from borderwatch.alerts.rules import load_rules
 from borderwatch.config import load_sources
 from borderwatch.crawler import outlets
 from borderwatch.crawler.urls import canonicalize
@@ -89,6 +92,7 @@ class Crawl:
             ["sources", "check", "--json", "--config-dir", str(tmp / "check")], f"sqlite:///{tmp / 'c.db'}"
         )
         self.store = Store(self.db)
+        self.matcher = Matcher(load_rules(SHIPPED_CONFIG.parent / "keywords.yaml"))
 
     def article(self, slug: str, real_url: str) -> ArticleRow | None:
         key = canonicalize(self.sites[slug].loopback(real_url))
@@ -113,7 +117,7 @@ def pages():
 # -- the fixtures themselves ---------------------------------------------------------------------------------
 def test_every_outlet_of_the_beat_is_shipped_with_a_profile_and_a_documented_loopback_copy():
     cfg = load_sources(SHIPPED_CONFIG)
-    assert len(cfg.sources) == 12
+    assert len(cfg.sources) == len(SLUGS) >= 22
     shipped = {s.options.get("outlet") for s in cfg.sources}
     assert shipped == set(outlets.REGISTRY) == set(SLUGS)
     for slug in SLUGS:
@@ -139,8 +143,8 @@ def test_shipped_discovery_urls_are_on_each_outlets_own_domain():
             assert profile.owns(urlsplit(url).hostname), f"{src.name}: {url} is not on {profile.domains}"
 
 
-# -- one crawl of all twelve ---------------------------------------------------------------------------------
-def test_a_crawl_of_all_twelve_outlets_succeeds_for_each(crawl):
+# -- one crawl of all of them ---------------------------------------------------------------------------------
+def test_a_crawl_of_every_shipped_outlet_succeeds_for_each(crawl):
     assert crawl.first.returncode == 0, crawl.first.stderr[-3000:]
     with crawl.store.session() as s:
         rows = {r.name: r for r in s.scalars(select(SourceRow))}
@@ -214,6 +218,51 @@ def test_outlet_entries_outside_the_window_or_the_link_filters_are_never_request
     assert requested, "nothing was requested"
     for path in site.manifest.get("never_requested", []):
         assert path not in requested
+
+
+def test_spanish_sources_say_they_are_spanish_and_enough_of_them_ship():
+    cfg = load_sources(SHIPPED_CONFIG)
+    spanish = [s for s in cfg.sources if s.language == "es"]
+    assert len(spanish) >= 8
+    for src in spanish:
+        site = _load_yaml(FIXTURES / src.options["outlet"] / "site.yaml")
+        assert site["outlet"] == src.options["outlet"]
+    hosts = {urlsplit(u).hostname.removeprefix("www.") for s in spanish for u in s.discovery_urls}
+    assert len(hosts) == len(spanish), "each Spanish source is on a domain of its own"
+
+
+@pytest.mark.parametrize(("slug", "page"), [p for p in pages() if "rules" in p.values[1]])
+def test_the_shipped_rules_fire_on_the_stored_text_of_each_story_and_not_on_its_near_miss(crawl, slug, page):
+    """The text a crawl stored (not the fixture's own paragraphs) goes through the shipped keywords.yaml."""
+    art = crawl.article(slug, page["url"])
+    assert art is not None and art.text
+    fired = [m.rule for m in crawl.matcher.match(art.title, art.text)]
+    if page["rules"]:
+        assert fired, f"no rule fired on {page['url']}"
+    else:
+        assert not fired, f"{fired} fired on a near miss {page['url']}"
+
+
+def test_outlet_fixes_drop_the_read_also_and_reporter_lines_of_the_mexican_press_and_blogger():
+    """Without the profile's drop_lines the 'Lee también:' / 'Te recomendamos:' / reporter lines stay."""
+    from borderwatch.crawler.extract import extract
+
+    checked = 0
+    for slug, marker in (
+        ("eluniversal", "Lee también:"),
+        ("infobae", "Seguir leyendo:"),
+        ("milenio", "Te recomendamos:"),
+        ("borderlandbeat", "for Borderland Beat"),
+    ):
+        page = _load_yaml(FIXTURES / slug / "expected.yaml")["pages"][0]
+        site = _load_yaml(FIXTURES / slug / "site.yaml")
+        origin = next(iter(site["hosts"]))
+        html = (FIXTURES / slug / site["hosts"][origin][page["url"][len(origin) :]]["file"]).read_bytes()
+        plain, fixed = extract(html, page["url"]), extract(html, page["url"], outlets.get(slug).fixes)
+        assert marker in plain.text and marker not in fixed.text, slug
+        assert norm(page["last"]) in norm(fixed.text)
+        checked += 1
+    assert checked == 4
 
 
 def test_cnn_fixes_earn_their_keep():

@@ -42,6 +42,7 @@ def wordpress_rss(
     banner: str,
     description: str = "",
     last_build: datetime | None = None,
+    language: str = "en-US",
 ) -> str:
     """A WordPress /feed/ document listing `items` in the order given; `banner` goes in an XML comment.
 
@@ -66,7 +67,7 @@ def wordpress_rss(
         f"\t<link>{escape(link)}</link>",
         f"\t<description>{escape(description)}</description>",
         *([f"\t<lastBuildDate>{rfc822(last_build)}</lastBuildDate>"] if last_build else []),
-        "\t<language>en-US</language>",
+        f"\t<language>{escape(language)}</language>",
         "\t<sy:updatePeriod>hourly</sy:updatePeriod>",
         "\t<sy:updateFrequency>1</sy:updateFrequency>",
         "\t<generator>https://wordpress.org/?v=6.8</generator>",

@@ -7,6 +7,8 @@ extend it (include/exclude patterns, ``extract: {drop: [...], org_bylines: [...]
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from . import cnn, stratfor
 from .base import HOOKS, ExtractFixes, OutletProfile
 
@@ -22,14 +24,34 @@ ARCXP = ExtractFixes(
 )
 
 
+# Mexican newsrooms put "Lee también: <link>" / "Te recomendamos: <link>" / "Seguir leyendo:" lines inside the
+# story body; the label sits outside the link, so ARCXP's link-only rule does not catch them.
+READ_ALSO_ES = r"^(Lee|Lea|Leer) (también|más)\b|^Te recomendamos\b|^Seguir leyendo\b|^Más información:"
+# Blogger: archive, label and search pages, the mobile copy (?m=1) and per-post comment feeds are not posts.
+BLOGGER_EXCLUDE = (r"^/search\b", r"^/feeds/", r"^/p/", r"[?&]m=1\b", r"^/\d{4}/\d{2}/?$", r"^/\d{4}/?$")
+
+
 def _wp(slug: str, name: str, domains: tuple[str, ...], why: str, **kw) -> OutletProfile:
     return OutletProfile(
         slug=slug,
         name=name,
         platform="wordpress",
         domains=domains,
-        exclude=WP_EXCLUDE,
-        fixes=WORDPRESS,
+        exclude=WP_EXCLUDE + tuple(kw.pop("exclude", ())),
+        fixes=kw.pop("fixes", WORDPRESS),
+        why=why,
+        **kw,
+    )
+
+
+def _arc(slug: str, name: str, domains: tuple[str, ...], why: str, **kw) -> OutletProfile:
+    return OutletProfile(
+        slug=slug,
+        name=name,
+        platform="arcxp",
+        domains=domains,
+        exclude=(r"/(videos?|galerias|fotogalerias|podcasts?|especiales)/",) + tuple(kw.pop("exclude", ())),
+        fixes=kw.pop("fixes", ARCXP),
         why=why,
         **kw,
     )
@@ -83,6 +105,79 @@ PROFILES: tuple[OutletProfile, ...] = (
     ),
     cnn.PROFILE,
     stratfor.PROFILE,
+    # -- Spanish-language Mexican press (issue 16) and Borderland Beat -------------------------------------
+    _wp(
+        "insightcrime-es",
+        "InSight Crime (español)",
+        ("es.insightcrime.org",),
+        "WordPress RSS feed of the Spanish edition (es.insightcrime.org/feed/).",
+    ),
+    _wp(
+        "animalpolitico",
+        "Animal Político",
+        ("animalpolitico.com",),
+        "WordPress-style RSS feed /feed/ (national; security and human-rights reporting).",
+    ),
+    _wp(
+        "zetatijuana",
+        "Zeta Tijuana",
+        ("zetatijuana.com",),
+        "WordPress RSS feed (Tijuana weekly; border crime).",
+    ),
+    _wp("riodoce", "Ríodoce", ("riodoce.mx",), "WordPress RSS feed (Culiacán weekly; the Sinaloa Cartel)."),
+    _wp(
+        "quadratin",
+        "Quadratín Michoacán",
+        ("quadratin.com.mx",),
+        "WordPress RSS feed of the Michoacán edition (www.quadratin.com.mx; the other state editions are "
+        "subdomains, not listed here).",
+    ),
+    _arc(
+        "eluniversal",
+        "El Universal",
+        ("eluniversal.com.mx",),
+        "Arc XP outbound RSS feed (all sections); in-body 'Lee también:' lines are dropped.",
+        fixes=replace(ARCXP, drop_lines=(READ_ALSO_ES,)),
+    ),
+    _arc(
+        "infobae",
+        "Infobae México",
+        ("infobae.com",),
+        "Arc XP outbound RSS feed of the /mexico/ category; only /mexico/ stories are kept (Infobae is "
+        "Argentine; its other editions are out of scope); 'Seguir leyendo:' lines are dropped.",
+        include=(r"^/mexico/",),
+        fixes=replace(ARCXP, drop_lines=(READ_ALSO_ES,)),
+    ),
+    OutletProfile(
+        slug="milenio",
+        name="Milenio",
+        platform="milenio",
+        domains=("milenio.com",),
+        exclude=(r"^/(videos?|fotogalerias|deportes|espectaculos|estilo|la-aficion|tecnologia)/",),
+        fixes=ExtractFixes(strip_site_name=True, drop_lines=(READ_ALSO_ES,)),
+        why="Google News sitemap (Milenio publishes no RSS feed); sport, entertainment and video sections "
+        "are filtered by URL; 'Te recomendamos:' lines are dropped.",
+    ),
+    OutletProfile(
+        slug="proceso",
+        name="Proceso",
+        platform="proceso",
+        domains=("proceso.com.mx",),
+        exclude=(r"/(videos?|fotogalerias|multimedia)/",),
+        fixes=ExtractFixes(strip_site_name=True, drop_lines=(READ_ALSO_ES,)),
+        why="The site's RSS feed /rss/ (own CMS).",
+    ),
+    OutletProfile(
+        slug="borderlandbeat",
+        name="Borderland Beat",
+        platform="blogger",
+        domains=("borderlandbeat.com",),
+        exclude=BLOGGER_EXCLUDE,
+        # Each post opens with a 'By "<reporter>" for Borderland Beat' line inside the post body.
+        fixes=ExtractFixes(drop_lines=(r"^(Posted )?By .{1,60} for Borderland Beat\b",)),
+        why="Blogger Atom feed /feeds/posts/default (English; border and cartel reporting, much of it "
+        "summarised from the Mexican press); the reporter line at the top of each post is dropped.",
+    ),
 )
 
 REGISTRY: dict[str, OutletProfile] = {p.slug: p for p in PROFILES}

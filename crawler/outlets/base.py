@@ -125,7 +125,7 @@ def _strip_site_name(title: str, names: tuple[str, ...]) -> str:
 class OutletProfile:
     slug: str
     name: str
-    platform: str  # wordpress | arcxp | drupal | cnn
+    platform: str  # wordpress | arcxp | drupal | blogger | cnn | milenio | proceso (own CMS)
     domains: tuple[str, ...]  # the outlet's own hosts (discovery URLs must be on one of them)
     include: tuple[str, ...] = ()  # article URL regexes; empty = everything
     exclude: tuple[str, ...] = ()
