@@ -14,7 +14,7 @@ Rules are then evaluated only when one of their positive terms was hit, so the c
 scan plus work proportional to the hits -- nearly flat in the number of terms and rules. Token positions
 (for `near`) and snippets are computed lazily, only for the rules that need them.
 
-Semantics worth knowing (README, "keywords.yaml"):
+Semantics worth knowing (docs/rules.md):
 - `near` counts words in one stream: the title followed by the text. Distance is the number of token
   steps from the end of one hit to the start of the other (adjacent words: 1), so "cartel within 12 words
   of drone" fires when "drone" is among the 12 words after or before "cartel". A rule limited to one field

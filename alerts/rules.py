@@ -1,6 +1,6 @@
 """keywords.yaml -> validated Rule objects, with one 'file:line:col: message' per problem.
 
-Shape (see README, "keywords.yaml"):
+Shape (see docs/rules.md):
 
     groups:                      # optional, reusable term lists, referenced as "@name"
       drone_words: [drone, dron, UAV, {term: UAS, case: true}]
@@ -249,7 +249,7 @@ class _Parser:
             c.add(
                 data,
                 None,
-                "file is empty: expected a mapping with a 'rules:' list (see README, keywords.yaml)",
+                "file is empty: expected a mapping with a 'rules:' list (see docs/rules.md)",
             )
             c.raise_if_any()
         if not isinstance(data, dict):
@@ -511,7 +511,7 @@ def load_yaml_with_hints(path: Path | str) -> Any:
         raise ConfigError(
             [
                 Problem(
-                    str(path), 1, 1, "file not found: create it (see README, keywords.yaml) or pass --rules"
+                    str(path), 1, 1, "file not found: create it (see docs/rules.md) or pass --rules"
                 )
             ]
         ) from None

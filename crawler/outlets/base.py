@@ -131,7 +131,7 @@ class OutletProfile:
     exclude: tuple[str, ...] = ()
     fetch_pages: bool = True
     fixes: ExtractFixes = field(default_factory=ExtractFixes)
-    why: str = ""  # what is crawled and why (README table)
+    why: str = ""  # what is crawled and why (docs/sources.md table)
 
     def owns(self, host: str) -> bool:
         host = host.lower()
