@@ -10,6 +10,7 @@ from pathlib import Path
 
 from borderwatch.alerts.matcher import Matcher
 from borderwatch.alerts.rules import RuleSet, load_rules
+from borderwatch.alerts.tagging import shipped as shipped_tagger
 from borderwatch.cli import add_common
 from borderwatch.commands.common import err, friendly
 from borderwatch.yamlload import ConfigError
@@ -86,6 +87,7 @@ def cmd_test(args) -> int:
             had_error = True
             continue
         details = matcher.match_details(title, text)
+        tags = shipped_tagger().tag(title, text)
         any_match = any_match or bool(details)
         if args.json:
             obj = {
@@ -102,6 +104,7 @@ def cmd_test(args) -> int:
                     }
                     for d in details
                 ],
+                **tags.as_json(),  # "actors": [...], "places": [{"name", "admin1", "country"}]
             }
             if args.explain:
                 obj["not_fired"] = [
@@ -110,6 +113,8 @@ def cmd_test(args) -> int:
             print(json.dumps(obj, ensure_ascii=False))
             continue
         print(f"{spec}: {len(details)} rule(s) fired" + (f" — title: {title}" if title else ""))
+        if tags.line():
+            print(f"  who/where: {tags.line(max_places=8, max_actors=8)}")
         for i, d in enumerate(details):
             rule = ruleset.by_id(d.match.rule)
             first = " (digest topic)" if i == 0 and len(details) > 1 else ""
@@ -273,7 +278,8 @@ def register(sub) -> None:
         "For each rule that fires: the terms, where each was found and the sentence around it.\n\n"
         "Exit 0 if any input matched, 1 if none did, 2 on error (like grep).\n"
         'With --json: one line per input: {"input": ..., "matches": [{"rule": ..., "terms": [...],\n'
-        '"snippet": ..., "hits": [...]}]} (plus "not_fired" with --explain).',
+        '"snippet": ..., "hits": [...]}], "actors": [...], "places": [{"name": ..., "admin1": ...,\n'
+        '"country": ...}]} (plus "not_fired" with --explain). Actors and places: docs/tagging.md.',
         epilog="Example:\n  borderwatch rules test --explain story.html",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
