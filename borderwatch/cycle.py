@@ -11,6 +11,7 @@ from typing import TextIO
 
 from sqlalchemy import select, update
 
+from borderwatch.alerts.archive import ArchiveResult, maybe_update_archive
 from borderwatch.alerts.delivery import Deliverer
 from borderwatch.alerts.outbox import DeliveryOptions, DeliveryResult, deliver
 from borderwatch.alerts.stage import RulesState, load_rules_or_last_good, match_new
@@ -38,6 +39,7 @@ class CycleResult:
     fired: int = 0
     delivery: DeliveryResult | None = None
     trends: TrendsOutcome | None = None
+    archive: ArchiveResult | None = None  # BORDERWATCH_ARCHIVE_DIR set: what the archive stage wrote
     warnings: list[str] = field(default_factory=list)
     busy: str | None = None  # another run held the lock: nothing was done
     stopped: str | None = None  # SIGTERM: the step that was not started
@@ -157,15 +159,9 @@ def _cycle(
         state, res.matched_articles, res.fired = match_stage(store, config_dir)
         stop.check("delivery")
         res.warnings = sources_state.warnings + state.warnings + health_warnings(store, cfg)
-        res.delivery = deliver(
-            store,
-            deliverer,
-            state.ruleset,
-            res.warnings,
-            now,
-            options=DeliveryOptions.from_settings(cfg.settings),
-            stop=stop,
-        )
+        options = DeliveryOptions.from_settings(cfg.settings)
+        res.delivery = deliver(store, deliverer, state.ruleset, res.warnings, now, options=options, stop=stop)
+        res.archive = maybe_update_archive(store, state.ruleset, options)
         res.trends = maybe_send_weekly_trends(store, deliverer, state.ruleset, now, cfg.settings)
         pruned = prune(store, retention_days(cfg.settings), now)
     except StopRequested as exc:

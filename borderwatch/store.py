@@ -397,3 +397,36 @@ class Store:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+def delivered_digest_rows(store: Store):
+    """Delivered daily digests for the archive: [(digest, [(lead article, rule_id)], [(lead_id, article)],
+    {(article_id, rule_id): match})], oldest first."""
+    with store.session() as s:
+        digests = s.scalars(
+            select(DigestRow)
+            .where(DigestRow.status == "sent", DigestRow.kind == "daily", DigestRow.item_count > 0)
+            .order_by(DigestRow.id)
+        ).all()
+        if not digests:
+            return []
+        ids = [d.id for d in digests]
+        rows = s.execute(
+            select(DigestItem, ArticleRow)
+            .join(ArticleRow, ArticleRow.id == DigestItem.article_id)
+            .where(DigestItem.digest_id.in_(ids), DigestItem.role.in_(("item", "also")))
+            .order_by(DigestItem.id)
+        ).all()
+        lead_ids = [it.article_id for it, _ in rows if it.role == "item"]
+        matches = {
+            (m.article_id, m.rule_id): m
+            for m in s.scalars(select(MatchRow).where(MatchRow.article_id.in_(lead_ids))).all()
+        } if lead_ids else {}
+    leads: dict[int, list] = {i: [] for i in ids}
+    also: dict[int, list] = {i: [] for i in ids}
+    for it, art in rows:
+        if it.role == "item":
+            leads[it.digest_id].append((art, it.rule_id))
+        else:
+            also[it.digest_id].append((it.lead_article_id, art))
+    return [(d, leads[d.id], also[d.id], matches) for d in digests]

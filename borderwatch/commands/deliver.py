@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from borderwatch.alerts.archive import maybe_update_archive
 from borderwatch.alerts.delivery import from_env
 from borderwatch.alerts.outbox import DeliveryOptions, deliver
 from borderwatch.alerts.stage import load_rules_or_last_good
@@ -36,6 +37,7 @@ def cmd_deliver(args) -> int:
             state = load_rules_or_last_good(store, config_dir / "keywords.yaml")
             res.warnings = state.warnings
             res.delivery = deliver(store, deliverer, state.ruleset, [], options=options, stop=stop)
+            res.archive = maybe_update_archive(store, state.ruleset, options)
     except RunBusy as exc:
         res.busy = str(exc)
     except StopRequested as exc:

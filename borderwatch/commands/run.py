@@ -29,6 +29,8 @@ def report_delivery(res, deliverer_kind: str, quiet: bool = False) -> int:
         return EXIT_BUSY
     for w in res.warnings:
         err("WARNING: " + w)
+    if getattr(res, "archive", None) is not None and res.archive.error:
+        err("WARNING: " + res.archive.error + " (the digest itself was delivered; the next run retries)")
     d = res.delivery
     if res.stopped:
         err(f"stopped by SIGTERM before {res.stopped}; the next run continues from here, nothing is lost")
@@ -100,6 +102,12 @@ def execute(args, config_dir: Path, deliverer=None, footer: str | None = None) -
                         "warnings_sent": d.warnings_sent if d else 0,
                         "error": d.error if d else None,
                     },
+                    **(
+                        {"archive": {"dir": res.archive.dir, "written": len(res.archive.written),
+                                     "error": res.archive.error}}
+                        if res.archive is not None
+                        else {}
+                    ),
                     "busy": res.busy,
                     "stopped": res.stopped,
                     "warnings": res.warnings,
