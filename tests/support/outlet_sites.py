@@ -1,4 +1,4 @@
-"""Loopback copies of the twelve real outlets, built from tests/fixtures/outlets/<slug>/site.yaml.
+"""Loopback copies of the shipped outlets, built from tests/fixtures/outlets/<slug>/site.yaml.
 
 Every real origin of an outlet (www.cnn.com, rss.cnn.com, ...) gets its own 127.0.0.x address, so Scrapy
 gives each its own download slot, as on the internet. Files are served with every origin of the outlet
@@ -8,7 +8,7 @@ canonical links and absolute article URLs point at the copy. The files on disk a
 `OutletSites.sources_yaml()` turns the *shipped* config/sources.yaml into a loopback one: the same
 discovery URLs, paths and selectors with only the origin swapped, so the tests exercise the real config.
 
-Also a small CLI to time a full crawl of all twelve (see `python -m tests.support.outlet_sites -h`).
+Also a small CLI to time a full crawl of all of them (see `python -m tests.support.outlet_sites -h`).
 """
 
 from __future__ import annotations
@@ -246,17 +246,26 @@ def _main() -> int:  # pragma: no cover - a developer tool
 
     ap = argparse.ArgumentParser(
         prog="python -m tests.support.outlet_sites",
-        description="Serve the twelve loopback outlets and time one full `borderwatch crawl` of them "
+        description="Serve every shipped outlet's loopback copy and time one full `borderwatch crawl` of them "
         "(fresh database, shipped sources.yaml with loopback origins and test timeouts).",
     )
     ap.add_argument("--runs", type=int, default=1, help="crawl this many times, each on a fresh database")
+    ap.add_argument(
+        "--same-db",
+        action="store_true",
+        help="every run on the same database: from the second run on there is nothing new "
+        "(conditional GETs answered 304, no article page asked for again)",
+    )
+    ap.add_argument("--outlets", help="comma-separated slugs (default: every outlet with a loopback copy)")
     args = ap.parse_args()
     days = (datetime.now(timezone.utc) - datetime(2016, 6, 1, tzinfo=timezone.utc)).days
-    with OutletSites() as sites, tempfile.TemporaryDirectory() as tmp:
+    slugs = args.outlets.split(",") if args.outlets else None
+    with OutletSites(slugs) as sites, tempfile.TemporaryDirectory() as tmp:
         cfg = Path(tmp) / "sources.yaml"
         cfg.write_text(sites.sources_yaml(settings={"backfill_days": days}))
         for i in range(args.runs):
-            env = {**os.environ, "BORDERWATCH_DB": f"sqlite:///{tmp}/run{i}.db"}
+            db = f"sqlite:///{tmp}/run{0 if args.same_db else i}.db"
+            env = {**os.environ, "BORDERWATCH_DB": db}
             t = time.monotonic()
             p = subprocess.run(
                 [sys.executable, "-m", "borderwatch", "crawl", "--config-dir", tmp],
@@ -272,9 +281,18 @@ def _main() -> int:  # pragma: no cover - a developer tool
                 for slug, site in sites.sites.items()
                 if site.hits()
             )
+            logged = [
+                r for site in sites.sites.values() for srv in site.servers.values() for r in srv.requests()
+            ]
+            kinds = {
+                "robots.txt": sum(r.path == "/robots.txt" for r in logged),
+                "answered 304": sum(r.status == 304 for r in logged),
+                "other": sum(r.path != "/robots.txt" and r.status != 304 for r in logged),
+            }
             print(p.stderr.strip())
             print(
-                f"run {i + 1}: exit {p.returncode}; {len(sites.sites)} outlets, {len(hits)} requests; "
+                f"run {i + 1}: exit {p.returncode}; {len(sites.sites)} outlets, {len(hits)} requests "
+                f"({', '.join(f'{v} {k}' for k, v in kinds.items())}); "
                 f"{wall:.2f} s wall clock (process start to exit), {span:.2f} s from first to last request; "
                 f"slowest outlet {slowest[1]} {slowest[0]:.2f} s"
             )
