@@ -265,6 +265,14 @@ def test_outlet_fixes_drop_the_read_also_and_reporter_lines_of_the_mexican_press
     assert checked == 4
 
 
+def test_a_publisher_host_finds_its_most_specific_outlet_profile():
+    assert outlets.for_host("es.insightcrime.org").slug == "insightcrime-es"
+    assert outlets.for_host("insightcrime.org").slug == "insightcrime"
+    assert outlets.for_host("www.infobae.com").name == "Infobae México"
+    assert outlets.for_host("amp.milenio.com").slug == "milenio"
+    assert outlets.for_host("example.com") is None and outlets.for_host(None) is None
+
+
 def test_cnn_fixes_earn_their_keep():
     """Without its profile trafilatura keeps CNN's promo line and names CNN as an author; with it, not."""
     from borderwatch.crawler.extract import extract

@@ -187,4 +187,13 @@ def get(slug: str | None) -> OutletProfile | None:
     return REGISTRY.get(slug) if slug else None
 
 
-__all__ = ["HOOKS", "REGISTRY", "ExtractFixes", "OutletProfile", "get"]
+def for_host(host: str | None) -> OutletProfile | None:
+    """The profile whose domain is the longest match for `host` (es.insightcrime.org is InSight Crime's
+    Spanish edition, not the English one that owns insightcrime.org), or None for an unknown publisher."""
+    if not host:
+        return None
+    owners = [(max(len(d) for d in p.domains if p.owns(host)), p) for p in PROFILES if p.owns(host)]
+    return max(owners, key=lambda x: x[0])[1] if owners else None
+
+
+__all__ = ["HOOKS", "REGISTRY", "ExtractFixes", "OutletProfile", "for_host", "get"]
