@@ -136,7 +136,13 @@ PROFILES: tuple[OutletProfile, ...] = (
         "eluniversal",
         "El Universal",
         ("eluniversal.com.mx",),
-        "Arc XP outbound RSS feed (all sections); in-body 'Lee también:' lines are dropped.",
+        "Arc XP outbound RSS feed (all sections: the soft ones are filtered by URL); in-body 'Lee también:' "
+        "lines are dropped.",
+        # The feed carries every section: keep sport, show business and lifestyle pages out of the crawl.
+        exclude=(
+            r"^/(deportes|universal-deportes|espectaculos|tendencias|estilo-de-vida|menu|techbit|autopistas"
+            r"|cultura|horoscopos)/",
+        ),
         fixes=replace(ARCXP, drop_lines=(READ_ALSO_ES,)),
     ),
     _arc(
