@@ -89,3 +89,21 @@ def test_quiet_run_prints_only_the_digest(tmp_path):
     assert r.returncode == 0
     assert r.stderr.strip() == ""
     assert "borderwatch digest" in r.stdout
+
+
+def test_run_without_a_config_says_how_to_get_one(tmp_path):
+    r = cli("run", cwd=tmp_path, env={"BORDERWATCH_DB": f"sqlite:///{tmp_path / 'bw.db'}"})
+    assert r.returncode == 2
+    assert "config/sources.yaml:1:1: file not found" in r.stderr
+    assert "borderwatch init config" in r.stderr
+    assert "--config-dir" in r.stderr
+    assert "Traceback" not in r.stderr
+
+
+def test_init_names_the_path_it_could_not_write(tmp_path):
+    target = tmp_path / "taken"
+    target.write_text("a file, not a directory")
+    r = cli("init", str(target))
+    assert r.returncode == 2
+    assert f"cannot write {target}" in r.stderr
+    assert "Traceback" not in r.stderr

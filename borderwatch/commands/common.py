@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 from functools import wraps
+from pathlib import Path
 
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
@@ -46,6 +47,26 @@ def explain_db_error(exc: Exception) -> list[str]:
     ]
 
 
+def missing_config_hint(args, exc: ConfigError) -> str | None:
+    """How to get a config, when the error is that the config directory's files are not there at all."""
+    config_dir = getattr(args, "config_dir", None)
+    if config_dir is None:
+        return None
+    base = Path(config_dir)
+    missing = [
+        p
+        for p in exc.problems
+        if p.message.startswith("file not found") and Path(p.file).parent == base
+    ]
+    if not missing:
+        return None
+    names = " and ".join(Path(p.file).name for p in missing)
+    return (
+        f"{config_dir}/ has no {names}: create the shipped, commented config with `borderwatch init {config_dir}`, "
+        "or point --config-dir at the directory that holds your sources.yaml and keywords.yaml"
+    )
+
+
 def friendly(fn: Callable[..., int]) -> Callable[..., int]:
     """Turn expected failures (bad config, database problems) into one clear message and exit code 2."""
 
@@ -57,6 +78,9 @@ def friendly(fn: Callable[..., int]) -> Callable[..., int]:
             return fn(args)
         except ConfigError as exc:
             err("configuration error:\n" + str(exc))
+            hint = missing_config_hint(args, exc)
+            if hint:
+                err(hint)
             return 2
         except SchemaError as exc:
             err(f"database schema: {exc}")

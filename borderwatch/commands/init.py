@@ -16,12 +16,23 @@ def cmd_init(args) -> int:
         err("refusing to overwrite: " + ", ".join(str(p) for p in existing))
         err("choose another directory, e.g. `borderwatch init ./my-config`, or move the files away first")
         return 2
+    # Read every shipped file before writing any, so a broken installation writes nothing and says so.
+    contents = {}
+    for name in shipped.FILES:
+        try:
+            contents[name] = shipped.read(name)
+        except OSError as exc:
+            err(f"this installation of borderwatch lacks its shipped {name} ({exc.strerror or exc})")
+            err("reinstall borderwatch; nothing was written")
+            return 2
+    path = target
     try:
         target.mkdir(parents=True, exist_ok=True)
-        for name in shipped.FILES:
-            (target / name).write_text(shipped.read(name), encoding="utf-8")
+        for name, text in contents.items():
+            path = target / name
+            path.write_text(text, encoding="utf-8")
     except OSError as exc:
-        err(f"cannot write {target}: {exc.strerror or exc}")
+        err(f"cannot write {path}: {exc.strerror or exc}")
         return 2
     print(f"wrote {target}/sources.yaml, {target}/keywords.yaml and {target}/.env.example")
     print("next steps:")
