@@ -509,11 +509,7 @@ def load_yaml_with_hints(path: Path | str) -> Any:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise ConfigError(
-            [
-                Problem(
-                    str(path), 1, 1, "file not found: create it (see docs/rules.md) or pass --rules"
-                )
-            ]
+            [Problem(str(path), 1, 1, "file not found: create it (see docs/rules.md) or pass --rules")]
         ) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError([Problem(str(path), 1, 1, f"cannot read the file: {exc}")]) from None

@@ -54,9 +54,7 @@ def missing_config_hint(args, exc: ConfigError) -> str | None:
         return None
     base = Path(config_dir)
     missing = [
-        p
-        for p in exc.problems
-        if p.message.startswith("file not found") and Path(p.file).parent == base
+        p for p in exc.problems if p.message.startswith("file not found") and Path(p.file).parent == base
     ]
     if not missing:
         return None
