@@ -4,6 +4,12 @@ SLACK_BOT_TOKEN + SLACK_CHANNEL -> Slack Web API (chat.postMessage, optional SLA
 SLACK_WEBHOOK_URL               -> Slack incoming webhook
 neither                         -> console
 
+Destinations. A digest goes to one destination, named by a key stored with it in the outbox:
+"default" (SLACK_CHANNEL / SLACK_WEBHOOK_URL / the console, whatever the environment says at send time),
+"slack:C0POLICY1" (a channel ID, Web API), "webhook:POLICY_HOOK" (the env var holding a webhook URL). A rule
+names its topic's destination (`channel`, `webhook_env`); `Deliverer.route(rule)` turns that into a key,
+`Deliverer.to(key)` gives the deliverer for a key. Other kinds (e.g. "apprise:NAME") plug in the same way.
+
 Every Web API post carries message metadata (event type `borderwatch_digest_part`, digest and part id), so a
 post whose answer was lost can be found again in the channel (conversations.history, or conversations.replies
 for a thread reply) before anything is re-sent. Only 429 answers are retried inside a run (honouring
@@ -87,10 +93,57 @@ def _transport_error(exc: BaseException, what: str) -> DeliveryError:
     return DeliveryError(f"{what} {kind}: {text}", maybe_sent=not refused)
 
 
+DEFAULT_DESTINATION = "default"
+
+
+def destination_key(kind: str, name: str) -> str:
+    return f"{kind}:{name}"
+
+
+def split_destination(key: str) -> tuple[str, str]:
+    """("slack", "C0POLICY1") for "slack:C0POLICY1"; ("default", "") for the default destination."""
+    kind, _, name = key.partition(":")
+    return kind, name
+
+
+def describe_destination(key: str) -> str:
+    kind, name = split_destination(key)
+    if kind == DEFAULT_DESTINATION:
+        return "the default channel"
+    if kind == "slack":
+        return f"channel {name}"
+    if kind == "webhook":
+        return f"the webhook in ${name}"
+    return key
+
+
 class Deliverer:
     kind = "console"
     can_lookup = False
     supports_threads = False
+    interactive = False  # messages may carry buttons whose clicks come back (Web API + Socket Mode)
+
+    def route(self, rule) -> str:
+        """The destination key for a rule's items: its `channel`, else its `webhook_env`, else the default."""
+        if getattr(rule, "channel", None):
+            return destination_key("slack", rule.channel)
+        if getattr(rule, "webhook_env", None):
+            return destination_key("webhook", rule.webhook_env)
+        return DEFAULT_DESTINATION
+
+    def to(self, destination: str) -> Deliverer:
+        """The deliverer for a destination key. Raises DeliveryError (nothing sent) when it cannot be reached
+        from this environment; the digest then waits in the outbox for a run that can."""
+        if destination == DEFAULT_DESTINATION:
+            return self
+        kind, name = split_destination(destination)
+        if kind == "webhook":
+            return _webhook_from_env(name, getattr(self, "timeout", 20))
+        raise DeliveryError(
+            f"{describe_destination(destination)} needs the Slack Web API (SLACK_BOT_TOKEN and "
+            f"SLACK_CHANNEL); this run delivers through {self.kind}",
+            maybe_sent=False,
+        )
 
     def post(self, blocks: list[dict], text: str, ref: PartRef) -> Posted:
         raise NotImplementedError
@@ -107,12 +160,21 @@ class Deliverer:
 class ConsoleDeliverer(Deliverer):
     kind = "console"
 
-    def __init__(self, out: TextIO | None = None):
+    def __init__(self, out: TextIO | None = None, label: str | None = None):
         self.out = out or sys.stdout
+        self.label = label
+
+    def to(self, destination: str) -> Deliverer:
+        """The console prints every destination's digest, each under a line naming where it would go."""
+        if destination == DEFAULT_DESTINATION:
+            return self
+        return ConsoleDeliverer(self.out, label=describe_destination(destination))
 
     def post(self, blocks, text, ref):
         from .digest import to_terminal
 
+        if self.label and ref.idx == 1:
+            self.out.write(f"[for {self.label}]\n")
         self.out.write(to_terminal(blocks) + "\n")
         self.out.flush()
         return Posted()
@@ -147,17 +209,32 @@ class SlackApiDeliverer(Deliverer):
     kind = "slack"
     can_lookup = True
     supports_threads = True
+    interactive = True
 
-    def __init__(self, token: str, channel: str, base_url: str | None = None, timeout: int = 20):
+    def __init__(self, token: str, channel: str, base_url: str | None = None, timeout: int = 20, client=None):
         from slack_sdk import WebClient
 
         kwargs = {}
         if base_url:
             kwargs["base_url"] = base_url if base_url.endswith("/") else base_url + "/"
-        self.client = WebClient(
+        self.client = client or WebClient(
             token=token, timeout=timeout, retry_handlers=[_rate_limit_handler()], **kwargs
         )
+        self.token, self.base_url, self.timeout = token, base_url, timeout
         self.channel = channel
+
+    def route(self, rule) -> str:
+        if getattr(rule, "channel", None) == self.channel:  # the default channel named explicitly
+            return DEFAULT_DESTINATION
+        return super().route(rule)
+
+    def to(self, destination: str) -> Deliverer:
+        kind, name = split_destination(destination)
+        if kind == "slack":
+            if name == self.channel:
+                return self
+            return SlackApiDeliverer(self.token, name, self.base_url, self.timeout, client=self.client)
+        return super().to(destination)
 
     def _call(self, fn, lookup: bool = False, **kwargs):
         from slack_sdk.errors import SlackApiError
@@ -252,6 +329,20 @@ class WebhookDeliverer(Deliverer):
         from slack_sdk.webhook import WebhookClient
 
         self.client = WebhookClient(url, timeout=timeout, retry_handlers=[_rate_limit_handler()])
+        self.timeout = timeout
+
+    def route(self, rule) -> str:
+        """A webhook posts to the one channel it was made for: a rule's `channel` needs its `webhook_env`."""
+        if getattr(rule, "webhook_env", None):
+            return destination_key("webhook", rule.webhook_env)
+        if getattr(rule, "channel", None):
+            log.warning(
+                "rule %s names channel %s but delivery is through an incoming webhook: its items go to "
+                "the default webhook (give the rule webhook_env: NAME, or set SLACK_BOT_TOKEN)",
+                rule.id,
+                rule.channel,
+            )
+        return DEFAULT_DESTINATION
 
     def post(self, blocks, text, ref):
         try:
@@ -272,12 +363,27 @@ class WebhookDeliverer(Deliverer):
         return Posted()
 
 
+def _timeout() -> int:
+    try:
+        return max(1, int(float(os.environ.get("SLACK_TIMEOUT") or 20)))
+    except ValueError:
+        return 20
+
+
+def _webhook_from_env(name: str, timeout: int) -> WebhookDeliverer:
+    url = (os.environ.get(name) or "").strip()
+    if not url:
+        raise DeliveryError(
+            f"environment variable {name} (a rule's webhook_env) is not set: set it to that channel's "
+            "incoming-webhook URL",
+            maybe_sent=False,
+        )
+    return WebhookDeliverer(url, timeout=timeout)
+
+
 def from_env(out: TextIO | None = None) -> Deliverer:
     token, channel = os.environ.get("SLACK_BOT_TOKEN"), os.environ.get("SLACK_CHANNEL")
-    try:
-        timeout = max(1, int(float(os.environ.get("SLACK_TIMEOUT") or 20)))
-    except ValueError:
-        timeout = 20
+    timeout = _timeout()
     if token and channel:
         return SlackApiDeliverer(
             token, channel, base_url=os.environ.get("SLACK_API_URL") or None, timeout=timeout

@@ -12,6 +12,12 @@
 A part is a message (blocks + fallback text) or a file (`kind='file'`, described by `payload`); every part
 goes through the same states, so a later weekly chart can share this outbox.
 
+Destinations. Each destination (a Slack channel, a webhook, see alerts/delivery.py) gets its own digest
+row, parts and states, so its delivery, lost-ack recovery and retries are its own: a channel that fails is
+retried on the next run, the ones that succeeded are not posted to again. All destinations' digests of a run
+are written in one transaction. An item firing rules routed to several destinations goes once to each,
+under its best topic there. Warnings go to the default destination only.
+
 A day with nothing new but with warnings (broken rules file, a failing source) gets one short quiet-day
 message (`kind='warnings'`) through the same outbox. The keys of the warnings a message carried are kept in
 its first part's `payload` (`{"warnings": [...]}`), so each problem is posted at most once per digest day,
@@ -32,7 +38,15 @@ from borderwatch.records import warning_key
 from borderwatch.store import ArticleRow, DigestItem, DigestPart, DigestRow, MatchRow, Store, utcnow
 
 from .dedup import DEFAULT_THRESHOLD, Doc, cluster
-from .delivery import Deliverer, DeliveryError, LookupUnavailable, PartRef, Posted
+from .delivery import (
+    DEFAULT_DESTINATION,
+    Deliverer,
+    DeliveryError,
+    LookupUnavailable,
+    PartRef,
+    Posted,
+    describe_destination,
+)
 from .digest import DigestEntry, Mention, RenderedPart, render, render_quiet_day
 from .rules import RuleSet
 from .snippet import best_snippet, term_objects
@@ -101,13 +115,37 @@ class DeliveryResult:
     error: str | None = None
     nothing_new: bool = False
     warnings_sent: int = 0  # warning lines posted in a quiet-day message this run (nothing new to report)
+    failed: dict[str, str] = field(default_factory=dict)  # destination -> why its digest waits
+    delivered: list[str] = field(default_factory=list)  # destinations that got a digest this run
 
 
 # -- planning (read-only) -----------------------------------------------------------------------------
 
 
-def plan_digest(store: Store, ruleset: RuleSet | None, options: DeliveryOptions, now: datetime) -> DigestPlan:
-    """What the next digest would hold: queued articles clustered into stories, each under its best topic."""
+def routes(ruleset: RuleSet | None, deliverer: Deliverer | None) -> dict[str, str]:
+    """rule id -> destination key (rules missing here, e.g. removed since they fired, go to the default)."""
+    if ruleset is None or deliverer is None:
+        return {}
+    return {r.id: deliverer.route(r) for r in ruleset.rules}
+
+
+def destinations_of(ruleset: RuleSet | None, route: dict[str, str]) -> list[str]:
+    """Every destination, the default first, then in the order their first rule appears."""
+    rules = ruleset.rules if ruleset else []
+    return list(dict.fromkeys([DEFAULT_DESTINATION, *(route.get(r.id, DEFAULT_DESTINATION) for r in rules)]))
+
+
+def plan_digest(
+    store: Store,
+    ruleset: RuleSet | None,
+    options: DeliveryOptions,
+    now: datetime,
+    destination: str = DEFAULT_DESTINATION,
+    route: dict[str, str] | None = None,
+) -> DigestPlan:
+    """What the next digest for `destination` would hold: the queued articles that fired a rule routed
+    there, clustered into stories, each under its best topic among those rules."""
+    route = route or {}
     order = [r.id for r in ruleset.rules] if ruleset else []
     names = {r.id: r.name for r in ruleset.rules} if ruleset else {}
     rank = {rid: i for i, rid in enumerate(order)}
@@ -124,11 +162,13 @@ def plan_digest(store: Store, ruleset: RuleSet | None, options: DeliveryOptions,
             select(ArticleRow.id, ArticleRow.title, ArticleRow.text)
             .join(DigestItem, DigestItem.article_id == ArticleRow.id)
             .join(DigestRow, DigestRow.id == DigestItem.digest_id)
-            .where(DigestRow.created_at >= window)
+            .where(DigestRow.created_at >= window, DigestItem.destination == destination)
         ).all()
     arts: dict[int, ArticleRow] = {}
     matches: dict[int, list[MatchRow]] = {}
     for art, m in rows:
+        if route.get(m.rule_id, DEFAULT_DESTINATION) != destination:
+            continue
         arts[art.id] = art
         matches.setdefault(art.id, []).append(m)
     if not arts:
@@ -208,6 +248,26 @@ def plan_digest(store: Store, ruleset: RuleSet | None, options: DeliveryOptions,
     return plan
 
 
+def plan_all(
+    store: Store,
+    ruleset: RuleSet | None,
+    options: DeliveryOptions,
+    now: datetime,
+    deliverer: Deliverer | None,
+) -> list[tuple[str, DigestPlan]]:
+    """[(destination, its plan)] for every destination, the default first."""
+    route = routes(ruleset, deliverer)
+    return [(d, plan_digest(store, ruleset, options, now, d, route)) for d in destinations_of(ruleset, route)]
+
+
+def reach(deliverer: Deliverer, destination: str) -> tuple[Deliverer | None, str | None]:
+    """(the destination's deliverer, None) or (None, why it cannot be reached from this run)."""
+    try:
+        return deliverer.to(destination), None
+    except DeliveryError as exc:
+        return None, str(exc)
+
+
 def render_plan(
     plan: DigestPlan,
     ruleset: RuleSet | None,
@@ -241,40 +301,74 @@ def create_digest(
     now: datetime,
     warnings: list[str] | None = None,
     kind: str = "daily",
+    destination: str = DEFAULT_DESTINATION,
 ) -> int:
     """Write the digest, its items and its parts in one transaction (before anything is sent).
 
     `warnings`: the warning lines the parts carry; their keys go into part 0's payload (see warnings_posted).
     """
-    keys = list(dict.fromkeys(warning_key(w) for w in warnings or []))
+    return create_digests(
+        store, [(destination, plan, parts, channel, threaded, warnings)], options, now, kind
+    )[0]
+
+
+def create_digests(
+    store: Store,
+    digests: list[tuple[str, DigestPlan, list[RenderedPart], str, bool, list[str] | None]],
+    options: DeliveryOptions,
+    now: datetime,
+    kind: str = "daily",
+) -> list[int]:
+    """Write several destinations' digests (destination, plan, parts, channel kind, threaded, warnings) in
+    one transaction, so no item is ever recorded for one destination and lost for another."""
+    ids = []
     with store.session() as s:
-        d = DigestRow(
-            channel=channel,
-            status="pending" if parts else "sent",
-            item_count=len(plan.entries),
-            created_at=now,
-            sent_at=None if parts else now,
-            kind=kind,
-            day=digest_day(now, options),
-        )
-        s.add(d)
-        s.flush()
-        for aid, role, lead, rule in plan.items:
-            s.add(DigestItem(digest_id=d.id, article_id=aid, role=role, lead_article_id=lead, rule_id=rule))
-        for i, p in enumerate(parts):
-            s.add(
-                DigestPart(
-                    digest_id=d.id,
-                    idx=i,
-                    kind="message",
-                    blocks=p.blocks,
-                    text=p.text,
-                    status="pending",
-                    thread=bool(threaded and i > 0),
-                    payload={"warnings": keys} if i == 0 and keys else None,
-                )
+        for destination, plan, parts, channel, threaded, warnings in digests:
+            ids.append(
+                _add_digest(s, destination, plan, parts, channel, threaded, options, now, warnings, kind)
             )
-        return d.id
+    return ids
+
+
+def _add_digest(s, destination, plan, parts, channel, threaded, options, now, warnings, kind) -> int:
+    keys = list(dict.fromkeys(warning_key(w) for w in warnings or []))
+    d = DigestRow(
+        channel=channel,
+        status="pending" if parts else "sent",
+        item_count=len(plan.entries),
+        created_at=now,
+        sent_at=None if parts else now,
+        kind=kind,
+        day=digest_day(now, options),
+        destination=destination,
+    )
+    s.add(d)
+    s.flush()
+    for aid, role, lead, rule in plan.items:
+        s.add(
+            DigestItem(
+                digest_id=d.id,
+                article_id=aid,
+                role=role,
+                lead_article_id=lead,
+                rule_id=rule,
+                destination=destination,
+            )
+        )
+    for i, p in enumerate(parts):
+        s.add(
+            DigestPart(
+                digest_id=d.id,
+                idx=i,
+                kind="message",
+                blocks=p.blocks,
+                text=p.text,
+                status="pending",
+                thread=bool(threaded and i > 0),
+                payload={"warnings": keys} if i == 0 and keys else None,
+            )
+        )
+    return d.id
 
 
 def digest_day(now: datetime, options: DeliveryOptions) -> str:
@@ -406,11 +500,25 @@ def _mark_failed(store: Store, part_id: int, status: str, error: str) -> None:
         p.last_error = error[:2000]
 
 
-def pending_digests(store: Store) -> list[int]:
+def pending_digests(store: Store) -> list[tuple[int, str]]:
+    """(digest id, destination) of every digest not fully sent, oldest first."""
     with store.session() as s:
-        return list(
-            s.scalars(select(DigestRow.id).where(DigestRow.status == "pending").order_by(DigestRow.id)).all()
-        )
+        return [
+            (r.id, r.destination)
+            for r in s.execute(
+                select(DigestRow.id, DigestRow.destination)
+                .where(DigestRow.status == "pending")
+                .order_by(DigestRow.id)
+            ).all()
+        ]
+
+
+def _error_text(failed: dict[str, str]) -> str | None:
+    if not failed:
+        return None
+    if list(failed) == [DEFAULT_DESTINATION]:
+        return failed[DEFAULT_DESTINATION]
+    return "; ".join(f"{describe_destination(d)}: {e}" for d, e in failed.items())
 
 
 def deliver(
@@ -427,59 +535,69 @@ def deliver(
     options = options or DeliveryOptions()
     res = DeliveryResult()
     day = digest_day(now, options)
-    try:
-        supersede_stale_quiet_days(store, day)
-        for did in pending_digests(store):  # finish what an earlier run started first
-            res.parts_sent += send_digest(store, did, deliverer, stop)
+    failed = res.failed  # a destination that failed this run is not tried again in it (order matters)
+
+    def send(did: int, dest: str) -> None:
+        if dest in failed:
+            return
+        target, why = reach(deliverer, dest)
+        try:
+            if target is None:
+                raise DeliveryError(why or "unreachable", maybe_sent=False)
+            res.parts_sent += send_digest(store, did, target, stop)
             res.digests.append(did)
-        if stop is not None:
-            stop.check("building the digest")
-        plan = plan_digest(store, ruleset, options, now)
-        res.repeats = len(plan.repeats)
-        res.nothing_new = not plan.entries
-        if plan.entries or plan.repeats:
-            parts = (
-                render_plan(plan, ruleset, options, warnings, now, deliverer.supports_threads)
-                if plan.entries
-                else []
-            )
+            res.delivered.append(dest)
+        except DeliveryError as exc:
+            failed[dest] = str(exc)
+            log.warning("digest %s for %s waits for the next run: %s", did, describe_destination(dest), exc)
+
+    supersede_stale_quiet_days(store, day)
+    for did, dest in pending_digests(store):  # finish what an earlier run started first
+        send(did, dest)
+    if stop is not None:
+        stop.check("building the digest")
+    new = []
+    default_items = 0
+    for dest, plan in plan_all(store, ruleset, options, now, deliverer):
+        res.repeats += len(plan.repeats)
+        res.items += len(plan.entries)
+        default_items += len(plan.entries) if dest == DEFAULT_DESTINATION else 0
+        if not (plan.entries or plan.repeats):
+            continue
+        target, _why = reach(deliverer, dest)
+        threaded = bool(target and target.supports_threads)
+        carried = warnings if dest == DEFAULT_DESTINATION else []
+        parts = render_plan(plan, ruleset, options, carried, now, threaded) if plan.entries else []
+        kind = target.kind if target else deliverer.kind
+        new.append((dest, plan, parts, kind, threaded, carried if parts else None))
+    res.nothing_new = not res.items
+    ids = create_digests(store, new, options, now) if new else []
+    crashpoint("digest_created")
+    for did, (dest, _plan, parts, *_rest) in zip(ids, new, strict=True):
+        if parts:
+            send(did, dest)
+    if not default_items:
+        posted = warnings_posted(store, day)
+        fresh = [w for w in warnings if warning_key(w) not in posted]
+        if fresh:
+            part = render_quiet_day(now.astimezone(options.tz), fresh, title=options.title)
             did = create_digest(
                 store,
-                plan,
-                parts,
+                DigestPlan([], []),
+                [part],
                 deliverer.kind,
-                deliverer.supports_threads,
+                False,
                 options,
                 now,
-                warnings=warnings if parts else None,
+                warnings=fresh,
+                kind="warnings",
             )
-            crashpoint("digest_created")
-            res.items = len(plan.entries)
-            if parts:
-                res.parts_sent += send_digest(store, did, deliverer, stop)
-                res.digests.append(did)
-        if res.nothing_new:
-            posted = warnings_posted(store, day)
-            fresh = [w for w in warnings if warning_key(w) not in posted]
-            if fresh:
-                part = render_quiet_day(now.astimezone(options.tz), fresh, title=options.title)
-                did = create_digest(
-                    store,
-                    DigestPlan([], []),
-                    [part],
-                    deliverer.kind,
-                    False,
-                    options,
-                    now,
-                    warnings=fresh,
-                    kind="warnings",
-                )
-                crashpoint("quiet_day_created")
-                res.parts_sent += send_digest(store, did, deliverer, stop)
-                res.digests.append(did)
+            crashpoint("quiet_day_created")
+            sent_before = res.parts_sent
+            send(did, DEFAULT_DESTINATION)
+            if res.parts_sent > sent_before:
                 res.warnings_sent = len(fresh)
-    except DeliveryError as exc:
-        res.error = str(exc)
+    res.error = _error_text(failed)
     return res
 
 
@@ -495,6 +613,7 @@ class PreviewMessage:
     thread: bool
     blocks: list[dict]
     text: str
+    destination: str = DEFAULT_DESTINATION
 
 
 def preview(
@@ -504,25 +623,39 @@ def preview(
     threaded: bool,
     warnings: list[str] | None = None,
     now: datetime | None = None,
+    deliverer: Deliverer | None = None,
 ) -> tuple[list[PreviewMessage], DigestPlan]:
-    """What a delivery now would send, in order, without writing anything."""
+    """What a delivery now would send, in order, without writing anything: every destination's messages.
+
+    Without a deliverer everything is planned for the default destination (`threaded` says how it posts).
+    The plan returned holds every destination's entries and repeats (an item sent to two channels twice).
+    """
     now = now or utcnow()
     out: list[PreviewMessage] = []
     with store.session() as s:
-        for did in s.scalars(
-            select(DigestRow.id).where(DigestRow.status == "pending").order_by(DigestRow.id)
-        ).all():
+        for did, dest in pending_digests(store):
             parts = s.scalars(
                 select(DigestPart).where(DigestPart.digest_id == did).order_by(DigestPart.idx)
             ).all()
             for p in parts:
                 if p.status != "sent":
                     out.append(
-                        PreviewMessage(did, p.idx + 1, len(parts), p.status, p.thread, p.blocks, p.text)
+                        PreviewMessage(did, p.idx + 1, len(parts), p.status, p.thread, p.blocks, p.text, dest)
                     )
-    plan = plan_digest(store, ruleset, options, now)
-    if plan.entries:
-        parts = render_plan(plan, ruleset, options, warnings or [], now, threaded)
+    merged = DigestPlan([], [])
+    for dest, plan in plan_all(store, ruleset, options, now, deliverer):
+        merged.entries += plan.entries
+        merged.repeats += plan.repeats
+        merged.items += plan.items
+        if not plan.entries:
+            continue
+        if deliverer is not None:
+            target, _why = reach(deliverer, dest)
+            threaded = bool(target and target.supports_threads)
+        carried = (warnings or []) if dest == DEFAULT_DESTINATION else []
+        parts = render_plan(plan, ruleset, options, carried, now, threaded)
         for i, p in enumerate(parts):
-            out.append(PreviewMessage(None, i + 1, len(parts), "new", threaded and i > 0, p.blocks, p.text))
-    return out, plan
+            out.append(
+                PreviewMessage(None, i + 1, len(parts), "new", threaded and i > 0, p.blocks, p.text, dest)
+            )
+    return out, merged

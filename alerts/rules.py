@@ -14,6 +14,8 @@ Shape (see docs/rules.md):
         near: [{a: [cartel], b: "@drone_words", within: 12}]   # a term of a within N words of a term of b
         fields: [title, text]    # where to look (default both)
         lang: [en, es]           # informational tags; terms of both languages sit side by side
+        channel: C0POLICY1       # optional: this topic's Slack channel ID (default: SLACK_CHANNEL)
+        webhook_env: POLICY_HOOK # optional: env var holding that channel's incoming-webhook URL
 
 A term is a string (case-insensitive, whole words, hyphen/space/joined variants, plurals) or a mapping
 {term: UAS, case: true, plural: false}. Every problem message says what to change, because the person
@@ -35,7 +37,20 @@ from borderwatch.yamlload import Checker, ConfigError, Problem
 
 from .textnorm import term_tokens
 
-RULE_KEYS = ("id", "name", "any", "all", "none", "near", "fields", "lang", "description", "enabled")
+RULE_KEYS = (
+    "id",
+    "name",
+    "any",
+    "all",
+    "none",
+    "near",
+    "fields",
+    "lang",
+    "description",
+    "enabled",
+    "channel",
+    "webhook_env",
+)
 TOP_KEYS = ("rules", "groups", "version")
 TERM_KEYS = ("term", "case", "plural")
 NEAR_KEYS = ("a", "b", "within")
@@ -43,6 +58,8 @@ FIELDS = ("title", "text")
 ID_RE = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 GROUP_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
 LANG_RE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$")
+CHANNEL_RE = re.compile(r"^[CG][A-Z0-9]{2,30}$")  # a public (C...) or private (G...) channel ID
+ENV_NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,100}$")
 DEFAULT_WITHIN = 10
 MAX_WITHIN = 1000
 
@@ -72,6 +89,8 @@ class Rule:
     fields: frozenset[str] = frozenset(FIELDS)
     lang: tuple[str, ...] = ()
     description: str = ""
+    channel: str | None = None  # Slack channel ID for this topic's items (None: the default channel)
+    webhook_env: str | None = None  # name of the env var holding this topic's incoming-webhook URL
 
     def positive_terms(self) -> list[Term]:
         """Terms that can make the rule fire (everything except `none`)."""
@@ -407,6 +426,7 @@ class _Parser:
                 node, "lang", f"{label}: 'lang' must be a list of language codes like [en, es], got {lang!r}"
             )
             lang = []
+        channel, webhook_env = self.destination(node, label)
         if not any_ and not all_ and not near:
             # not when terms failed (reported already) or a key is misspelt ('anny' is the real problem)
             if len(c.problems) == problems_before and not typo:
@@ -429,7 +449,54 @@ class _Parser:
             fields=frozenset(fields),
             lang=tuple(lang),
             description=description,
+            channel=channel,
+            webhook_env=webhook_env,
         )
+
+    def destination(self, node: Any, label: str) -> tuple[str | None, str | None]:
+        """`channel` (a Slack channel ID) and `webhook_env` (an env var NAME, never the secret URL itself)."""
+        c = self.check
+        channel = node.get("channel")
+        if channel is not None:
+            text = channel.strip() if isinstance(channel, str) else channel
+            if not isinstance(text, str) or not CHANNEL_RE.match(text):
+                if isinstance(text, str) and text.startswith("#"):
+                    why = "that is the channel's name; "
+                elif isinstance(text, str) and CHANNEL_RE.match(text.upper()):
+                    why = "channel IDs are upper case; "
+                else:
+                    why = ""
+                c.add(
+                    node,
+                    "channel",
+                    f"{label}: 'channel' must be a Slack channel ID like C0123ABCD, got {channel!r}: {why}"
+                    "find the ID at the bottom of the channel's details in Slack",
+                )
+                channel = None
+            else:
+                channel = text
+        hook = node.get("webhook_env")
+        if hook is not None:
+            if isinstance(hook, str) and hook.strip().lower().startswith(("http:", "https:")):
+                c.add(
+                    node,
+                    "webhook_env",
+                    f"{label}: 'webhook_env' names an environment variable, not the URL: keep the webhook "
+                    "URL secret in the environment (e.g. POLICY_WEBHOOK_URL=https://hooks...) and write "
+                    "webhook_env: POLICY_WEBHOOK_URL",
+                )
+                hook = None
+            elif not isinstance(hook, str) or not ENV_NAME_RE.match(hook.strip()):
+                c.add(
+                    node,
+                    "webhook_env",
+                    f"{label}: 'webhook_env' must be an environment variable name like POLICY_WEBHOOK_URL "
+                    f"(letters, digits, '_'), got {hook!r}",
+                )
+                hook = None
+            else:
+                hook = hook.strip()
+        return channel, hook
 
     def near_list(self, node: Any, label: str) -> list[Near]:
         c = self.check

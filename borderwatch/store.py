@@ -186,14 +186,21 @@ class DigestRow(Base):
     # day it reports on (in the schedule's timezone)
     kind: Mapped[str] = mapped_column(String(20), default="daily")
     day: Mapped[str | None] = mapped_column(String(10), nullable=True)
+    # where it goes (alerts/delivery.py, "Destinations"): "default", "slack:C0POLICY1", "webhook:ENV_NAME"...
+    destination: Mapped[str] = mapped_column(String(200), default="default", server_default="default")
 
 
 class DigestItem(Base):
     __tablename__ = "digest_items"
+    # an article is put in at most one digest per destination, ever (every destination's digest of a run
+    # is written in one transaction, so "in no digest" is the queue)
+    __table_args__ = (
+        UniqueConstraint("article_id", "destination", name="uq_digest_items_article_destination"),
+    )
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     digest_id: Mapped[int] = mapped_column(ForeignKey("digests.id"), index=True)
-    # unique: an article is put in at most one digest, ever
-    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id"), unique=True)
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id"))
+    destination: Mapped[str] = mapped_column(String(200), default="default", server_default="default")
     # item: shown (the story's lead); also: a near-duplicate shown as "also in" under lead_article_id;
     # repeat: a near-duplicate of an article sent in an earlier digest (lead_article_id), not shown again
     role: Mapped[str] = mapped_column(String(10), default="item")

@@ -7,7 +7,7 @@ import json
 import sys
 from pathlib import Path
 
-from borderwatch.alerts.delivery import from_env
+from borderwatch.alerts.delivery import DEFAULT_DESTINATION, describe_destination, from_env
 from borderwatch.alerts.digest import to_terminal
 from borderwatch.alerts.outbox import DeliveryOptions, preview
 from borderwatch.alerts.rules import load_rules, parse_rules
@@ -46,14 +46,22 @@ def cmd_digest(args) -> int:
     if sources.exists():
         warnings += health_warnings(store, load_sources(sources))
     options = DeliveryOptions.from_settings(settings)
-    messages, plan = preview(store, ruleset, options, deliverer.supports_threads, warnings)
+    messages, plan = preview(
+        store, ruleset, options, deliverer.supports_threads, warnings, deliverer=deliverer
+    )
+    several = any(m.destination != DEFAULT_DESTINATION for m in messages)
     if args.json:
         json.dump(
             {
                 "channel": deliverer.kind,
                 "items": len(plan.entries),
+                "destinations": {
+                    d: sum(1 for m in messages if m.destination == d)
+                    for d in dict.fromkeys(m.destination for m in messages)
+                },
                 "messages": [
                     {
+                        "destination": m.destination,
                         "digest_id": m.digest_id,
                         "part": m.part,
                         "of": m.of,
@@ -87,7 +95,8 @@ def cmd_digest(args) -> int:
             where = "reply in the thread" if m.thread else "message"
             whose = f"digest {m.digest_id}, not finished" if m.digest_id else "new digest"
             note = " (an earlier attempt is unconfirmed)" if m.status == "sending" else ""
-            print(f"----- {where} {m.part}/{m.of} · {whose}{note} -----")
+            to = f" · to {describe_destination(m.destination)}" if several else ""
+            print(f"----- {where} {m.part}/{m.of} · {whose}{to}{note} -----")
             print(to_terminal(m.blocks))
         if plan.repeats:
             print("Left out as later reports of stories already sent:")

@@ -36,6 +36,11 @@ def report_delivery(res, deliverer_kind: str, quiet: bool = False) -> int:
         err(f"stopped by SIGTERM before {res.stopped}; the next run continues from here, nothing is lost")
         return EXIT_STOPPED
     if d.error:
+        if d.delivered:
+            from borderwatch.alerts.delivery import describe_destination
+
+            sent = ", ".join(dict.fromkeys(describe_destination(x) for x in d.delivered))
+            err(f"digest sent to {sent} ({d.parts_sent} message(s))")
         err(f"digest not delivered: {d.error}")
         err("the items stay queued and will be sent on the next run")
         return EXIT_DELIVERY

@@ -13,6 +13,9 @@ injects faults, each for the next matching call, in order:
   dying connection; tests kill the client meanwhile). `held` is set once the post is recorded.
 - "error" (error="missing_scope"): an ok=false answer with that error code
 - "ok": answer normally (a placeholder to aim the next fault at a later call)
+
+A fault may be aimed at one channel (`channel="C0POLICY1"`, matched against the call's channel) or one
+webhook (`channel="/services/..."`, its path). `webhook_paths` lists the path of every accepted webhook post.
 """
 
 from __future__ import annotations
@@ -234,6 +237,7 @@ class FakeSlack(FakeFilesApi):
         self.token = token
         self.posts: list[dict] = []  # accepted chat.postMessage payloads (with ts)
         self.webhook_posts: list[dict] = []
+        self.webhook_paths: list[str] = []  # the path of each accepted webhook post (one per webhook URL)
         self.calls: list[tuple[str, int]] = []  # (method, status) for every API call
         self.faults: deque[dict] = deque()  # applied to the next matching calls, in order
         self._lock = threading.Lock()
@@ -267,9 +271,13 @@ class FakeSlack(FakeFilesApi):
     def webhook_url(self) -> str:
         return f"http://{self.host}:{self.port}/services/T000/B000/XXXXSECRETXXXX"
 
+    def webhook_url_for(self, name: str) -> str:
+        """Another incoming webhook (another channel's) on the same fake."""
+        return f"http://{self.host}:{self.port}/services/T000/{name}/XXXXSECRETXXXX"
+
     def inject(self, kind: str, method: str | None = None, **kw) -> None:
         """Queue a fault ('500', '429', 'drop', 'hold', 'error'; see the module doc) for the next call of
-        `method` (default: the next chat.postMessage or webhook post)."""
+        `method` (default: the next chat.postMessage or webhook post), optionally only on `channel=`."""
         with self._lock:
             self.faults.append({"kind": kind, "method": method, **kw})
 
@@ -319,10 +327,12 @@ class FakeSlack(FakeFilesApi):
                 data.update(dict(parse_qsl(raw.decode())))
         return data
 
-    def _next_fault(self, method: str):
+    def _next_fault(self, method: str, channel: str | None = None):
         with self._lock:
             for i, f in enumerate(self.faults):
                 want = f.get("method")
+                if f.get("channel") and f["channel"] != channel:
+                    continue
                 if want == method or (want is None and method in ("chat.postMessage", "webhook")):
                     del self.faults[i]
                     return f
@@ -339,7 +349,7 @@ class FakeSlack(FakeFilesApi):
             return self._upload_bytes(h)
         data = self._payload(h)
         if path.startswith("/services/"):
-            return self._webhook(h, data)
+            return self._webhook(h, data, path)
         method = path.rsplit("/", 1)[-1]
         auth = h.headers.get("Authorization", "")
         tok = auth.removeprefix("Bearer ").strip() or data.get("token")
@@ -354,7 +364,7 @@ class FakeSlack(FakeFilesApi):
         if method == "chat.postMessage":
             return self._post(h, data)
         if method in ("conversations.history", "conversations.replies"):
-            fault = self._next_fault(method)
+            fault = self._next_fault(method, data.get("channel"))
             if fault and self._fault_answer(h, method, fault):
                 return None
             return self._history(h, method, data)
@@ -433,7 +443,7 @@ class FakeSlack(FakeFilesApi):
 
     def _post(self, h, data):
         method = "chat.postMessage"
-        fault = self._next_fault(method)
+        fault = self._next_fault(method, data.get("channel"))
         if fault and self._fault_answer(h, method, fault):
             return
         if not data.get("channel"):
@@ -480,15 +490,17 @@ class FakeSlack(FakeFilesApi):
         except OSError:  # the client is gone (killed while we held the answer)
             return None
 
-    def _webhook(self, h, data):
+    def _webhook(self, h, data, path: str = ""):
         method = "webhook"
-        fault = self._next_fault(method)
+        fault = self._next_fault(method, path)
         if fault and self._fault_answer(h, method, fault):
             return
         error = check_limits(data)
         if error:
             self.calls.append((method, 400))
             return self._reply(h, 400, error)
+        with self._lock:
+            self.webhook_paths.append(path)
         self._accept(self.webhook_posts, data)
         return self._after_accept(h, method, fault, "ok")
 
