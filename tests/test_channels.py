@@ -14,8 +14,8 @@ from borderwatch.alerts.outbox import deliver
 from borderwatch.alerts.rules import load_rules, parse_rules_text
 from borderwatch.records import WarningLine
 from borderwatch.store import DigestItem, DigestRow, MatchRow, Store
-from borderwatch.testing.articles import seed_article, seed_articles
 from borderwatch.yamlload import ConfigError
+from tests.support.articles import seed_article, seed_articles
 
 from .conftest import TOKEN
 from .test_delivery_e2e import db_rows, item_links
