@@ -15,6 +15,7 @@ SOURCE_KEYS = {
     "feeds",
     "sitemaps",
     "listings",
+    "gdelt",
     "language",
     "enabled",
     "notes",
@@ -28,6 +29,7 @@ SOURCE_KEYS = {
     "extract",
 }
 LISTING_KEYS = {"url", "links", "follow"}
+GDELT_KEYS = {"query", "sourcecountry", "sourcelang"}
 EXTRACT_KEYS = {"drop", "unwrap", "drop_lines", "org_bylines", "strip_site_name", "drop_title_paragraph"}
 SETTINGS_KEYS = {
     "backfill_days": int,
@@ -44,6 +46,7 @@ SETTINGS_KEYS = {
     "retention_days": int,
     "failure_alert_after": int,
     "extract_workers": int,
+    "gdelt_interval": (int, float),  # seconds between GDELT API requests (never under 5 against the real API)
     "trends_day": str,  # weekday the trends chart goes out (alerts/trends_delivery.py), or "off"
     # delivery and schedule (alerts/outbox.py, borderwatch/schedule.py)
     "schedule": str,
@@ -68,6 +71,7 @@ SETTINGS_RANGES = {
     "max_redirects": (0, 10),
     "retention_days": (1, 36500),
     "failure_alert_after": (1, 1000),
+    "gdelt_interval": (0, 600),
 }
 LANGUAGE = re.compile(r"^[a-z]{2,3}(-[A-Za-z]{2,4})?$")
 
@@ -183,11 +187,12 @@ def parse_sources(data: Any, path: Path | str = "<sources.yaml>") -> SourcesConf
             listings.append(
                 {"url": lst["url"], "links": lst.get("links", "a[href]"), "follow": lst.get("follow")}
             )
+        gdelt = _gdelt_queries(c, node, label)
         enabled = node.get("enabled", True)
         if not isinstance(enabled, bool):
             c.add(node, "enabled", f"{label}: 'enabled' must be true or false")
-        if not (feeds or sitemaps or listings) and enabled:
-            c.add(node, None, f"{label}: give at least one of 'feeds', 'sitemaps' or 'listings'")
+        if not (feeds or sitemaps or listings or gdelt) and enabled:
+            c.add(node, None, f"{label}: give at least one of 'feeds', 'sitemaps', 'listings' or 'gdelt'")
             continue
         options = _source_options(c, node, label)
         language = node.get("language", "en")
@@ -200,6 +205,7 @@ def parse_sources(data: Any, path: Path | str = "<sources.yaml>") -> SourcesConf
                 feeds=feeds,
                 sitemaps=sitemaps,
                 listings=tuple(listings),
+                gdelt=gdelt,
                 language=language,
                 enabled=bool(enabled),
                 options=options,
@@ -207,6 +213,46 @@ def parse_sources(data: Any, path: Path | str = "<sources.yaml>") -> SourcesConf
         )
     c.raise_if_any()
     return SourcesConfig(sources=sources, settings=settings, path=str(path))
+
+
+def _gdelt_queries(c: Checker, node: Any, label: str) -> tuple[dict, ...]:
+    """`gdelt:` a list of {query, sourcecountry?, sourcelang?} (GDELT DOC 2.0; crawler/gdelt.py)."""
+    raw = node.get("gdelt")
+    if raw is None:
+        return ()
+    if not isinstance(raw, list) or not raw:
+        c.add(node, "gdelt", f"{label}: 'gdelt' must be a list of {{query, sourcecountry?, sourcelang?}}")
+        return ()
+    out = []
+    for j, q in enumerate(raw):
+        if not isinstance(q, dict) or not isinstance(q.get("query"), str) or not q["query"].strip():
+            c.add(raw, j, f"{label}: a gdelt entry needs 'query' (GDELT search terms)")
+            continue
+        extra = sorted(set(q) - GDELT_KEYS)
+        if extra:
+            c.add(
+                q,
+                extra[0],
+                f"{label}: unknown gdelt key '{extra[0]}' (allowed: {', '.join(sorted(GDELT_KEYS))})",
+            )
+            continue
+        entry = {"query": " ".join(q["query"].split())}
+        country = q.get("sourcecountry")
+        if country is not None:
+            if not isinstance(country, str) or not re.fullmatch(r"[A-Za-z]{2}", country):
+                c.add(
+                    q, "sourcecountry", f"{label}: gdelt 'sourcecountry' must be a 2-letter FIPS code like MX"
+                )
+                continue
+            entry["sourcecountry"] = country.upper()
+        lang = q.get("sourcelang")
+        if lang is not None:
+            if not isinstance(lang, str) or not re.fullmatch(r"[A-Za-z]{2,20}", lang):
+                c.add(q, "sourcelang", f"{label}: gdelt 'sourcelang' must be a language name like spanish")
+                continue
+            entry["sourcelang"] = lang.lower()
+        out.append(entry)
+    return tuple(out)
 
 
 def _check_selector(c: Checker, node: Any, label: str, selector: Any) -> None:

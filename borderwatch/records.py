@@ -14,6 +14,9 @@ class Source:
     feeds: tuple[str, ...] = ()
     sitemaps: tuple[str, ...] = ()
     listings: tuple[dict, ...] = ()
+    gdelt: tuple[
+        dict, ...
+    ] = ()  # GDELT DOC 2.0 queries: {query, sourcecountry?, sourcelang?} (crawler/gdelt.py)
     language: str = "en"
     enabled: bool = True
     options: dict = field(default_factory=dict, compare=False, hash=False)
@@ -34,7 +37,8 @@ class Entry:
     guid: str | None = None
     summary: str | None = None
     author: str | None = None
-    via: str = "feed"
+    via: str = "feed"  # feed | sitemap | listing | gdelt
+    outlet: str | None = None  # the publisher, when it is not the source itself (an article GDELT found)
 
 
 @dataclass

@@ -387,6 +387,14 @@ class Store:
                 s.add(KeyValue(key=key, value=value))
 
     # -- crawl-side queries --------------------------------------------------
+    def gdelt_window_end(self, key: str) -> datetime | None:
+        """End of a GDELT query's last successful window (crawler/gdelt.py), None before its first."""
+        value = self.get_kv(key)
+        return datetime.fromisoformat(value) if value else None
+
+    def set_gdelt_window_end(self, key: str, when: datetime) -> None:
+        self.set_kv(key, when.astimezone(timezone.utc).isoformat())
+
     def seen(self, s: Session, url: str, guid: str | None = None) -> bool:
         if s.get(UrlSeen, url) is not None:
             return True

@@ -58,6 +58,7 @@ def entry_to_json(entry: Entry) -> dict:
         "summary": entry.summary,
         "author": entry.author,
         "via": entry.via,
+        "outlet": entry.outlet,
     }
 
 
@@ -72,4 +73,5 @@ def entry_from_json(data: dict) -> Entry:
         summary=data.get("summary"),
         author=data.get("author"),
         via=data.get("via") or "feed",
+        outlet=data.get("outlet"),
     )

@@ -81,10 +81,12 @@ class ExtractPipeline(_SpiderAware):
             title = ex.title or entry.title or ""
             author = ex.author or entry.author
             published = entry.published or ex.published  # the feed's date beats a date guessed from the page
+            if entry.via == "gdelt":  # GDELT's date is when it saw the page: the page's own date is better
+                published = ex.published or entry.published
             language = ex.language
         item["article"] = Article(
             url=canonicalize(canonical or item["url"]),
-            source=entry.source,
+            source=entry.outlet or entry.source,  # an article GDELT found belongs to its publisher
             title=title or "",
             text=text,
             author=author,
@@ -128,7 +130,7 @@ class StorePipeline(_SpiderAware):
                 s.flush()
                 existing = row.id
             elif spider:
-                spider.report.for_source(art.source).seen += 1
+                spider.report.for_source(item["entry"].source).seen += 1
             for k in keys - known.keys():
                 s.add(UrlSeen(url=k, article_id=existing))
         return {"url": art.url, "source": art.source, "status": status}

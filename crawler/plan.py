@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 
 from borderwatch.records import Source
 
-from . import outlets
+from . import gdelt, outlets
 from .outlets.base import ExtractFixes, OutletProfile
 
 DEFAULT_MAX_ITEMS = 100  # entries read per discovery document
@@ -25,7 +25,8 @@ class SourcePlan:
     max_items: int = DEFAULT_MAX_ITEMS
     max_pages: int = DEFAULT_MAX_PAGES
     fixes: ExtractFixes | None = None
-    discovery: list[tuple[str, str, str | None]] = field(default_factory=list)  # (kind, url, selector)
+    # (kind, url, extra): extra is a listing's link selector or a GDELT query (its url the query's stable key)
+    discovery: list[tuple[str, str, object]] = field(default_factory=list)
 
     @property
     def name(self) -> str:
@@ -56,12 +57,14 @@ def plan_for(source: Source) -> SourcePlan:
         include=tuple(re.compile(p) for p in include),
         exclude=tuple(re.compile(p) for p in exclude),
         fetch_pages=bool(fetch_pages),
-        max_items=int(o.get("max_items", DEFAULT_MAX_ITEMS)),
+        # a GDELT answer holds up to 250 articles: read all of them unless told otherwise
+        max_items=int(o.get("max_items", gdelt.MAX_RECORDS if source.gdelt else DEFAULT_MAX_ITEMS)),
         max_pages=int(o.get("max_pages", DEFAULT_MAX_PAGES)),
         fixes=fixes,
         discovery=[
             *(("feed", u, None) for u in source.feeds),
             *(("sitemap", u, None) for u in source.sitemaps),
             *(("listing", lst["url"], lst["links"]) for lst in source.listings),
+            *(("gdelt", q.key_url(), q) for q in map(gdelt.Query.from_config, source.gdelt)),
         ],
     )

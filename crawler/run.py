@@ -49,7 +49,15 @@ def run_crawl(
         logging.getLogger(name).setLevel(getattr(logging, log_level, logging.WARNING))
     started = time.monotonic()
     crawler = process.create_crawler(OutletSpider)
-    process.crawl(crawler, sources=sources, store=store, report=report, cutoff=cutoff, mode=mode)
+    process.crawl(
+        crawler,
+        sources=sources,
+        store=store,
+        report=report,
+        cutoff=cutoff,
+        mode=mode,
+        known_sources=cfg.sources,
+    )
     if on_tick is not None:  # live progress: the CLI redraws from the report twice a second
         from twisted.internet import task
 

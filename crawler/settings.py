@@ -45,6 +45,8 @@ def worst_case_seconds(timeout: float = DEFAULT_TIMEOUT, backoff: float = DEFAUL
 
 
 def scrapy_settings(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
+    from . import gdelt
+
     o = overrides or {}
     timeout = min(float(o.get("download_timeout", DEFAULT_TIMEOUT)), MAX_TIMEOUT)
     delay = float(o.get("download_delay", 1.0))
@@ -63,6 +65,11 @@ def scrapy_settings(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "CONCURRENT_REQUESTS_PER_IP": 0,
         "SCHEDULER_PRIORITY_QUEUE": "scrapy.pqueues.DownloaderAwarePriorityQueue",
         "DOWNLOAD_DELAY": delay,
+        # The GDELT API: one request at a time, at most one every gdelt_interval seconds (crawler/gdelt.py;
+        # its requests carry download_slot=SLOT and autothrottle_dont_adjust_delay, so this delay holds).
+        "DOWNLOAD_SLOTS": {
+            gdelt.SLOT: {"concurrency": 1, "delay": gdelt.interval(o.get("gdelt_interval")), "jitter": 0}
+        },
         "AUTOTHROTTLE_ENABLED": True,
         "AUTOTHROTTLE_START_DELAY": float(o.get("autothrottle_start_delay", max(delay, 2.0))),
         "AUTOTHROTTLE_MAX_DELAY": float(o.get("autothrottle_max_delay", 30.0)),

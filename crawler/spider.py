@@ -6,6 +6,9 @@ pages of paywalled outlets (their item comes from the feed alone), and unchanged
 (conditional GET -> 304). Article pages that fail are retried on a few later runs or kept from their feed
 entry (crawler/page_failures.py).
 
+GDELT queries (crawler/gdelt.py) are discovery documents too: their articles are requested from their own
+publishers like any feed entry, and filed under the publisher's name.
+
 Two modes: "run" (the daily crawl) and "check" (`borderwatch sources check`: fetch every discovery document,
 report what it holds, fetch no article and write nothing to the database).
 """
@@ -22,6 +25,7 @@ from sqlalchemy import select
 from borderwatch.records import Entry, Source
 from borderwatch.store import ArticleRow, FetchState, PageFailure, Store, UrlSeen, utcnow
 
+from . import gdelt
 from .discovery import DiscoveryError, parse_feed
 from .page_failures import (
     PAGE_RETRY_RUNS,
@@ -55,10 +59,18 @@ class OutletSpider(scrapy.Spider):
         report: CrawlReport,
         cutoff: datetime,
         mode: str = "run",
+        known_sources: list[Source] | None = None,
         **kwargs,
     ):
         super().__init__(**kwargs)
         self.plans: dict[str, SourcePlan] = {s.name: plan_for(s) for s in sources}
+        # every configured source, crawled in this run or not: who publishes what a GDELT query found
+        known = known_sources if known_sources is not None else sources
+        from .outlets import PROFILES
+
+        self.publishers = gdelt.Publishers(known, PROFILES)
+        self.known_plans: dict[str, SourcePlan] = {s.name: plan_for(s) for s in known}
+        self.known_plans.update(self.plans)
         self.store = store
         self.report = report
         self.cutoff = cutoff
@@ -105,10 +117,45 @@ class OutletSpider(scrapy.Spider):
         retries = [] if self.checking else self._retries()  # before any feed can list them again
         for plan in self.plans.values():
             self.report.for_source(plan.name)
-            for kind, url, selector in plan.discovery:
-                yield self._discovery_request(url, plan, kind, selector)
+            for kind, url, extra in plan.discovery:
+                if kind == "gdelt":
+                    yield self._gdelt_request(url, plan, extra)
+                else:
+                    yield self._discovery_request(url, plan, kind, extra)
         for out in retries:
             yield out
+
+    def _gdelt_request(self, key: str, plan: SourcePlan, query: gdelt.Query) -> scrapy.Request:
+        """One article-list request for the window since this query's last success (crawler/gdelt.py)."""
+        start, end = gdelt.window(self.now, self.store.gdelt_window_end(query.state_key()), self.cutoff)
+        meta = {
+            "source": plan.name,
+            "kind": "gdelt",
+            "discovery_url": key,
+            "parent": None,
+            "gdelt_state": query.state_key(),
+            "gdelt_end": end,
+            # one slot for the API, its delay fixed (crawler/settings.py DOWNLOAD_SLOTS)
+            "download_slot": gdelt.SLOT,
+            "autothrottle_dont_adjust_delay": True,
+        }
+        return scrapy.Request(
+            query.request_url(start, end),
+            headers={"Accept": "application/json"},
+            callback=self.parse_discovery,
+            errback=self.discovery_failed,
+            meta=meta,
+            dont_filter=True,
+            priority=10,
+        )
+
+    def _page_plan(self, entry: Entry) -> SourcePlan:
+        """The plan an article page is read with: its publisher's, when GDELT found it on a configured source."""
+        if entry.via == "gdelt":
+            owner = self.publishers.source_for(entry.url)
+            if owner in self.known_plans:
+                return self.known_plans[owner]
+        return self.plans[entry.source]
 
     def _retries(self) -> list:
         """Pages that failed on an earlier run and are still within PAGE_RETRY_RUNS (crawler/page_failures.py).
@@ -124,12 +171,13 @@ class OutletSpider(scrapy.Spider):
                 if self.store.seen(s, row.url, entry.guid):  # stored meanwhile (e.g. under another URL)
                     s.delete(row)
                     continue
-                plan = self.plans[row.source]
                 rep = self.report.for_source(row.source)
                 self.requested.add(row.url)
                 self.retrying.add(row.url)
                 rep.retried += 1
-                if not plan.fetch_pages:  # the outlet is feed-only now: keep what the feed said
+                if not self._page_plan(
+                    entry
+                ).fetch_pages:  # the outlet is feed-only now: keep what the feed said
                     s.delete(row)
                     rep.teasers += 1
                     out.append(self._from_feed(entry))
@@ -193,6 +241,11 @@ class OutletSpider(scrapy.Spider):
         meta = failure.request.meta
         reason = describe_failure(failure)
         status = failure.value.response.status if isinstance(failure.value, HttpError) else None
+        if meta.get("kind") == "gdelt" and isinstance(failure.value, HttpError):
+            said = gdelt.error_text(
+                failure.value.response.body
+            )  # e.g. "Please limit requests to one every 5 seconds"
+            reason += f": {said!r}" if said else ""
         self._document(meta, status, reason)
         self._record_fetch(meta["discovery_url"], meta["source"], status, reason)
 
@@ -212,6 +265,10 @@ class OutletSpider(scrapy.Spider):
         try:
             if kind == "feed":
                 entries = parse_feed(response.body, response.url, name)
+            elif kind == "gdelt":
+                entries = gdelt.parse_answer(response.body, name)
+                for e in entries:
+                    e.outlet = self.publishers.name_for(e.url, e.outlet)
             elif kind == "sitemap":
                 entries, children = parse_sitemap(response.body, response.url, name, self.cutoff)
                 for child in children:
@@ -235,10 +292,14 @@ class OutletSpider(scrapy.Spider):
         self._record_fetch(url, name, response.status, None, response, items=len(wanted))
         if self.checking:
             return
+        deferred = rep.deferred
         for entry in wanted:
             out = self._follow(entry, plan, url)
             if out is not None:
                 yield out
+        if kind == "gdelt" and rep.deferred == deferred:
+            # the next window starts here; with articles left over (max_pages) it stays, and they come next run
+            self.store.set_gdelt_window_end(meta["gdelt_state"], meta["gdelt_end"])
 
     def _follow(self, entry: Entry, plan: SourcePlan, discovery_url: str):
         """The request (or, for a paywalled outlet, the finished item) for one discovered entry, if new."""
@@ -257,7 +318,7 @@ class OutletSpider(scrapy.Spider):
                 art = ArticleRow(
                     url=key,
                     guid=entry.guid,
-                    source=entry.source,
+                    source=entry.outlet or entry.source,
                     title=entry.title or "",
                     author=entry.author,
                     published=entry.published,
@@ -274,7 +335,7 @@ class OutletSpider(scrapy.Spider):
             return None
         self.requested.add(key)
         rep.new += 1
-        if not plan.fetch_pages:
+        if not self._page_plan(entry).fetch_pages:
             rep.teasers += 1
             return self._from_feed(entry)
         return self._article_request(entry, discovery_url)
@@ -341,7 +402,7 @@ class OutletSpider(scrapy.Spider):
             "entry": entry,
             "url": response.url,
             "html": response.text if isinstance(response, scrapy.http.TextResponse) else "",
-            "fixes": self.plans[entry.source].fixes,
+            "fixes": self._page_plan(entry).fixes,
         }
 
     def closed(self, reason):

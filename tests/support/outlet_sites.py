@@ -194,11 +194,20 @@ class OutletSites:
             site.clear()
 
     # -- config ------------------------------------------------------------------
-    def sources_config(self, settings: dict[str, Any] | None = None, check_listings: bool = False) -> dict:
-        """The shipped sources.yaml with each outlet's origins swapped for its loopback addresses."""
+    def sources_config(
+        self, settings: dict[str, Any] | None = None, check_listings: bool = False, gdelt: bool = False
+    ) -> dict:
+        """The shipped sources.yaml with each outlet's origins swapped for its loopback addresses.
+
+        gdelt: keep the shipped GDELT searches too (point BORDERWATCH_GDELT_URL at a fake, see gdelt_fake.py).
+        """
         shipped = _load_yaml(SHIPPED_CONFIG)
         out_sources = []
         for src in shipped["sources"]:
+            if src.get("gdelt"):
+                if gdelt:
+                    out_sources.append(dict(src))
+                continue
             slug = src.get("outlet")
             if slug not in self.sites:
                 continue
@@ -257,15 +266,30 @@ def _main() -> int:  # pragma: no cover - a developer tool
         "(conditional GETs answered 304, no article page asked for again)",
     )
     ap.add_argument("--outlets", help="comma-separated slugs (default: every outlet with a loopback copy)")
+    ap.add_argument(
+        "--gdelt",
+        action="store_true",
+        help="also the shipped GDELT searches, against a loopback fake of the API (gdelt_interval 5 s, as real)",
+    )
     args = ap.parse_args()
+    from contextlib import ExitStack
+
     days = (datetime.now(timezone.utc) - datetime(2016, 6, 1, tzinfo=timezone.utc)).days
     slugs = args.outlets.split(",") if args.outlets else None
-    with OutletSites(slugs) as sites, tempfile.TemporaryDirectory() as tmp:
+    with ExitStack() as stack, tempfile.TemporaryDirectory() as tmp:
+        sites = stack.enter_context(OutletSites(slugs))
+        world = stack.enter_context(_gdelt_world(sites)) if args.gdelt else None
         cfg = Path(tmp) / "sources.yaml"
-        cfg.write_text(sites.sources_yaml(settings={"backfill_days": days}))
+        extra = {"gdelt_interval": 5} if args.gdelt else {}
+        cfg.write_text(sites.sources_yaml(settings={"backfill_days": days, **extra}, gdelt=args.gdelt))
         for i in range(args.runs):
             db = f"sqlite:///{tmp}/run{0 if args.same_db else i}.db"
             env = {**os.environ, "BORDERWATCH_DB": db}
+            if world is not None:
+                env["BORDERWATCH_GDELT_URL"] = world.api.endpoint
+                world.api.clear_calls()
+                for srv in world.servers():
+                    srv.clear_log()
             t = time.monotonic()
             p = subprocess.run(
                 [sys.executable, "-m", "borderwatch", "crawl", "--config-dir", tmp],
@@ -290,14 +314,44 @@ def _main() -> int:  # pragma: no cover - a developer tool
                 "other": sum(r.path != "/robots.txt" and r.status != 304 for r in logged),
             }
             print(p.stderr.strip())
+            gdelt_note = ""
+            if world is not None:
+                calls = world.api.api_calls()
+                gaps = [f"{b.at - a.at:.2f}" for a, b in zip(calls, calls[1:], strict=False)]
+                pub = sum(len(srv.requests()) for srv in world.servers()[1:])
+                api_all = len(world.api.requests())  # robots.txt included
+                gdelt_note = (
+                    f"; GDELT fake: {len(calls)} API requests (statuses {[c.status for c in calls]}, "
+                    f"spacing {', '.join(gaps) or '-'} s), {api_all - len(calls)} robots.txt, "
+                    f"{pub} requests to its publishers"
+                )
             print(
                 f"run {i + 1}: exit {p.returncode}; {len(sites.sites)} outlets, {len(hits)} requests "
                 f"({', '.join(f'{v} {k}' for k, v in kinds.items())}); "
                 f"{wall:.2f} s wall clock (process start to exit), {span:.2f} s from first to last request; "
-                f"slowest outlet {slowest[1]} {slowest[0]:.2f} s"
+                f"slowest outlet {slowest[1]} {slowest[0]:.2f} s{gdelt_note}"
             )
             sites.clear()
     return 0
+
+
+def _gdelt_world(sites: OutletSites):  # pragma: no cover - a developer tool
+    """The GDELT fake for a full crawl: its own publishers, plus every loopback outlet's expected pages (so
+    GDELT finds articles the outlets' feeds list too: they must be stored once)."""
+    from datetime import datetime, timedelta, timezone
+
+    from .gdelt_fake import GdeltWorld
+
+    world = GdeltWorld()
+    now = datetime.now(timezone.utc)
+    for slug, site in sites.sites.items():
+        for page in site.expected.get("pages", []):
+            try:
+                url = site.loopback(page["url"])
+            except KeyError:
+                continue
+            world.add(url, page.get("title", ""), now - timedelta(hours=12), slug + ".example")
+    return world
 
 
 if __name__ == "__main__":  # pragma: no cover
