@@ -7,7 +7,7 @@ parts ("2/3", sent as thread replies under the first where the channel supports 
 Layout of one item (a section block):
 
     *<url|Title>*
-    Outlet · 24 Nov 2026 · matched: `FPV`, `CJNG` · also under: Counter-UAS at the border
+    Outlet · ES · 24 Nov 2026 · matched: `FPV`, `CJNG` · also under: Counter-UAS at the border  (ES: a non-English item)
     also in: <url|Outlet B>, <url|Outlet C>
     > One or two sentences around the strongest hit.
 """
@@ -18,6 +18,8 @@ import shutil
 import textwrap
 from dataclasses import dataclass, field
 from datetime import date, datetime, tzinfo
+
+from borderwatch.language import badge
 
 from .slacktext import clip, clip_escaped, escape, link, links_in, mrkdwn_to_plain
 
@@ -55,6 +57,9 @@ class DigestEntry:
     other_rules: list[str] = field(default_factory=list)  # names of the other topics it fired
     also_in: list[Mention] = field(default_factory=list)  # near-duplicates from other outlets
     member_ids: list[int] = field(default_factory=list)  # every article of the story, lead included
+    language: str | None = None  # the lead's detected language; non-English items are marked ("ES")
+    title_en: str | None = None  # English title and snippet, when translation is on (alerts/translate.py)
+    snippet_en: str | None = None
 
     @property
     def ids(self) -> list[int]:
@@ -101,7 +106,9 @@ def _item_text(
 ) -> str:
     title = clip(e.title or e.url, TITLE_CHARS)
     lines = [f"*{link(e.url, title)}*" if title_link else f"*{escape(title)}*"]
-    meta = [escape(clip(e.source, 80)), _date(e.published, tz)]
+    if e.title_en:  # the English next to the original
+        lines.append(f"_EN: {escape(clip(e.title_en, TITLE_CHARS))}_")
+    meta = [escape(clip(e.source, 80)), *filter(None, [badge(e.language)]), _date(e.published, tz)]
     if minimal:  # worst case 200 title chars x 5 (&amp;) + 80 x 5: far below the section limit
         return "\n".join([*lines, " · ".join(meta)])
     if e.terms:
@@ -116,6 +123,8 @@ def _item_text(
         lines.append("also in: " + ", ".join(names) + more)
     if e.snippet and snippet:
         lines.append("> " + escape(clip(e.snippet, snippet)))
+        if e.snippet_en:
+            lines.append("> _EN: " + escape(clip(e.snippet_en, snippet)) + "_")
     return "\n".join(lines)
 
 

@@ -35,6 +35,7 @@ from functools import lru_cache
 
 import ahocorasick
 
+from borderwatch.language import allows as lang_allows
 from borderwatch.records import RuleMatch
 
 from .rules import Rule, RuleSet, Term
@@ -427,8 +428,9 @@ class Matcher:
                 )
         return tids, "", anchors
 
-    def _candidates(self, doc: Doc) -> list[_Compiled]:
-        """The rules that can fire: one of their terms was hit and every required clause has a hit."""
+    def _candidates(self, doc: Doc, language: str | None = None) -> list[_Compiled]:
+        """The rules that can fire: one of their terms was hit, every required clause has a hit, and the
+        article's language is one of the rule's `lang:` tags (when both are known)."""
         by = self._rules_by_tid
         cand: set[int] = set()
         for tid in doc.hits:
@@ -441,28 +443,34 @@ class Matcher:
         for ri in sorted(cand):
             c = compiled[ri]
             # a rule with one required clause (just `any`, or one `all` entry) is possible once it is a candidate
-            if len(c.required) < 2 or c.possible(hit):
+            if (len(c.required) < 2 or c.possible(hit)) and lang_allows(c.rule.lang, language):
                 out.append(c)
         return out
 
-    def match(self, title: str, text: str) -> list[RuleMatch]:
-        return [d.match for d in self._match(title, text, details=False)]
+    # `language`: the article's detected language. A rule with `lang:` tags fires only on articles in one of
+    # them; None (undetected) never keeps a rule from firing (borderwatch/language.py).
+    def match(self, title: str, text: str, language: str | None = None) -> list[RuleMatch]:
+        return [d.match for d in self._match(title, text, details=False, language=language)]
 
-    def match_details(self, title: str, text: str) -> list[MatchDetail]:
+    def match_details(self, title: str, text: str, language: str | None = None) -> list[MatchDetail]:
         """Like match(), plus where each matched term occurred and a snippet around it."""
-        return self._match(title, text, details=True)
+        return self._match(title, text, details=True, language=language)
 
-    def fired_ids(self, title: str, text: str) -> list[str]:
+    def fired_ids(self, title: str, text: str, language: str | None = None) -> list[str]:
         """Just the ids of the rules that fire (no snippets): the fast path for replay and benchmarks."""
         doc = self.scan(title, text)
-        return [c.rule.id for c in self._candidates(doc) if c.simple or self._evaluate(doc, c)[0] is not None]
+        return [
+            c.rule.id
+            for c in self._candidates(doc, language)
+            if c.simple or self._evaluate(doc, c)[0] is not None
+        ]
 
-    def _match(self, title: str, text: str, details: bool) -> list[MatchDetail]:
+    def _match(self, title: str, text: str, details: bool, language: str | None = None) -> list[MatchDetail]:
         doc = self.scan(title, text)
         if not doc.hits:
             return []
         out = []
-        for c in self._candidates(doc):
+        for c in self._candidates(doc, language):
             tids, _, anchors = self._evaluate(doc, c)
             if tids is None:
                 continue
@@ -475,10 +483,16 @@ class Matcher:
             out.append(MatchDetail(m, hits))
         return out
 
-    def explain(self, title: str, text: str) -> list[Explanation]:
+    def explain(self, title: str, text: str, language: str | None = None) -> list[Explanation]:
         doc = self.scan(title, text)
         out = []
         for c in self._compiled:
+            if not lang_allows(c.rule.lang, language):
+                tags = ", ".join(c.rule.lang)
+                out.append(
+                    Explanation(c.rule.id, False, f"lang: the text is '{language}', the rule is for {tags}")
+                )
+                continue
             tids, reason, _ = self._evaluate(doc, c, why=True)
             out.append(Explanation(c.rule.id, tids is not None, reason))
         return out

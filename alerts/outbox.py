@@ -50,6 +50,7 @@ from .delivery import (
 from .digest import DigestEntry, Mention, RenderedPart, render, render_quiet_day
 from .rules import RuleSet
 from .snippet import best_snippet, term_objects
+from .translate import TranslateSettings, translate_entries
 
 log = logging.getLogger(__name__)
 
@@ -74,6 +75,7 @@ class DeliveryOptions:
     title: str = "borderwatch"
     dup_threshold: float = DEFAULT_THRESHOLD
     dup_window_days: int = DEFAULT_DUP_WINDOW_DAYS
+    translate: TranslateSettings | None = None  # off by default (alerts/translate.py)
 
     @classmethod
     def from_settings(cls, settings: dict | None, env=None) -> DeliveryOptions:
@@ -86,6 +88,7 @@ class DeliveryOptions:
             title=str(settings.get("digest_title") or "borderwatch"),
             dup_threshold=float(settings.get("duplicate_threshold", DEFAULT_THRESHOLD)),
             dup_window_days=int(settings.get("duplicate_window_days", DEFAULT_DUP_WINDOW_DAYS)),
+            translate=TranslateSettings.from_settings(settings),
         )
 
 
@@ -104,6 +107,7 @@ class DigestPlan:
     entries: list[DigestEntry]
     items: list[tuple[int, str, int | None, str | None]]  # (article_id, role, lead_article_id, rule_id)
     repeats: list[Repeat] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # e.g. a translator that failed (default destination)
 
 
 @dataclass
@@ -233,6 +237,7 @@ def plan_digest(
                 title=lead.title or lead.url,
                 url=lead.url,
                 source=lead.source,
+                language=lead.language,
                 published=when(lead),
                 rule_id=best,
                 rule_name=names.get(best, best),
@@ -257,7 +262,13 @@ def plan_all(
 ) -> list[tuple[str, DigestPlan]]:
     """[(destination, its plan)] for every destination, the default first."""
     route = routes(ruleset, deliverer)
-    return [(d, plan_digest(store, ruleset, options, now, d, route)) for d in destinations_of(ruleset, route)]
+    plans = [
+        (d, plan_digest(store, ruleset, options, now, d, route)) for d in destinations_of(ruleset, route)
+    ]
+    if plans and options.translate is not None:  # one deadline for every destination's items
+        everything = [e for _, p in plans for e in p.entries]
+        plans[0][1].warnings += translate_entries(store, everything, options.translate)
+    return plans
 
 
 def reach(deliverer: Deliverer, destination: str) -> tuple[Deliverer | None, str | None]:
@@ -566,7 +577,7 @@ def deliver(
             continue
         target, _why = reach(deliverer, dest)
         threaded = bool(target and target.supports_threads)
-        carried = warnings if dest == DEFAULT_DESTINATION else []
+        carried = [*warnings, *plan.warnings] if dest == DEFAULT_DESTINATION else []
         parts = render_plan(plan, ruleset, options, carried, now, threaded) if plan.entries else []
         kind = target.kind if target else deliverer.kind
         new.append((dest, plan, parts, kind, threaded, carried if parts else None))
@@ -652,7 +663,7 @@ def preview(
         if deliverer is not None:
             target, _why = reach(deliverer, dest)
             threaded = bool(target and target.supports_threads)
-        carried = (warnings or []) if dest == DEFAULT_DESTINATION else []
+        carried = [*(warnings or []), *plan.warnings] if dest == DEFAULT_DESTINATION else []
         parts = render_plan(plan, ruleset, options, carried, now, threaded)
         for i, p in enumerate(parts):
             out.append(

@@ -51,6 +51,7 @@ class ArticleDiff:
     source: str
     before: list[str]  # rule ids stored when the article was matched
     after: list[RuleMatch]  # what the replayed rules fire now (priority order)
+    language: str | None = None  # detected when it was matched (borderwatch/language.py)
 
     @property
     def after_ids(self) -> list[str]:
@@ -108,6 +109,7 @@ def replay(store: Store, ruleset: RuleSet, since: datetime, batch: int = 500) ->
                     ArticleRow.url,
                     ArticleRow.source,
                     ArticleRow.status,
+                    ArticleRow.language,
                 )
                 .where(ArticleRow.first_seen >= since, ArticleRow.id > last_id)
                 .order_by(ArticleRow.id)
@@ -128,7 +130,7 @@ def replay(store: Store, ruleset: RuleSet, since: datetime, batch: int = 500) ->
                 continue
             report.articles += 1
             before = sorted(stored.get(r.id, []), key=lambda rid: (order.get(rid, len(order)), rid))
-            after = matcher.match(r.title or "", r.text or "")
+            after = matcher.match(r.title or "", r.text or "", language=r.language)
             report.fired_before += bool(before)
             report.fired_after += bool(after)
             after_ids = {m.rule for m in after}
@@ -139,7 +141,9 @@ def replay(store: Store, ruleset: RuleSet, since: datetime, batch: int = 500) ->
                 c.added += rid in after_ids and rid not in before
                 c.removed += rid in before and rid not in after_ids
             if set(before) != after_ids:
-                report.diffs.append(ArticleDiff(r.id, r.title or "", r.url, r.source, before, after))
+                report.diffs.append(
+                    ArticleDiff(r.id, r.title or "", r.url, r.source, before, after, r.language)
+                )
     for r in ruleset.rules:
         report.rules.setdefault(r.id, RuleCount())
     return report

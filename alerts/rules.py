@@ -13,7 +13,7 @@ Shape (see docs/rules.md):
         none: [FPV racing]                     # any of these vetoes the rule
         near: [{a: [cartel], b: "@drone_words", within: 12}]   # a term of a within N words of a term of b
         fields: [title, text]    # where to look (default both)
-        lang: [en, es]           # informational tags; terms of both languages sit side by side
+        lang: [en, es]           # fires only on articles detected as en or es (undetected: always; borderwatch/language.py)
         channel: C0POLICY1       # optional: this topic's Slack channel ID (default: SLACK_CHANNEL)
         webhook_env: POLICY_HOOK # optional: env var holding that channel's incoming-webhook URL
 

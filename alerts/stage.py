@@ -13,6 +13,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from borderwatch.crashpoint import crashpoint
+from borderwatch.language import detect as detect_language
 from borderwatch.records import WarningLine
 from borderwatch.store import ArticleRow, MatchRow, Store, utcnow
 from borderwatch.yamlload import ConfigError
@@ -108,7 +109,10 @@ def match_new(store: Store, ruleset: RuleSet, batch: int = 200) -> tuple[int, in
             for row in rows:
                 seen += 1
                 crashpoint("mid_match")  # test-only: a kill -9 inside a batch must roll it back whole
-                matches = matcher.match(row.title or "", row.text or "")
+                # detected here, once per article, in this one process (borderwatch/language.py); replaces
+                # the page's declared language trafilatura saw
+                row.language = detect_language(row.title, row.text)
+                matches = matcher.match(row.title or "", row.text or "", language=row.language)
                 if matches:
                     fired += 1
                 for m in matches:

@@ -47,6 +47,11 @@ SETTINGS_KEYS = {
     "failure_alert_after": int,
     "extract_workers": int,
     "gdelt_interval": (int, float),  # seconds between GDELT API requests (never under 5 against the real API)
+    "translate": (
+        dict,
+        str,
+        bool,
+    ),  # optional digest translation (alerts/translate.py): {backend, url?, timeout?}
     "trends_day": str,  # weekday the trends chart goes out (alerts/trends_delivery.py), or "off"
     # delivery and schedule (alerts/outbox.py, borderwatch/schedule.py)
     "schedule": str,
@@ -127,6 +132,15 @@ def parse_sources(data: Any, path: Path | str = "<sources.yaml>") -> SourcesConf
         c.add(data, "settings", "'settings' must be a mapping")
         raw_settings = {}
     for key, value in raw_settings.items():
+        if key == "translate":
+            from borderwatch.alerts.translate import check_settings
+
+            problem = check_settings(value)
+            if problem:
+                c.add(raw_settings, key, problem)
+            elif isinstance(value, dict):
+                settings[key] = dict(value)
+            continue
         if key not in SETTINGS_KEYS:
             c.add(raw_settings, key, f"unknown setting '{key}' (allowed: {', '.join(sorted(SETTINGS_KEYS))})")
         elif not isinstance(value, SETTINGS_KEYS[key]) or isinstance(value, bool):

@@ -262,6 +262,22 @@ class TrendUpload(Base):
     sent_at: Mapped[datetime | None] = mapped_column(TZ, nullable=True)
 
 
+class TranslationRow(Base):
+    """A text translated once (alerts/translate.py): keyed by its SHA-256 and the target language, so it is
+    never sent to a translator again, whichever backend is configured later."""
+
+    __tablename__ = "translations"
+    __table_args__ = (UniqueConstraint("text_sha256", "target_lang", name="uq_translations_text_target"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    text_sha256: Mapped[str] = mapped_column(String(64))
+    source_lang: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    target_lang: Mapped[str] = mapped_column(String(20))
+    backend: Mapped[str] = mapped_column(String(30))
+    text: Mapped[str] = mapped_column(Text)
+    translated: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(TZ, default=utcnow)
+
+
 class KeyValue(Base):
     """Small persistent state, e.g. the last good rules file."""
 
@@ -387,6 +403,38 @@ class Store:
                 s.add(KeyValue(key=key, value=value))
 
     # -- crawl-side queries --------------------------------------------------
+    def translations(self, keys: list[str], target: str) -> dict[str, str]:
+        """{text_sha256: translation} of the given texts already translated into `target`."""
+        out: dict[str, str] = {}
+        with self.session() as s:
+            for i in range(0, len(keys), 500):
+                rows = s.execute(
+                    select(TranslationRow.text_sha256, TranslationRow.translated).where(
+                        TranslationRow.target_lang == target, TranslationRow.text_sha256.in_(keys[i : i + 500])
+                    )
+                )
+                out.update({k: v for k, v in rows})
+        return out
+
+    def add_translations(self, rows: list[tuple[str, str | None, str, str, str, str]]) -> None:
+        """(text_sha256, source_lang, target_lang, backend, text, translated) each; a row another process
+        stored meanwhile is left as it is."""
+        with self.session() as s:
+            have = set(self.translations([r[0] for r in rows], rows[0][2])) if rows else set()
+            for key, src, target, backend, text_, done in rows:
+                if key not in have:
+                    have.add(key)
+                    s.add(
+                        TranslationRow(
+                            text_sha256=key,
+                            source_lang=src,
+                            target_lang=target,
+                            backend=backend,
+                            text=text_,
+                            translated=done,
+                        )
+                    )
+
     def gdelt_window_end(self, key: str) -> datetime | None:
         """End of a GDELT query's last successful window (crawler/gdelt.py), None before its first."""
         value = self.get_kv(key)

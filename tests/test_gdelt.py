@@ -5,6 +5,7 @@ next to the two fixture outlets read through their feeds.
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta, timezone
 from urllib.parse import urlsplit
 
@@ -114,6 +115,22 @@ def test_gdelt_articles_are_fetched_from_their_publishers_and_filed_under_them(w
     assert [s + gdelt.OVERLAP for s in starts] == first_ends
     assert all(q.path == "/robots.txt" for pub in world.publishers for q in pub.server.requests())
     assert len(_articles(work)) == len(rows)
+
+    # language on every item: detected from the text (Noticias del Bajío's theme declares en-US)
+    m = work.run("match")
+    assert m.returncode == 0, m.stderr[-2000:]
+    langs = {urlsplit(a.url).path: a.language for a in _articles(work)}
+    assert langs["/es/ataque-con-drones-en-michoacan/"] == langs["/es/feria-del-elote-2026/"] == "es"
+    assert langs["/en/counter-uas-border-sector/"] == "en"
+    d = work.run("digest", "--preview", "--json")
+    assert d.returncode == 0, d.stderr[-2000:]
+    preview = json.loads(d.stdout)
+    shown = {urlsplit(e["url"]).path: e for e in preview["entries"]}
+    assert shown["/es/ataque-con-drones-en-michoacan/"]["language"] == "es"
+    assert shown["/es/ataque-con-drones-en-michoacan/"]["source"] == "noticiasdelbajio.example"
+    blocks = json.dumps([m["blocks"] for m in preview["messages"]], ensure_ascii=False)
+    assert "noticiasdelbajio.example · ES · " in blocks, "non-English items are marked"
+    assert "Frontera Wire · ES" not in blocks
 
 
 FAILING = ["html_error", "rate_limited", "empty", "truncated"]

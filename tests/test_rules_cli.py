@@ -69,11 +69,12 @@ def test_rules_test_json_contract_with_snippets_and_exit_codes(work):
     assert cartel["snippet"].startswith("Gunmen of the Cártel Jalisco Nueva Generación used drones")
     assert {h["term"] for h in cartel["hits"]} == {"cartel", "drone"}
     assert all("[" in h["snippet"] for h in cartel["hits"])
-    # who and where ride along as extra keys; the rest of the line is unchanged
-    assert set(first) == {"input", "matches", "actors", "places"}
+    # who, where and the detected language ride along as extra keys; the rest of the line is unchanged
+    assert set(first) == {"input", "matches", "actors", "places", "language"}
+    assert first["language"] == second["language"] == "en"
     assert first["actors"] == ["CJNG"]
     assert first["places"] == [{"name": "Michoacán", "admin1": "Michoacán", "country": "MX"}]
-    assert second == {"input": str(miss), "matches": [], "actors": [], "places": []}
+    assert second == {"input": str(miss), "matches": [], "actors": [], "places": [], "language": "en"}
     r = work.run("rules", "test", "--json", "--config-dir", str(work.config), str(miss))
     assert r.returncode == 1
     r = work.run("rules", "test", "--config-dir", str(work.config), str(work.path / "missing.txt"))

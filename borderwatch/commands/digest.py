@@ -35,6 +35,19 @@ def _rules_read_only(store: Store, path: Path):
         return rs, [f"Rules file {path} is broken; the last good rules would be used. Fix it: {exc}"]
 
 
+def entry_json(e) -> dict:
+    out = {
+        "article_id": e.article_id,
+        "title": e.title,
+        "url": e.url,
+        "source": e.source,
+        "language": e.language,
+    }
+    if e.title_en or e.snippet_en:  # translation on (docs/coverage.md)
+        out.update(title_en=e.title_en, snippet_en=e.snippet_en)
+    return out
+
+
 @friendly
 def cmd_digest(args) -> int:
     config_dir = Path(args.config_dir)
@@ -72,6 +85,9 @@ def cmd_digest(args) -> int:
                     }
                     for m in messages
                 ],
+                # every item shown, with its detected language (and its English title and snippet when
+                # translation is on, docs/coverage.md)
+                "entries": [entry_json(e) for e in plan.entries],
                 "repeats": [
                     {
                         "article_id": r.article_id,

@@ -13,6 +13,7 @@ from borderwatch.alerts.rules import RuleSet, load_rules
 from borderwatch.alerts.tagging import shipped as shipped_tagger
 from borderwatch.cli import add_common
 from borderwatch.commands.common import err, friendly
+from borderwatch.language import detect as detect_language
 from borderwatch.yamlload import ConfigError
 
 MAX_INPUT_BYTES = 10 * 1024 * 1024
@@ -86,12 +87,14 @@ def cmd_test(args) -> int:
             err(str(exc))
             had_error = True
             continue
-        details = matcher.match_details(title, text)
+        language = detect_language(title, text)  # as the match stage does for a stored article
+        details = matcher.match_details(title, text, language=language)
         tags = shipped_tagger().tag(title, text)
         any_match = any_match or bool(details)
         if args.json:
             obj = {
                 "input": spec,
+                "language": language,  # detected (borderwatch/language.py); null when too short to tell
                 "matches": [
                     {
                         "rule": d.match.rule,
@@ -108,11 +111,14 @@ def cmd_test(args) -> int:
             }
             if args.explain:
                 obj["not_fired"] = [
-                    {"rule": e.rule, "reason": e.reason} for e in matcher.explain(title, text) if not e.fired
+                    {"rule": e.rule, "reason": e.reason}
+                    for e in matcher.explain(title, text, language)
+                    if not e.fired
                 ]
             print(json.dumps(obj, ensure_ascii=False))
             continue
-        print(f"{spec}: {len(details)} rule(s) fired" + (f" — title: {title}" if title else ""))
+        lang = f" [{language}]" if language else ""
+        print(f"{spec}{lang}: {len(details)} rule(s) fired" + (f" — title: {title}" if title else ""))
         if tags.line():
             print(f"  who/where: {tags.line(max_places=8, max_actors=8)}")
         for i, d in enumerate(details):
@@ -123,7 +129,7 @@ def cmd_test(args) -> int:
                 times = f", {h.count}×" if h.count > 1 else ""
                 print(f"      {h.term} ({h.field}{times}): “{h.snippet}”")
         if args.explain:
-            for ex in matcher.explain(title, text):
+            for ex in matcher.explain(title, text, language):
                 if not ex.fired:
                     print(f"  ✘ {ex.rule}: {ex.reason}")
     if had_error:
@@ -207,6 +213,7 @@ def _replay_json(report, path) -> dict:
                 "title": d.title,
                 "url": d.url,
                 "source": d.source,
+                "language": d.language,
                 "before": d.before,
                 "after": [{"rule": m.rule, "terms": list(m.terms), "snippet": m.snippet} for m in d.after],
             }

@@ -161,6 +161,7 @@ class Publisher:
     country: str
     stories: list[Story] = field(default_factory=list)
     server: FixtureServer | None = None
+    page_lang: str | None = None  # the <html lang> the theme declares, when not the story's (a template default)
 
 
 PUBLISHERS = [
@@ -194,6 +195,7 @@ PUBLISHERS = [
                 hours_ago=8,
             ),
         ],
+        page_lang="en-US",  # a theme's default: only the text says it is Spanish
     ),
     Publisher(
         "diariodelnorte.example",
@@ -243,7 +245,7 @@ def publisher_page(pub: Publisher, story: Story, published: datetime) -> str:
     body = "\n".join(f"<p>{e(p)}</p>" for p in story.paragraphs)
     iso = published.isoformat()
     return f"""<!DOCTYPE html>
-<html lang="{story.lang}">
+<html lang="{pub.page_lang or story.lang}">
 <head><meta charset="UTF-8" /><title>{e(story.title)} - {e(pub.name)}</title>
 <meta name="generator" content="WordPress 6.8" />
 <meta property="og:type" content="article" /><meta property="og:title" content="{e(story.title)}" />
@@ -268,7 +270,7 @@ class GdeltWorld:
         self.now = now or datetime.now(timezone.utc).replace(microsecond=0)
         self.api = FakeGdelt(f"127.0.0.{first_ip}")
         self.publishers = [
-            Publisher(p.domain, p.name, p.language, p.country, list(p.stories))
+            Publisher(p.domain, p.name, p.language, p.country, list(p.stories), page_lang=p.page_lang)
             for p in (publishers or PUBLISHERS)
         ]
         for i, pub in enumerate(self.publishers, 1):

@@ -1,0 +1,113 @@
+"""The language of an article, detected with py3langid on its title and text; what a rule's `lang:` allows.
+
+Codes are ISO 639-1 ("en", "es"). Detection is restricted to CANDIDATES, the languages the beat's press is
+written in or is mistaken for: on the full model a short Spanish headline is as likely to come out as
+Galician or Esperanto. A text with fewer than MIN_LETTERS letters, or whose best language scores under
+MIN_PROBABILITY, is "undetected" (None): an undetected language never keeps a rule from firing.
+
+py3langid ships its model xz-compressed; decompressing it costs seconds of CPU on every process start (5-7 s
+seen on this 2-core machine under load). The first use writes the decompressed model to the cache directory
+(BORDERWATCH_CACHE_DIR, else $XDG_CACHE_HOME/borderwatch, else ~/.cache/borderwatch), later processes load
+that in well under a second. Any problem with the cache falls back to py3langid's own loader.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from collections.abc import Iterable
+from pathlib import Path
+
+CANDIDATES = ("en", "es", "pt", "fr", "de", "it", "nl", "ru", "uk", "pl", "tr", "ar", "zh", "ja", "ko")
+MIN_LETTERS = 20
+MIN_PROBABILITY = 0.5
+SAMPLE_CHARS = 2000  # the title and the start of the text decide; the rest only costs time
+
+log = logging.getLogger("borderwatch.language")
+_LOCK = threading.Lock()
+_IDENT = None
+
+
+def primary(code: str | None) -> str | None:
+    """ "es-MX" -> "es"; None or "" -> None."""
+    if not code:
+        return None
+    return code.replace("_", "-").split("-", 1)[0].strip().lower() or None
+
+
+def allows(rule_langs: Iterable[str], language: str | None) -> bool:
+    """A rule with `lang:` tags fires only on articles in one of them; without tags, or on an article whose
+    language is undetected, it always may."""
+    tags = {primary(x) for x in rule_langs}
+    return not tags or language is None or primary(language) in tags
+
+
+def badge(language: str | None) -> str:
+    """What the digest shows next to a non-English item ("ES"); "" for English or undetected."""
+    code = primary(language)
+    return code.upper() if code and code != "en" else ""
+
+
+def detect(title: str | None, text: str | None) -> str | None:
+    sample = f"{title or ''}\n{(text or '')[:SAMPLE_CHARS]}"
+    if sum(ch.isalpha() for ch in sample) < MIN_LETTERS:
+        return None
+    lang, prob = _identifier().classify(sample)
+    return lang if prob >= MIN_PROBABILITY else None
+
+
+def cache_dir() -> Path:
+    if os.environ.get("BORDERWATCH_CACHE_DIR"):
+        return Path(os.environ["BORDERWATCH_CACHE_DIR"])
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "borderwatch"
+
+
+def _identifier():
+    global _IDENT
+    with _LOCK:
+        if _IDENT is None:
+            from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+            ident = _from_cache()
+            if ident is None:
+                ident = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+            ident.set_languages(list(CANDIDATES))
+            _IDENT = ident
+        return _IDENT
+
+
+def _from_cache():
+    """py3langid's model, decompressed once into the cache directory (see the module docstring)."""
+    try:
+        import lzma
+        import shutil
+        import tempfile
+
+        import numpy as np
+        import py3langid
+        from py3langid import modelio
+        from py3langid.langid import MODEL_DIR, MODEL_FILE, LanguageIdentifier
+
+        version = getattr(py3langid, "__version__", "0")
+        path = cache_dir() / f"py3langid-{version}-{Path(MODEL_FILE).name.removesuffix('.xz')}"
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with tempfile.NamedTemporaryFile(dir=path.parent, delete=False, suffix=".part") as tmp:
+                with lzma.open(MODEL_DIR / MODEL_FILE) as src:
+                    shutil.copyfileobj(src, tmp, length=1 << 20)
+            os.replace(tmp.name, path)  # atomic: a concurrent process sees the whole file or none
+        with np.load(path, allow_pickle=False) as data:
+            return LanguageIdentifier(
+                np.asarray(data["ptc"]),
+                np.asarray(data["pc"]),
+                data["classes"].tolist(),
+                modelio._to_array(data["nextmove"]),
+                data["out_feat"].tolist(),
+                norm_probs=True,
+                tk_row=modelio._to_array(data["nextmove_row"]),
+            )
+    except Exception as exc:  # an older/newer py3langid layout, a read-only home: the packaged loader works
+        log.info("language model cache not used (%s: %s)", type(exc).__name__, exc)
+        return None
