@@ -46,7 +46,10 @@ SETTINGS_KEYS = {
     "retention_days": int,
     "failure_alert_after": int,
     "extract_workers": int,
-    "gdelt_interval": (int, float),  # seconds between GDELT API requests (never under 5 against the real API)
+    "gdelt_interval": (
+        int,
+        float,
+    ),  # seconds between GDELT API requests (never under 5.5 against the real API)
     "translate": (
         dict,
         str,

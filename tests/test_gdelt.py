@@ -227,8 +227,10 @@ def test_gdelt_config_shape_and_errors():
         assert "gdelt" in str(exc.value)
 
 
-def test_interval_never_under_five_seconds_against_the_real_api(monkeypatch):
+def test_interval_never_under_five_and_a_half_seconds_against_the_real_api(monkeypatch):
     monkeypatch.delenv(gdelt.ENV_ENDPOINT, raising=False)
-    assert gdelt.interval(0.1) == 5.0 and gdelt.interval(None) == 5.0 and gdelt.interval(8) == 8.0
+    assert (
+        gdelt.interval(0.1) == gdelt.interval(None) == gdelt.MIN_INTERVAL == 5.5 and gdelt.interval(8) == 8.0
+    )
     monkeypatch.setenv(gdelt.ENV_ENDPOINT, "http://127.0.0.160:9/api/v2/doc/doc")
     assert gdelt.interval(0.1) == 0.1

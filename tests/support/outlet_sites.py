@@ -269,7 +269,7 @@ def _main() -> int:  # pragma: no cover - a developer tool
     ap.add_argument(
         "--gdelt",
         action="store_true",
-        help="also the shipped GDELT searches, against a loopback fake of the API (gdelt_interval 5 s, as real)",
+        help="also the shipped GDELT searches, against a loopback fake of the API (gdelt_interval 6 s, as shipped)",
     )
     args = ap.parse_args()
     from contextlib import ExitStack
@@ -280,7 +280,7 @@ def _main() -> int:  # pragma: no cover - a developer tool
         sites = stack.enter_context(OutletSites(slugs))
         world = stack.enter_context(_gdelt_world(sites)) if args.gdelt else None
         cfg = Path(tmp) / "sources.yaml"
-        extra = {"gdelt_interval": 5} if args.gdelt else {}
+        extra = {"gdelt_interval": 6} if args.gdelt else {}
         cfg.write_text(sites.sources_yaml(settings={"backfill_days": days, **extra}, gdelt=args.gdelt))
         for i in range(args.runs):
             db = f"sqlite:///{tmp}/run{0 if args.same_db else i}.db"
@@ -344,13 +344,17 @@ def _gdelt_world(sites: OutletSites):  # pragma: no cover - a developer tool
 
     world = GdeltWorld()
     now = datetime.now(timezone.utc)
+    spanish = {
+        src.get("outlet") for src in _load_yaml(SHIPPED_CONFIG)["sources"] if src.get("language") == "es"
+    }
     for slug, site in sites.sites.items():
+        lang, country = ("Spanish", "Mexico") if slug in spanish else ("English", "United States")
         for page in site.expected.get("pages", []):
             try:
                 url = site.loopback(page["url"])
             except KeyError:
                 continue
-            world.add(url, page.get("title", ""), now - timedelta(hours=12), slug + ".example")
+            world.add(url, page.get("title", ""), now - timedelta(hours=12), slug + ".example", lang, country)
     return world
 
 
