@@ -339,21 +339,31 @@ def build_archive(
 
 
 def archived_digests(store, topic_names: dict[str, str] | None = None) -> list[ArchivedDigest]:
-    """Every delivered daily digest with its stories, as the archive shows them."""
+    """Every delivered daily digest with its stories, as the archive shows them.
+
+    One run writes one digest per destination (the default channel, per-topic channels, Apprise URLs); the
+    archive shows the run's digests as one page, each story once."""
     from borderwatch.store import delivered_digest_rows
 
     topic_names = topic_names or {}
-    out = []
+    runs: dict[object, dict] = {}
     for d, leads, also, matches in delivered_digest_rows(store):
-        mentions: dict[int, list[tuple[str, str]]] = {}
+        run = runs.setdefault(d.created_at, {"digest": d, "items": {}, "mentions": {}, "sent": []})
+        run["sent"].append(d.sent_at or d.created_at)
         for lead_id, a in also:
-            seen = {s for s, _ in mentions.get(lead_id, [])}
-            if a.source not in seen:
-                mentions.setdefault(lead_id, []).append((a.source, a.url))
-        items = []
+            seen = run["mentions"].setdefault(lead_id, {})
+            seen.setdefault(a.source, a.url)
         for art, rule_id in leads:
+            if art.id in run["items"]:
+                continue
             m = matches.get((art.id, rule_id))
-            lead_source = art.source
+            run["items"][art.id] = (art, rule_id, m)
+    out = []
+    for run in runs.values():
+        d = run["digest"]
+        items = []
+        for art, rule_id, m in run["items"].values():
+            mentions = run["mentions"].get(art.id, {})
             items.append(
                 ArchivedItem(
                     article_id=art.id,
@@ -365,14 +375,14 @@ def archived_digests(store, topic_names: dict[str, str] | None = None) -> list[A
                     topic_name=topic_names.get(rule_id or "", rule_id or "Other"),
                     terms=tuple(m.terms) if m else (),
                     snippet=m.snippet if m else "",
-                    also_in=tuple((s, u) for s, u in mentions.get(art.id, []) if s != lead_source),
+                    also_in=tuple((s, u) for s, u in mentions.items() if s != art.source),
                 )
             )
         out.append(
             ArchivedDigest(
                 d.id,
                 d.day or (d.sent_at or d.created_at).date().isoformat(),
-                _aware(d.sent_at or d.created_at),
+                _aware(min(run["sent"])),
                 tuple(items),
             )
         )

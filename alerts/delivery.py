@@ -114,6 +114,10 @@ def describe_destination(key: str) -> str:
         return f"channel {name}"
     if kind == "webhook":
         return f"the webhook in ${name}"
+    if kind == "apprise":
+        from .notify import describe
+
+        return describe(name)
     return key
 
 
@@ -139,6 +143,10 @@ class Deliverer:
         kind, name = split_destination(destination)
         if kind == "webhook":
             return _webhook_from_env(name, getattr(self, "timeout", 20))
+        if kind == "apprise":
+            from .notify import apprise_target
+
+            return apprise_target(name)
         raise DeliveryError(
             f"{describe_destination(destination)} needs the Slack Web API (SLACK_BOT_TOKEN and "
             f"SLACK_CHANNEL); this run delivers through {self.kind}",
@@ -168,6 +176,8 @@ class ConsoleDeliverer(Deliverer):
         """The console prints every destination's digest, each under a line naming where it would go."""
         if destination == DEFAULT_DESTINATION:
             return self
+        if split_destination(destination)[0] == "apprise":  # Apprise destinations are real, Slack or not
+            return super().to(destination)
         return ConsoleDeliverer(self.out, label=describe_destination(destination))
 
     def post(self, blocks, text, ref):

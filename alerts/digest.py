@@ -71,6 +71,8 @@ class RenderedPart:
     blocks: list[dict]
     text: str
     article_ids: list[int]
+    kind: str = "message"  # message (Slack blocks) | notify (an Apprise message: `payload` holds it)
+    payload: dict | None = None
 
 
 def _date(dt: datetime | None, tz: tzinfo | None = None) -> str:

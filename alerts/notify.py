@@ -15,9 +15,10 @@ from __future__ import annotations
 import hashlib
 import html
 import logging
+import os
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timezone, tzinfo
 
 from .archive import ArchivedItem, clean, render_item, safe_url
 from .delivery import Deliverer, DeliveryError, LookupUnavailable, PartRef, Posted
@@ -49,6 +50,33 @@ def destination_of(url: str) -> str:
     return f"{KIND}:{url_key(url)}"
 
 
+def is_apprise(destination: str) -> bool:
+    return destination.startswith(KIND + ":")
+
+
+def _configured(name: str, env=None) -> str | None:
+    """The URL in BORDERWATCH_NOTIFY whose key is `name`, if it is still there."""
+    env = os.environ if env is None else env
+    return next((u for u in notify_urls(env) if url_key(u) == name), None)
+
+
+def describe(name: str) -> str:
+    url = _configured(name)
+    return f"Apprise destination {service_label(url)}" if url else f"Apprise destination {name}"
+
+
+def apprise_target(name: str) -> AppriseDeliverer:
+    """The deliverer for destination apprise:<name>. If BORDERWATCH_NOTIFY no longer lists that URL, its
+    digest waits (nothing sent) until it does, and the run says so."""
+    url = _configured(name)
+    if url is None:
+        raise DeliveryError(
+            f"{NOTIFY_ENV} no longer lists Apprise destination {name}; its digest waits until it does",
+            maybe_sent=False,
+        )
+    return AppriseDeliverer(url)
+
+
 def service_label(url: str) -> str:
     """A printable name for a URL without its credentials: the scheme and host (e.g. "mailto://smtp.example")."""
     from urllib.parse import urlsplit
@@ -77,8 +105,12 @@ def _md_link(url: str | None, label: str) -> str:
     return f"[{md_escape(label)}](<{u.replace('>', '%3E')}>)"
 
 
-def _date(dt: datetime | None) -> str:
-    return "date unknown" if dt is None else f"{dt.day} {dt:%b %Y}"
+def _date(dt: datetime | None, tz: tzinfo) -> str:
+    if dt is None:
+        return "date unknown"
+    if dt.tzinfo is not None:
+        dt = dt.astimezone(tz)
+    return f"{dt.day} {dt:%b %Y}"
 
 
 def _clip(text: str, n: int) -> str:
@@ -101,8 +133,8 @@ def as_archived(e: DigestEntry) -> ArchivedItem:
     )
 
 
-def _md_item(e: DigestEntry) -> str:
-    meta = [md_escape(e.source), _date(e.published)]
+def _md_item(e: DigestEntry, tz: tzinfo) -> str:
+    meta = [md_escape(e.source), _date(e.published, tz)]
     if e.terms:
         meta.append("matched: " + ", ".join(md_escape(t) for t in e.terms[:6]))
     if e.other_rules:
@@ -115,8 +147,8 @@ def _md_item(e: DigestEntry) -> str:
     return "\n".join(lines)
 
 
-def _text_item(e: DigestEntry) -> str:
-    lines = [f"• {clean(e.title or e.url)}", f"  {clean(e.source)} · {_date(e.published)}"]
+def _text_item(e: DigestEntry, tz: tzinfo) -> str:
+    lines = [f"• {clean(e.title or e.url)}", f"  {clean(e.source)} · {_date(e.published, tz)}"]
     if e.snippet:
         lines.append(f"  “{_clip(e.snippet, SNIPPET_CHARS)}”")
     u = safe_url(e.url)
@@ -125,17 +157,8 @@ def _text_item(e: DigestEntry) -> str:
     return "\n".join(lines)
 
 
-def _html_item(e: DigestEntry) -> str:
-    return render_item(as_archived(e), _UTC)
-
-
-def _utc():
-    from datetime import timezone
-
-    return timezone.utc
-
-
-_UTC = _utc()
+def _html_item(e: DigestEntry, tz: tzinfo) -> str:
+    return render_item(as_archived(e), tz)
 
 
 @dataclass(frozen=True)
@@ -151,7 +174,12 @@ class Notification:
 
 
 def render_notifications(
-    entries: list[DigestEntry], day_label: str, rule_order: list[str], fmt: str, title: str = "borderwatch"
+    entries: list[DigestEntry],
+    day_label: str,
+    rule_order: list[str],
+    fmt: str,
+    title: str = "borderwatch",
+    tz: tzinfo = timezone.utc,
 ) -> list[Notification]:
     """The digest as Apprise messages in `fmt`, split into parts of at most MAX_BODY characters, none dropped."""
     head = f"{title} digest · {day_label}"
@@ -174,7 +202,7 @@ def render_notifications(
             chunks.append(f"## {md_escape(name)} ({len(items)})")
         else:
             chunks.append(f"{clean(name)} ({len(items)})")
-        chunks += [item(e) for e in items]
+        chunks += [item(e, tz) for e in items]
     sep = "\n" if fmt == "html" else "\n\n"
     bodies: list[str] = []
     cur = ""
@@ -206,7 +234,9 @@ def medium(url: str) -> str:
     if re.search(r"[?&]format=", url):
         return str(service.resolve_format(None).value)
     formats = service.notify_format
-    formats = [str(getattr(f, "value", f)) for f in (formats if isinstance(formats, (tuple, list)) else [formats])]
+    formats = [
+        str(getattr(f, "value", f)) for f in (formats if isinstance(formats, (tuple, list)) else [formats])
+    ]
     if formats[0] == "html":  # e-mail
         return "html"
     for fmt in ("markdown", "html"):
@@ -226,13 +256,22 @@ class AppriseDeliverer(Deliverer):
         self.url = url
         self.label = service_label(url)
 
+    @property
+    def medium(self) -> str:
+        try:
+            return medium(self.url)
+        except ValueError:
+            return "text"  # the send says what is wrong with the URL
+
     def send_notification(self, payload: dict, ref: PartRef, unconfirmed: bool = False) -> Posted:
         import apprise
 
         body = payload.get("body", "")
         fmt = payload.get("format", "text")
         if unconfirmed:
-            body = (f"<p><em>{html.escape(UNCONFIRMED)}</em></p>\n" if fmt == "html" else UNCONFIRMED + "\n\n") + body
+            body = (
+                f"<p><em>{html.escape(UNCONFIRMED)}</em></p>\n" if fmt == "html" else UNCONFIRMED + "\n\n"
+            ) + body
         ap = apprise.Apprise()
         if not ap.add(self.url):
             raise DeliveryError(f"{self.label}: not a URL Apprise understands", maybe_sent=False)
@@ -251,7 +290,9 @@ class AppriseDeliverer(Deliverer):
         return Posted()
 
     def post(self, blocks, text, ref):  # a Slack-rendered part never goes to Apprise
-        raise DeliveryError(f"{self.label}: a Slack message part was routed to Apprise (a bug)", maybe_sent=False)
+        raise DeliveryError(
+            f"{self.label}: a Slack message part was routed to Apprise (a bug)", maybe_sent=False
+        )
 
     def find_posted(self, ref):
         raise LookupUnavailable(f"{self.label} cannot be read back")

@@ -48,6 +48,7 @@ from .delivery import (
     describe_destination,
 )
 from .digest import DigestEntry, Mention, RenderedPart, render, render_quiet_day
+from .notify import destination_of, is_apprise, notify_urls, render_notifications
 from .rules import RuleSet
 from .snippet import best_snippet, term_objects
 from .translate import TranslateSettings, translate_entries
@@ -76,6 +77,7 @@ class DeliveryOptions:
     dup_threshold: float = DEFAULT_THRESHOLD
     dup_window_days: int = DEFAULT_DUP_WINDOW_DAYS
     translate: TranslateSettings | None = None  # off by default (alerts/translate.py)
+    notify: tuple[str, ...] = ()  # Apprise URLs (BORDERWATCH_NOTIFY): each one more destination of every item
 
     @classmethod
     def from_settings(cls, settings: dict | None, env=None) -> DeliveryOptions:
@@ -89,6 +91,7 @@ class DeliveryOptions:
             dup_threshold=float(settings.get("duplicate_threshold", DEFAULT_THRESHOLD)),
             dup_window_days=int(settings.get("duplicate_window_days", DEFAULT_DUP_WINDOW_DAYS)),
             translate=TranslateSettings.from_settings(settings),
+            notify=tuple(notify_urls(env)),
         )
 
 
@@ -170,8 +173,9 @@ def plan_digest(
         ).all()
     arts: dict[int, ArticleRow] = {}
     matches: dict[int, list[MatchRow]] = {}
+    everything = is_apprise(destination)  # an Apprise destination gets every item, under its best topic
     for art, m in rows:
-        if route.get(m.rule_id, DEFAULT_DESTINATION) != destination:
+        if not everything and route.get(m.rule_id, DEFAULT_DESTINATION) != destination:
             continue
         arts[art.id] = art
         matches.setdefault(art.id, []).append(m)
@@ -262,9 +266,8 @@ def plan_all(
 ) -> list[tuple[str, DigestPlan]]:
     """[(destination, its plan)] for every destination, the default first."""
     route = routes(ruleset, deliverer)
-    plans = [
-        (d, plan_digest(store, ruleset, options, now, d, route)) for d in destinations_of(ruleset, route)
-    ]
+    dests = destinations_of(ruleset, route) + [destination_of(u) for u in options.notify]
+    plans = [(d, plan_digest(store, ruleset, options, now, d, route)) for d in dests]
     if plans and options.translate is not None:  # one deadline for every destination's items
         everything = [e for _, p in plans for e in p.entries]
         plans[0][1].warnings += translate_entries(store, everything, options.translate)
@@ -297,6 +300,24 @@ def render_plan(
         threaded=threaded,
         tz=options.tz,
     )
+
+
+def render_for_apprise(
+    plan: DigestPlan, ruleset: RuleSet | None, options: DeliveryOptions, now: datetime, target
+) -> list[RenderedPart]:
+    """The digest as Apprise messages, in the medium the destination's service shows best."""
+    fmt = target.medium if target is not None else "text"
+    local = now.astimezone(options.tz)
+    notes = render_notifications(
+        plan.entries,
+        f"{local:%a} {local.day} {local:%b %Y}",
+        [r.id for r in ruleset.rules] if ruleset else [],
+        fmt,
+        title=options.title,
+        tz=options.tz,
+    )
+    ids = [e.article_id for e in plan.entries]
+    return [RenderedPart([], n.title, ids, kind="notify", payload=n.to_payload()) for n in notes]
 
 
 # -- the outbox ---------------------------------------------------------------------------------------
@@ -367,16 +388,19 @@ def _add_digest(s, destination, plan, parts, channel, threaded, options, now, wa
             )
         )
     for i, p in enumerate(parts):
+        payload = dict(p.payload or {})
+        if i == 0 and keys:
+            payload["warnings"] = keys
         s.add(
             DigestPart(
                 digest_id=d.id,
                 idx=i,
-                kind="message",
+                kind=p.kind,
                 blocks=p.blocks,
                 text=p.text,
                 status="pending",
                 thread=bool(threaded and i > 0),
-                payload={"warnings": keys} if i == 0 and keys else None,
+                payload=payload or None,
             )
         )
     return d.id
@@ -393,7 +417,12 @@ def warnings_posted(store: Store, day: str) -> set[str]:
         payloads = s.scalars(
             select(DigestPart.payload)
             .join(DigestRow, DigestRow.id == DigestPart.digest_id)
-            .where(DigestRow.day == day, DigestPart.idx == 0, DigestPart.kind == "message")
+            .where(
+                DigestRow.day == day,
+                DigestPart.idx == 0,
+                DigestPart.kind == "message",
+                DigestRow.destination == DEFAULT_DESTINATION,
+            )
         ).all()
     return {k for p in payloads if isinstance(p, dict) for k in p.get("warnings") or []}
 
@@ -467,6 +496,10 @@ def send_digest(store: Store, digest_id: int, deliverer: Deliverer, stop=None) -
         try:
             if part.kind == "file":
                 posted = deliverer.upload(part.payload or {}, ref)
+            elif part.kind == "notify":
+                posted = deliverer.send_notification(
+                    part.payload or {}, ref, unconfirmed=blocks is not part.blocks
+                )
             else:
                 posted = deliverer.post(blocks, part.text, ref)
         except DeliveryError as exc:
@@ -571,14 +604,17 @@ def deliver(
     default_items = 0
     for dest, plan in plan_all(store, ruleset, options, now, deliverer):
         res.repeats += len(plan.repeats)
-        res.items += len(plan.entries)
+        res.items += 0 if is_apprise(dest) else len(plan.entries)  # Apprise copies every item: not counted
         default_items += len(plan.entries) if dest == DEFAULT_DESTINATION else 0
         if not (plan.entries or plan.repeats):
             continue
         target, _why = reach(deliverer, dest)
         threaded = bool(target and target.supports_threads)
         carried = [*warnings, *plan.warnings] if dest == DEFAULT_DESTINATION else []
-        parts = render_plan(plan, ruleset, options, carried, now, threaded) if plan.entries else []
+        if is_apprise(dest):
+            parts = render_for_apprise(plan, ruleset, options, now, target) if plan.entries else []
+        else:
+            parts = render_plan(plan, ruleset, options, carried, now, threaded) if plan.entries else []
         kind = target.kind if target else deliverer.kind
         new.append((dest, plan, parts, kind, threaded, carried if parts else None))
     res.nothing_new = not res.items
