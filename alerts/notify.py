@@ -139,16 +139,22 @@ def _md_item(e: DigestEntry, tz: tzinfo) -> str:
         meta.append("matched: " + ", ".join(md_escape(t) for t in e.terms[:6]))
     if e.other_rules:
         meta.append("also under: " + ", ".join(md_escape(r) for r in e.other_rules[:5]))
-    lines = [f"**{_md_link(e.url, e.title or e.url)}**", " · ".join(meta)]
+    lines = [f"**{_md_link(e.url, e.title or e.url)}**{_badge(e)}", " · ".join(meta)]
+    if e.title_en:
+        lines.append("English: " + md_escape(e.title_en))
     if e.also_in:
         lines.append("also in: " + ", ".join(_md_link(m.url, m.source) for m in e.also_in[:8]))
     if e.snippet:
         lines.append("> " + md_escape(_clip(e.snippet, SNIPPET_CHARS)))
+    if e.snippet_en:
+        lines.append("> English: " + md_escape(_clip(e.snippet_en, SNIPPET_CHARS)))
     return "\n".join(lines)
 
 
 def _text_item(e: DigestEntry, tz: tzinfo) -> str:
-    lines = [f"• {clean(e.title or e.url)}", f"  {clean(e.source)} · {_date(e.published, tz)}"]
+    lines = [f"• {clean(e.title or e.url)}{_badge(e)}", f"  {clean(e.source)} · {_date(e.published, tz)}"]
+    if e.title_en:
+        lines.append(f"  English: {clean(e.title_en)}")
     if e.snippet:
         lines.append(f"  “{_clip(e.snippet, SNIPPET_CHARS)}”")
     u = safe_url(e.url)
@@ -158,7 +164,19 @@ def _text_item(e: DigestEntry, tz: tzinfo) -> str:
 
 
 def _html_item(e: DigestEntry, tz: tzinfo) -> str:
-    return render_item(as_archived(e), tz)
+    out = render_item(as_archived(e), tz)
+    extra = "".join(
+        f'<div class="meta">English: {html.escape(clean(t))}</div>\n' for t in (e.title_en, e.snippet_en) if t
+    )
+    if _badge(e):
+        out = out.replace("</a></h3>", f"</a>{html.escape(_badge(e))}</h3>", 1)
+    return out.replace("</article>", extra + "</article>") if extra else out
+
+
+def _badge(e: DigestEntry) -> str:
+    """ " (ES)" for a non-English item, as the Slack digest marks it."""
+    lang = (e.language or "").lower()
+    return f" ({lang.upper()})" if lang and lang != "en" else ""
 
 
 @dataclass(frozen=True)
