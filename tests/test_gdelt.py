@@ -234,3 +234,25 @@ def test_interval_never_under_five_and_a_half_seconds_against_the_real_api(monke
     )
     monkeypatch.setenv(gdelt.ENV_ENDPOINT, "http://127.0.0.160:9/api/v2/doc/doc")
     assert gdelt.interval(0.1) == 0.1
+
+
+def test_a_gdelt_article_is_filed_under_its_publisher_from_the_shipped_config():
+    from borderwatch.config import load_sources
+    from borderwatch.crawler.outlets import PROFILES
+    from tests.support.outlet_sites import SHIPPED_CONFIG
+
+    pubs = gdelt.Publishers(load_sources(SHIPPED_CONFIG).sources, PROFILES)
+    cases = {
+        # an article host the feeds are not on: the outlet registry knows cnn.com, the CNN source uses it
+        ("https://edition.cnn.com/2026/11/30/americas/cartel-drones", "cnn.com"): ("CNN", "CNN"),
+        ("https://es.insightcrime.org/noticias/drones-cjng/", None): ("InSight Crime (español)",) * 2,
+        ("https://insightcrime.org/news/cartel-drones/", None): ("InSight Crime",) * 2,
+        ("https://www.twz.com/news-features/x", "twz.com"): ("The War Zone",) * 2,
+        ("https://www.elsoldesinaloa.com.mx/policiaca/dron", "elsoldesinaloa.com.mx"): (
+            "elsoldesinaloa.com.mx",
+            None,
+        ),
+        ("https://regional.example/nota", None): ("regional.example", None),
+    }
+    for (url, domain), (name, source) in cases.items():
+        assert (pubs.name_for(url, domain), pubs.source_for(url)) == (name, source), url
