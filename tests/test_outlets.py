@@ -247,6 +247,19 @@ def test_the_shipped_rules_fire_on_the_stored_text_of_each_story_and_not_on_its_
         assert not fired, f"{fired} fired on a near miss {page['url']}"
 
 
+def test_the_stored_text_of_each_new_outlet_is_in_the_language_its_source_declares(crawl):
+    """What the crawl stored from the Spanish outlets is detected as Spanish (Borderland Beat: English)."""
+    from borderwatch.language import detect
+
+    declared = {s.options["outlet"]: s.language for s in outlet_sources()}
+    checked = 0
+    for slug, page in (p.values for p in pages() if "rules" in p.values[1]):
+        art = crawl.article(slug, page["url"])
+        assert detect(art.title, art.text) == declared[slug], (slug, page["url"])
+        checked += 1
+    assert checked >= 12
+
+
 def test_outlet_fixes_drop_the_read_also_and_reporter_lines_of_the_mexican_press_and_blogger():
     """Without the profile's drop_lines the 'Lee también:' / 'Te recomendamos:' / reporter lines stay."""
     from borderwatch.crawler.extract import extract
