@@ -219,9 +219,16 @@ class SlackApiDeliverer(Deliverer):
     kind = "slack"
     can_lookup = True
     supports_threads = True
-    interactive = True
 
-    def __init__(self, token: str, channel: str, base_url: str | None = None, timeout: int = 20, client=None):
+    def __init__(
+        self,
+        token: str,
+        channel: str,
+        base_url: str | None = None,
+        timeout: int = 20,
+        client=None,
+        interactive: bool = False,
+    ):
         from slack_sdk import WebClient
 
         kwargs = {}
@@ -232,6 +239,7 @@ class SlackApiDeliverer(Deliverer):
         )
         self.token, self.base_url, self.timeout = token, base_url, timeout
         self.channel = channel
+        self.interactive = interactive  # feedback buttons: only when a listener can receive the clicks
 
     def route(self, rule) -> str:
         if getattr(rule, "channel", None) == self.channel:  # the default channel named explicitly
@@ -243,7 +251,14 @@ class SlackApiDeliverer(Deliverer):
         if kind == "slack":
             if name == self.channel:
                 return self
-            return SlackApiDeliverer(self.token, name, self.base_url, self.timeout, client=self.client)
+            return SlackApiDeliverer(
+                self.token,
+                name,
+                self.base_url,
+                self.timeout,
+                client=self.client,
+                interactive=self.interactive,
+            )
         return super().to(destination)
 
     def _call(self, fn, lookup: bool = False, **kwargs):
@@ -396,7 +411,11 @@ def from_env(out: TextIO | None = None) -> Deliverer:
     timeout = _timeout()
     if token and channel:
         return SlackApiDeliverer(
-            token, channel, base_url=os.environ.get("SLACK_API_URL") or None, timeout=timeout
+            token,
+            channel,
+            base_url=os.environ.get("SLACK_API_URL") or None,
+            timeout=timeout,
+            interactive=bool((os.environ.get("SLACK_APP_TOKEN") or "").strip()),
         )
     hook = os.environ.get("SLACK_WEBHOOK_URL")
     if hook:

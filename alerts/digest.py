@@ -21,6 +21,7 @@ from datetime import date, datetime, tzinfo
 
 from borderwatch.language import badge
 
+from .buttons import actions_block, item_ids
 from .slacktext import clip, clip_escaped, escape, link, links_in, mrkdwn_to_plain
 
 MAX_BLOCKS = 50
@@ -176,8 +177,12 @@ def render(
     repeats: int = 0,
     threaded: bool = False,
     tz: tzinfo | None = None,
+    buttons: bool = False,
 ) -> list[RenderedPart]:
-    """Render all entries into one or more parts; every entry appears exactly once across the parts."""
+    """Render all entries into one or more parts; every entry appears exactly once across the parts.
+
+    buttons: each item gets a feedback `actions` block (alerts/feedback.py), and one block is kept free per
+    item for the verdict line a click adds later, so the message stays within 50 blocks after updates."""
     groups = group_entries(entries, rule_order)
     head_text = clip(f"{title} digest · {day:%a} {day.day} {day:%b %Y}", MAX_HEADER - 10)
     summary = summary_line(entries, len(groups), repeats)
@@ -201,8 +206,10 @@ def render(
         part_group_started = False
         for n, e in enumerate(items):
             cur = parts[-1]
-            need = 1 if part_group_started else 3
-            if cur["ids"] and len(cur["blocks"]) + need > body_max:
+            per_item = 3 if buttons else 1  # section (+ actions + the verdict line a click may add)
+            need = per_item if part_group_started else per_item + 2
+            reserved = len(item_ids(cur["blocks"]))  # one verdict line per item with buttons, added on a click
+            if cur["ids"] and len(cur["blocks"]) + reserved + need > body_max:
                 cur = {"blocks": [], "ids": [], "lines": [], "plain_head": []}
                 parts.append(cur)
                 part_group_started = False
@@ -216,6 +223,8 @@ def render(
                 cur["lines"].append(("head", escape(clip(name, 200)) + (" (continued)" if n else "")))
                 part_group_started = True
             cur["blocks"].append({"type": "section", "text": {"type": "mrkdwn", "text": item_mrkdwn(e, tz)}})
+            if buttons:
+                cur["blocks"].append(actions_block(e.article_id))
             cur["lines"].append(("item", item_plain(e)))
             cur["ids"].extend(e.ids)
 

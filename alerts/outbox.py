@@ -289,6 +289,7 @@ def render_plan(
     warnings: list[str],
     now: datetime,
     threaded: bool,
+    buttons: bool = False,
 ) -> list[RenderedPart]:
     return render(
         plan.entries,
@@ -299,6 +300,7 @@ def render_plan(
         repeats=len(plan.repeats),
         threaded=threaded,
         tz=options.tz,
+        buttons=buttons,
     )
 
 
@@ -614,7 +616,10 @@ def deliver(
         if is_apprise(dest):
             parts = render_for_apprise(plan, ruleset, options, now, target) if plan.entries else []
         else:
-            parts = render_plan(plan, ruleset, options, carried, now, threaded) if plan.entries else []
+            buttons = bool(target and target.interactive)
+            parts = (
+                render_plan(plan, ruleset, options, carried, now, threaded, buttons) if plan.entries else []
+            )
         kind = target.kind if target else deliverer.kind
         new.append((dest, plan, parts, kind, threaded, carried if parts else None))
     res.nothing_new = not res.items
@@ -696,11 +701,13 @@ def preview(
         merged.items += plan.items
         if not plan.entries:
             continue
+        buttons = False
         if deliverer is not None:
             target, _why = reach(deliverer, dest)
             threaded = bool(target and target.supports_threads)
+            buttons = bool(target and target.interactive)
         carried = [*(warnings or []), *plan.warnings] if dest == DEFAULT_DESTINATION else []
-        parts = render_plan(plan, ruleset, options, carried, now, threaded)
+        parts = render_plan(plan, ruleset, options, carried, now, threaded, buttons)
         for i, p in enumerate(parts):
             out.append(
                 PreviewMessage(None, i + 1, len(parts), "new", threaded and i > 0, p.blocks, p.text, dest)

@@ -147,3 +147,66 @@ def replay(store: Store, ruleset: RuleSet, since: datetime, batch: int = 500) ->
     for r in ruleset.rules:
         report.rules.setdefault(r.id, RuleCount())
     return report
+
+
+# -- feedback: what a candidate would do to the items consultants marked -----------------------------------
+
+
+@dataclass
+class MarkedItem:
+    article_id: int
+    title: str
+    url: str
+    source: str
+    rule: str  # the topic it was marked under
+    verdict: str  # useful | not_relevant
+    after: list[str]  # rules the candidate fires on it
+
+    @property
+    def kept(self) -> bool:
+        """Would the candidate still send it under the rule it was marked under?"""
+        return self.rule in self.after
+
+
+@dataclass
+class FeedbackReplay:
+    since: datetime
+    not_relevant: list[MarkedItem] = field(default_factory=list)
+    useful: list[MarkedItem] = field(default_factory=list)
+
+    @property
+    def dropped(self) -> list[MarkedItem]:  # flagged items the candidate stops sending under their rule
+        return [m for m in self.not_relevant if not m.kept]
+
+    @property
+    def lost(self) -> list[MarkedItem]:  # useful items the candidate would no longer send under their rule
+        return [m for m in self.useful if not m.kept]
+
+
+def replay_feedback(store: Store, ruleset: RuleSet, since: datetime) -> FeedbackReplay:
+    """Re-match the items marked in Slack since `since` (whenever they were first seen) with `ruleset`."""
+    from borderwatch.store import FeedbackRow
+
+    matcher = Matcher(ruleset)
+    out = FeedbackReplay(since=since)
+    with store.session() as s:
+        rows = s.execute(
+            select(FeedbackRow.article_id, FeedbackRow.rule_id, FeedbackRow.verdict)
+            .where(FeedbackRow.updated_at >= since)
+            .order_by(FeedbackRow.article_id, FeedbackRow.rule_id)
+        ).all()
+        marks = {(aid, rule, verdict) for aid, rule, verdict in rows}  # several users: once per item
+        arts = {
+            a.id: a
+            for a in s.scalars(select(ArticleRow).where(ArticleRow.id.in_({m[0] for m in marks}))).all()
+        }
+    fired: dict[int, list[str]] = {}
+    for aid, rule, verdict in sorted(marks):
+        a = arts.get(aid)
+        if a is None:
+            continue
+        if aid not in fired:
+            fired[aid] = [m.rule for m in matcher.match(a.title or "", a.text or "")]
+        item = MarkedItem(aid, a.title or a.url, a.url, a.source, rule, verdict, fired[aid])
+        (out.useful if verdict == "useful" else out.not_relevant).append(item)
+    return out

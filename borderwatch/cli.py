@@ -19,6 +19,7 @@ COMMANDS = [
     "deliver",
     "digest",
     "schedule",
+    "listen",
     "rules",
     "sources",
     "trends",

@@ -259,7 +259,9 @@ class DailyScheduler:
             self.scheduler.shutdown(wait=False)
 
     # -- main ----------------------------------------------------------------------------------------
-    def start(self, store) -> int:
+    def start(self, store, on_started=None) -> int:
+        """Run until SIGTERM/SIGINT. `on_started()` runs once the signal handlers are in place (the
+        feedback listener starts there, so a stop request never finds it half set up)."""
         from apscheduler.executors.pool import ThreadPoolExecutor
         from apscheduler.schedulers.blocking import BlockingScheduler
 
@@ -290,6 +292,8 @@ class DailyScheduler:
         )
         for sig in (signal.SIGTERM, signal.SIGINT):
             signal.signal(sig, self._on_signal)
+        if on_started is not None:
+            on_started()
         try:
             self.scheduler.start()
         finally:

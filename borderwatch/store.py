@@ -231,6 +231,27 @@ class DigestPart(Base):
     first_attempt_at: Mapped[datetime | None] = mapped_column(TZ, nullable=True)
 
 
+class FeedbackRow(Base):
+    """A consultant's verdict on a digest item, from its Slack buttons (alerts/feedback.py).
+
+    One row per item, topic and Slack user: a repeated click changes nothing, a changed mind replaces the
+    verdict (and its time). rule_id is the topic the item was shown under in that message."""
+
+    __tablename__ = "feedback"
+    __table_args__ = (
+        UniqueConstraint("article_id", "rule_id", "user_id", name="uq_feedback_item_rule_user"),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id"), index=True)
+    rule_id: Mapped[str] = mapped_column(String(100), index=True)
+    verdict: Mapped[str] = mapped_column(String(20))  # useful | not_relevant
+    user_id: Mapped[str] = mapped_column(String(50))
+    digest_id: Mapped[int | None] = mapped_column(ForeignKey("digests.id"), nullable=True)
+    channel_id: Mapped[str | None] = mapped_column(String(50), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(TZ, default=utcnow)  # first click
+    updated_at: Mapped[datetime] = mapped_column(TZ, default=utcnow)  # the current verdict's click
+
+
 class RunRow(Base):
     __tablename__ = "runs"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -481,10 +502,14 @@ def delivered_digest_rows(store: Store):
             .order_by(DigestItem.id)
         ).all()
         lead_ids = [it.article_id for it, _ in rows if it.role == "item"]
-        matches = {
-            (m.article_id, m.rule_id): m
-            for m in s.scalars(select(MatchRow).where(MatchRow.article_id.in_(lead_ids))).all()
-        } if lead_ids else {}
+        matches = (
+            {
+                (m.article_id, m.rule_id): m
+                for m in s.scalars(select(MatchRow).where(MatchRow.article_id.in_(lead_ids))).all()
+            }
+            if lead_ids
+            else {}
+        )
     leads: dict[int, list] = {i: [] for i in ids}
     also: dict[int, list] = {i: [] for i in ids}
     for it, art in rows:

@@ -1,4 +1,5 @@
-"""borderwatch rules check|test|replay: validate keywords.yaml, try rules on inputs, replay stored articles."""
+"""borderwatch rules check|test|replay|feedback: validate keywords.yaml, try rules on inputs, replay stored
+articles, and read the consultants' feedback per rule."""
 
 from __future__ import annotations
 
@@ -150,7 +151,9 @@ def cmd_check(args) -> int:
     )
     for r in rs.rules:
         lang = f" [{', '.join(r.lang)}]" if r.lang else ""
-        print(f"  {r.id}: {r.name}{lang}")
+        to = f" -> channel {r.channel}" if r.channel else ""
+        to += f" (webhook ${r.webhook_env})" if r.webhook_env else ""
+        print(f"  {r.id}: {r.name}{lang}{to}")
     return 0
 
 
@@ -173,11 +176,147 @@ def cmd_replay(args) -> int:
     if store is None:
         return 2
     report = replay(store, ruleset, since)
+    fb = None
+    if args.feedback:
+        from borderwatch.alerts.replay import replay_feedback
+
+        if not _has_table(store, "feedback"):
+            err("the database has no feedback yet (run `borderwatch db upgrade`, then collect clicks)")
+            return 2
+        fb = replay_feedback(store, ruleset, since)
     if args.json:
-        print(json.dumps(_replay_json(report, path), ensure_ascii=False))
+        out = _replay_json(report, path)
+        if fb is not None:
+            out["feedback"] = _feedback_replay_json(fb)
+        print(json.dumps(out, ensure_ascii=False))
     else:
         _print_replay(report, ruleset, path, args.limit)
+        if fb is not None:
+            _print_feedback_replay(fb, args.limit)
     return 1 if report.changed else 0
+
+
+def _has_table(store, name: str) -> bool:
+    from sqlalchemy import inspect
+
+    return inspect(store.engine).has_table(name)
+
+
+def _marked_json(m) -> dict:
+    return {
+        "article_id": m.article_id,
+        "title": m.title,
+        "url": m.url,
+        "source": m.source,
+        "rule": m.rule,
+        "fires_now": m.after,
+    }
+
+
+def _feedback_replay_json(fb) -> dict:
+    return {
+        "since": fb.since.isoformat(),
+        "not_relevant": len(fb.not_relevant),
+        "dropped": [_marked_json(m) for m in fb.dropped],
+        "still_sent": [_marked_json(m) for m in fb.not_relevant if m.kept],
+        "useful": len(fb.useful),
+        "lost": [_marked_json(m) for m in fb.lost],
+    }
+
+
+def _print_feedback_replay(fb, limit: int) -> None:
+    out = sys.stdout
+    out.write(
+        f"\nFeedback since {fb.since:%Y-%m-%d}: {len(fb.not_relevant)} item(s) marked not relevant, "
+        f"{len(fb.useful)} marked useful (each under the topic it was shown under)\n"
+    )
+    kept = [m for m in fb.not_relevant if m.kept]
+    for items, head in (
+        (
+            fb.dropped,
+            f"not-relevant item(s) the candidate would DROP from their topic ({len(fb.dropped)} of "
+            f"{len(fb.not_relevant)})",
+        ),
+        (kept, "not-relevant item(s) the candidate would STILL SEND under their topic"),
+        (
+            fb.lost,
+            f"useful item(s) the candidate would LOSE from their topic ({len(fb.lost)} of {len(fb.useful)})",
+        ),
+    ):
+        if not items:
+            continue
+        out.write(f"\n{head}:\n")
+        for m in items[:limit]:
+            now = f"now fires: {', '.join(m.after)}" if m.after else "fires no rule now"
+            out.write(f"  • {m.title}  ({m.source})\n    {m.url}\n    marked under {m.rule}; {now}\n")
+        if len(items) > limit:
+            out.write(f"  … and {len(items) - limit} more (use --limit N or --json)\n")
+    if not fb.lost and fb.useful:
+        out.write("\nNo useful item would be lost.\n")
+
+
+# -- feedback ---------------------------------------------------------------------------------------------
+@friendly
+def cmd_feedback(args) -> int:
+    from borderwatch.alerts.feedback import feedback_by_rule
+    from borderwatch.alerts.replay import SinceError, parse_since
+    from borderwatch.store import Store, db_url, utcnow
+
+    try:
+        since = parse_since(args.since, utcnow())
+    except SinceError as exc:
+        err(str(exc))
+        return 2
+    store = _open_existing_store(Store, db_url())
+    if store is None:
+        return 2
+    if not _has_table(store, "feedback"):
+        err("the database predates feedback: run `borderwatch db upgrade` (or any run) first")
+        return 2
+    names, order = {}, []
+    try:
+        rs = load_rules(rules_path(args))
+        names, order = {r.id: r.name for r in rs.rules}, [r.id for r in rs.rules]
+    except ConfigError:
+        pass  # names are a nicety here; the numbers come from the database
+    rows = feedback_by_rule(store, since, order)
+    if args.json:
+        print(
+            json.dumps(
+                {
+                    "since": since.isoformat(),
+                    "rules": [
+                        {
+                            "rule": f.rule,
+                            "name": names.get(f.rule, f.rule),
+                            "sent": f.sent,
+                            "useful": f.useful,
+                            "not_relevant": f.not_relevant,
+                            "not_relevant_rate": round(f.rate, 4) if f.rate is not None else None,
+                            "not_relevant_terms": [
+                                {"term": t, "items": n}
+                                for t, n in sorted(f.terms.items(), key=lambda kv: (-kv[1], kv[0]))
+                            ],
+                        }
+                        for f in rows
+                    ],
+                },
+                ensure_ascii=False,
+            )
+        )
+        return 0
+    print(f"Feedback on items sent since {since:%Y-%m-%d %H:%M} UTC (from the digest's Slack buttons)\n")
+    if not rows:
+        print("No items were sent in this window.")
+        return 0
+    print(f"{'rule':28} {'sent':>5} {'useful':>7} {'not relevant':>13} {'rate':>6}")
+    for f in rows:
+        rate = f"{f.rate:.0%}" if f.rate is not None else "-"
+        print(f"{f.rule[:28]:28} {f.sent:>5} {f.useful:>7} {f.not_relevant:>13} {rate:>6}")
+        if f.terms:
+            top = sorted(f.terms.items(), key=lambda kv: (-kv[1], kv[0]))[:8]
+            print(f"{'':4}terms on not-relevant items: " + ", ".join(f"{t} ({n})" for t, n in top))
+    return 0
 
 
 def _open_existing_store(Store, url: str):
@@ -273,7 +412,9 @@ def register(sub) -> None:
         description="Work with the keyword rules in keywords.yaml.",
         epilog="Examples:\n  borderwatch rules check\n  borderwatch rules test article.html https://example.com/story\n"
         "  borderwatch rules test --explain --rules candidate.yaml notes.txt\n"
-        "  borderwatch rules replay --since 30d --rules candidate.yaml",
+        "  borderwatch rules replay --since 30d --rules candidate.yaml\n"
+        "  borderwatch rules feedback --since 30d\n"
+        "  borderwatch rules replay --feedback not-relevant --rules candidate.yaml",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     rsub = p.add_subparsers(dest="rules_command", metavar="SUBCOMMAND")
@@ -330,5 +471,24 @@ def register(sub) -> None:
     r.add_argument(
         "--limit", type=int, default=20, metavar="N", help="articles listed per section (default 20)"
     )
+    r.add_argument(
+        "--feedback",
+        choices=["not-relevant"],
+        help="also show which items marked not relevant in Slack (in the --since window) the candidate would "
+        "drop, and which items marked useful it would lose",
+    )
     r.set_defaults(func=cmd_replay)
+    f = rsub.add_parser(
+        "feedback",
+        help="per rule: items sent, marked useful / not relevant in Slack, terms behind the not-relevant ones",
+        description="What the consultants said about each rule's items (the digest's Useful / Not relevant\n"
+        "buttons, see docs/slack.md): per rule, the items sent in the window, how many were marked useful and\n"
+        "not relevant, and the terms that fired on the not-relevant ones. Read-only.",
+        epilog="Examples:\n  borderwatch rules feedback --since 30d\n  borderwatch rules feedback --json | jq .rules",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    add_common(f)
+    f.add_argument("--since", default="30d", help="window: 30d, 12h, 2w or a date (default 30d)")
+    f.add_argument("--json", action="store_true", help="one JSON object")
+    f.set_defaults(func=cmd_feedback)
     p.set_defaults(func=lambda args: (p.print_help(), 2)[1])

@@ -108,8 +108,13 @@ def execute(args, config_dir: Path, deliverer=None, footer: str | None = None) -
                         "error": d.error if d else None,
                     },
                     **(
-                        {"archive": {"dir": res.archive.dir, "written": len(res.archive.written),
-                                     "error": res.archive.error}}
+                        {
+                            "archive": {
+                                "dir": res.archive.dir,
+                                "written": len(res.archive.written),
+                                "error": res.archive.error,
+                            }
+                        }
                         if res.archive is not None
                         else {}
                     ),

@@ -10,6 +10,7 @@ from pathlib import Path
 from borderwatch.cli import add_common
 from borderwatch.commands.common import err, friendly
 from borderwatch.commands.deliver import load_settings
+from borderwatch.listen import start_if_configured
 from borderwatch.schedule import DailyScheduler, catch_up, load_schedule, next_due
 from borderwatch.store import Store
 
@@ -44,7 +45,18 @@ def cmd_schedule(args) -> int:
     if not config_dir.is_dir():
         err(f"config directory {config_dir} does not exist")
         return 2
-    return DailyScheduler(cfg, config_dir.resolve(), child_args).start(Store())
+    store = Store()
+    listeners = []
+
+    def listen() -> None:  # feedback clicks (Socket Mode), when SLACK_APP_TOKEN is set
+        listeners.append(start_if_configured(store))
+
+    try:
+        return DailyScheduler(cfg, config_dir.resolve(), child_args).start(store, on_started=listen)
+    finally:
+        for listener in listeners:
+            if listener is not None:
+                listener.close()
 
 
 def register(sub) -> None:

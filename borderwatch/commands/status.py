@@ -37,6 +37,7 @@ from borderwatch.yamlload import ConfigError
 
 EXIT_OK, EXIT_ATTENTION = 0, 1
 STALE_RUN_HOURS = 36  # a daily run older than this needs attention
+FEEDBACK_DAYS = 30  # the window of each rule's not-relevant rate
 
 
 def _iso(dt: datetime | None) -> str | None:
@@ -87,6 +88,7 @@ def collect(store: Store, config_dir: Path) -> dict[str, Any]:
         out["queued"] = {"items": 0, "unmatched_articles": 0, "digests_unfinished": 0, "parts_unsent": 0}
         out["sources"] = {"known": 0, "failing": []}
         out["retention"] = {"articles": 0, "with_text": 0, "text_pruned": 0}
+        out["feedback"] = {"days": FEEDBACK_DAYS, "rules": []}
         out["config"] = {
             "rules": _config_state(None, config_dir / "keywords.yaml", "", _load_rules),
             "sources": _config_state(None, config_dir / "sources.yaml", "", _load_sources),
@@ -197,6 +199,28 @@ def collect(store: Store, config_dir: Path) -> dict[str, Any]:
     out["queued"] = _section(queued)
     out["sources"] = _section(sources)
     out["retention"] = _section(retention)
+
+    def feedback() -> dict:
+        from datetime import timedelta
+
+        from borderwatch.alerts.feedback import feedback_by_rule
+
+        rows = feedback_by_rule(store, utcnow() - timedelta(days=FEEDBACK_DAYS))
+        return {
+            "days": FEEDBACK_DAYS,
+            "rules": [
+                {
+                    "rule": f.rule,
+                    "sent": f.sent,
+                    "useful": f.useful,
+                    "not_relevant": f.not_relevant,
+                    "not_relevant_rate": round(f.rate, 4) if f.rate is not None else None,
+                }
+                for f in rows
+            ],
+        }
+
+    out["feedback"] = _section(feedback)
     out["config"] = {
         "rules": _config_state(store, config_dir / "keywords.yaml", "rules:last_good", _load_rules),
         "sources": _config_state(store, config_dir / "sources.yaml", "sources:last_good", _load_sources),
@@ -345,6 +369,17 @@ def render(st: dict) -> str:
             "retention",
             f"{r['articles']} articles kept; full text stored for {r['with_text']}, pruned for {r['text_pruned']}",
         )
+    fb = st.get("feedback") or {}
+    if "error" in fb:
+        row("feedback", fb["error"])
+    elif fb.get("rules"):
+        row(
+            "feedback",
+            f"not relevant over {fb['days']} days (items marked / sent; borderwatch rules feedback)",
+        )
+        for f in fb["rules"]:
+            rate = f"{f['not_relevant_rate']:.0%}" if f["not_relevant_rate"] is not None else "-"
+            lines.append(f"{'':13}  {f['rule']}: {f['not_relevant']}/{f['sent']} ({rate})")
     need = attention(st)
     lines.append("")
     lines.append("attention: " + ("none" if not need else ""))

@@ -1,5 +1,6 @@
-"""A loopback fake of the Slack Web API (auth.test, chat.postMessage, conversations.history,
-conversations.replies) and of an incoming webhook.
+"""A loopback fake of the Slack Web API (auth.test, chat.postMessage, chat.update, conversations.history,
+conversations.replies, apps.connections.open with the app-level token and a real Socket Mode websocket, see
+fake_socket_mode.py) and of an incoming webhook.
 
 It enforces Slack's message limits, records every accepted post (with its ts, thread_ts and message
 metadata), answers history/replies like Slack does (top-level messages in the history, thread replies only
@@ -58,9 +59,35 @@ def check_limits(payload: dict) -> str | None:
             els = b.get("elements", [])
             if len(els) > 10 or any(len(e.get("text", "")) > MAX_SECTION for e in els):
                 return "invalid_blocks"
-        elif t not in ("divider", "image", "actions", "rich_text"):
+        elif t == "actions":
+            if not _actions_ok(b):
+                return "invalid_blocks"
+        elif t not in ("divider", "image", "rich_text"):
             return "invalid_blocks"
+    ids = [b["block_id"] for b in blocks if b.get("block_id")]
+    if len(ids) != len(set(ids)) or any(len(i) > 255 for i in ids):
+        return "invalid_blocks"
     return None
+
+
+def _actions_ok(block: dict) -> bool:
+    """Block Kit's actions block: at most 25 elements; a button's text is plain_text up to 75 characters,
+    its action_id up to 255 and unique in the block, its value up to 2000."""
+    els = block.get("elements") or []
+    if not els or len(els) > 25:
+        return False
+    action_ids = [e.get("action_id") for e in els]
+    if len(action_ids) != len(set(action_ids)):
+        return False
+    for e in els:
+        if e.get("type") != "button":
+            continue
+        text = e.get("text") or {}
+        if text.get("type") != "plain_text" or not 0 < len(text.get("text", "")) <= 75:
+            return False
+        if len(e.get("action_id") or "") > 255 or len(str(e.get("value") or "")) > 2000:
+            return False
+    return True
 
 
 # -- files_upload_v2 flow (weekly trends chart) ---------------------------------------------------------
@@ -233,8 +260,17 @@ class FakeFilesApi:
 
 
 class FakeSlack(FakeFilesApi):
-    def __init__(self, token: str = "xoxb-test-token", host: str = "127.0.0.1", port: int = 0):
+    def __init__(
+        self,
+        token: str = "xoxb-test-token",
+        host: str = "127.0.0.1",
+        port: int = 0,
+        app_token: str = "xapp-1-A0FAKEAPP-1-TESTAPPTOKEN",
+    ):
         self.token = token
+        self.app_token = app_token
+        self.updates: list[dict] = []  # accepted chat.update calls (channel, ts, blocks, text)
+        self._socket = None  # FakeSocketMode, started by the first apps.connections.open
         self.posts: list[dict] = []  # accepted chat.postMessage payloads (with ts)
         self.webhook_posts: list[dict] = []
         self.webhook_paths: list[str] = []  # the path of each accepted webhook post (one per webhook URL)
@@ -353,6 +389,8 @@ class FakeSlack(FakeFilesApi):
         method = path.rsplit("/", 1)[-1]
         auth = h.headers.get("Authorization", "")
         tok = auth.removeprefix("Bearer ").strip() or data.get("token")
+        if method == "apps.connections.open":  # the app-level token, never the bot token
+            return self._connections_open(h, tok)
         if tok != self.token:
             self.calls.append((method, 200))
             return self._reply(h, 200, {"ok": False, "error": "invalid_auth"})
@@ -363,6 +401,8 @@ class FakeSlack(FakeFilesApi):
             return self._reply(h, 200, {"ok": True, "team": "fake", "user": "borderwatch", "bot_id": "B1"})
         if method == "chat.postMessage":
             return self._post(h, data)
+        if method == "chat.update":
+            return self._update(h, data)
         if method in ("conversations.history", "conversations.replies"):
             fault = self._next_fault(method, data.get("channel"))
             if fault and self._fault_answer(h, method, fault):
@@ -472,6 +512,110 @@ class FakeSlack(FakeFilesApi):
         answer = {"ok": True, "channel": data["channel"], "ts": ts, "message": {"text": record["text"]}}
         return self._after_accept(h, method, fault, answer)
 
+    # -- interactivity (Socket Mode) -----------------------------------------------------------------------
+    @property
+    def socket(self):
+        """The Socket Mode websocket server (started on first use)."""
+        from .fake_socket_mode import FakeSocketMode
+
+        with self._lock:
+            if self._socket is None:
+                self._socket = FakeSocketMode(self.host).start()
+            return self._socket
+
+    def _connections_open(self, h, tok):
+        method = "apps.connections.open"
+        fault = self._next_fault(method)
+        if fault and self._fault_answer(h, method, fault):
+            return None
+        self.calls.append((method, 200))
+        if tok != self.app_token:
+            error = "not_allowed_token_type" if tok == self.token else "invalid_auth"
+            return self._reply(h, 200, {"ok": False, "error": error})
+        return self._reply(h, 200, {"ok": True, "url": self.socket.url})
+
+    def _update(self, h, data):
+        method = "chat.update"
+        fault = self._next_fault(method, data.get("channel"))
+        if fault and self._fault_answer(h, method, fault):
+            return None
+        error = check_limits(data)
+        blocks = data.get("blocks")
+        if isinstance(blocks, str):
+            blocks = json.loads(blocks)
+        with self._posted:
+            post = next(
+                (p for p in self.posts if p["channel"] == data.get("channel") and p["ts"] == data.get("ts")),
+                None,
+            )
+            if post is None:
+                error = error or "message_not_found"
+            if not error:
+                if blocks is not None:
+                    post["blocks"] = blocks
+                if data.get("text") is not None:
+                    post["text"] = data["text"]
+                self.updates.append({"channel": post["channel"], "ts": post["ts"], "blocks": blocks})
+                self._posted.notify_all()
+        self.calls.append((method, 200))
+        if error:
+            return self._reply(h, 200, {"ok": False, "error": error})
+        return self._reply(
+            h, 200, {"ok": True, "channel": post["channel"], "ts": post["ts"], "text": post["text"]}
+        )
+
+    def wait_updates(self, n: int, timeout: float = 20) -> bool:
+        with self._posted:
+            return self._posted.wait_for(lambda: len(self.updates) >= n, timeout)
+
+    def block_actions(self, post: dict, article_id: int, action_id: str, user: str = "U0CONSULT1") -> dict:
+        """The block_actions payload Slack sends when `user` clicks a button of item `article_id` in a
+        posted message (the message as it is now, after any chat.update)."""
+        with self._lock:
+            blocks = json.loads(json.dumps(post["blocks"]))
+            text = post["text"]
+        block_id = f"borderwatch_item_{article_id}"
+        block = next(b for b in blocks if b.get("block_id") == block_id)
+        button = next(e for e in block["elements"] if e["action_id"] == action_id)
+        return {
+            "type": "block_actions",
+            "user": {"id": user, "username": user.lower(), "name": user.lower(), "team_id": "T0FAKE"},
+            "api_app_id": self.socket.app_id,
+            "token": "verification-token-unused-in-socket-mode",
+            "container": {
+                "type": "message",
+                "message_ts": post["ts"],
+                "channel_id": post["channel"],
+                "is_ephemeral": False,
+            },
+            "trigger_id": "1111.2222.abcdef",
+            "team": {"id": "T0FAKE", "domain": "fake"},
+            "enterprise": None,
+            "is_enterprise_install": False,
+            "channel": {"id": post["channel"], "name": "digest"},
+            "message": {
+                "type": "message",
+                "subtype": "bot_message",
+                "text": text,
+                "ts": post["ts"],
+                "bot_id": "B1",
+                "blocks": blocks,
+                **({"thread_ts": post["thread_ts"]} if post.get("thread_ts") else {}),
+            },
+            "state": {"values": {}},
+            "response_url": f"http://{self.host}:{self.port}/actions/T0FAKE/1/unused",
+            "actions": [
+                {
+                    "action_id": action_id,
+                    "block_id": block_id,
+                    "text": button["text"],
+                    "value": button["value"],
+                    "type": "button",
+                    "action_ts": f"{time.time():.6f}",
+                }
+            ],
+        }
+
     def _accept(self, store: list, record: dict) -> None:
         with self._posted:
             store.append(record)
@@ -509,6 +653,8 @@ class FakeSlack(FakeFilesApi):
         return self
 
     def stop(self) -> None:
+        if self._socket is not None:
+            self._socket.stop()
         self.httpd.shutdown()
         self.httpd.server_close()
 
