@@ -208,7 +208,9 @@ def render(
             cur = parts[-1]
             per_item = 3 if buttons else 1  # section (+ actions + the verdict line a click may add)
             need = per_item if part_group_started else per_item + 2
-            reserved = len(item_ids(cur["blocks"]))  # one verdict line per item with buttons, added on a click
+            reserved = len(
+                item_ids(cur["blocks"])
+            )  # one verdict line per item with buttons, added on a click
             if cur["ids"] and len(cur["blocks"]) + reserved + need > body_max:
                 cur = {"blocks": [], "ids": [], "lines": [], "plain_head": []}
                 parts.append(cur)
