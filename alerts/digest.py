@@ -22,7 +22,9 @@ from datetime import date, datetime, tzinfo
 from borderwatch.language import badge
 
 from .buttons import actions_block, item_ids
+from .ranking import TOP_STORIES, Score
 from .slacktext import clip, clip_escaped, escape, link, links_in, mrkdwn_to_plain
+from .tagging import Tags
 
 MAX_BLOCKS = 50
 MAX_SECTION = 3000
@@ -61,6 +63,8 @@ class DigestEntry:
     language: str | None = None  # the lead's detected language; non-English items are marked ("ES")
     title_en: str | None = None  # English title and snippet, when translation is on (alerts/translate.py)
     snippet_en: str | None = None
+    score: Score | None = None  # story strength (alerts/ranking.py); None: unranked, newest first
+    tags: Tags | None = None  # who and where (alerts/tagging.py)
 
     @property
     def ids(self) -> list[int]:
@@ -119,6 +123,8 @@ def _item_text(
     if e.other_rules:
         meta.append("also under: " + ", ".join(escape(clip(r, 60)) for r in e.other_rules[:MAX_TAGS]))
     lines.append(" · ".join(meta))
+    if e.tags and e.tags.line():
+        lines.append(escape(clip(e.tags.line(), 200)))
     if e.also_in:
         shown = e.also_in[:MAX_ALSO_IN]
         names = [link(m.url, clip(m.source, 60)) if also_links else escape(clip(m.source, 60)) for m in shown]
@@ -140,10 +146,31 @@ def _newest_first(e: DigestEntry):
     return (e.published is not None, e.published or datetime.min, e.article_id)
 
 
+def _strongest_first(e: DigestEntry):
+    """Sort key (reverse=True): score, then newest."""
+    return (e.score.total if e.score else 0.0, *_newest_first(e))
+
+
+def top_stories(entries: list[DigestEntry], n: int = TOP_STORIES) -> list[DigestEntry]:
+    """The day's strongest stories across all topics (none for a digest of one item)."""
+    return sorted(entries, key=_strongest_first, reverse=True)[:n] if len(entries) > 1 else []
+
+
+def top_block(top: list[DigestEntry]) -> dict:
+    """'Top stories': one line each, linked title, outlet, where and who; far below the section limit."""
+    lines = ["*Top stories*"]
+    for i, e in enumerate(top, 1):
+        bits = [escape(clip(e.source, 50))] + (
+            [escape(clip(e.tags.line(2, 2), 100))] if e.tags and e.tags.line() else []
+        )
+        lines.append(f"{i}. {link(e.url, clip(e.title or e.url, 120))} — " + " · ".join(bits))
+    return {"type": "section", "text": {"type": "mrkdwn", "text": "\n".join(lines)}}
+
+
 def group_entries(
     entries: list[DigestEntry], rule_order: list[str]
 ) -> list[tuple[str, str, list[DigestEntry]]]:
-    """[(rule_id, rule_name, entries newest first)] in the rules file's order."""
+    """[(rule_id, rule_name, entries strongest first)] in the rules file's order."""
     groups: dict[str, list[DigestEntry]] = {}
     names: dict[str, str] = {}
     for e in entries:
@@ -152,7 +179,7 @@ def group_entries(
     order = {rid: i for i, rid in enumerate(rule_order)}
     out = []
     for rid in sorted(groups, key=lambda r: (order.get(r, len(order)), r)):
-        items = sorted(groups[rid], key=_newest_first, reverse=True)
+        items = sorted(groups[rid], key=_strongest_first, reverse=True)
         out.append((rid, names[rid], items))
     return out
 
@@ -199,6 +226,10 @@ def render(
     if warnings:
         first.append(warnings_block(warnings))
         plain_first.append(warnings_plain(warnings))
+    top = top_stories(entries)
+    if top:
+        first.append(top_block(top))
+        plain_first.append(clip_escaped("Top: " + " | ".join(clip(e.title or e.url, 80) for e in top), 400))
 
     body_max = MAX_BLOCKS - 3  # header, "continued" footer, and room for a "re-sent" note
     parts: list[dict] = [{"blocks": first, "ids": [], "lines": [], "plain_head": plain_first}]

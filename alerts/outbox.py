@@ -49,8 +49,11 @@ from .delivery import (
 )
 from .digest import DigestEntry, Mention, RenderedPart, render, render_quiet_day
 from .notify import destination_of, is_apprise, notify_urls, render_notifications
+from .ranking import score as story_score
+from .ranking import title_hit
 from .rules import RuleSet
 from .snippet import best_snippet, term_objects
+from .tagging import merge, tags_for
 from .translate import TranslateSettings, translate_entries
 
 log = logging.getLogger(__name__)
@@ -235,6 +238,9 @@ def plan_digest(
             if a.source not in seen_sources:  # a re-post by the same outlet is not news of its own
                 seen_sources.add(a.source)
                 also.append(Mention(a.source, a.url))
+        hit = title_hit([arts[aid].title for aid in members], term_objects(ruleset, terms))
+        strength = story_score(hit, len(terms), 1 + len(also), when(lead), now)
+        tags = merge([tags_for(arts[aid].tags, arts[aid].title, arts[aid].text) for aid in members])
         plan.entries.append(
             DigestEntry(
                 article_id=lead.id,
@@ -250,6 +256,8 @@ def plan_digest(
                 other_rules=[names.get(r, r) for r in fired[1:]],
                 also_in=also,
                 member_ids=list(members),
+                score=strength,
+                tags=tags,
             )
         )
         plan.items.append((lead.id, "item", None, best))

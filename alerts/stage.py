@@ -20,6 +20,7 @@ from borderwatch.yamlload import ConfigError
 
 from .matcher import Matcher
 from .rules import RuleSet, load_rules, parse_rules_text
+from .tagging import shipped as shipped_tagger
 
 LAST_GOOD_KEY = "rules:last_good"
 LAST_GOOD_SAVED_KEY = "rules:last_good_saved"
@@ -98,6 +99,7 @@ def count_unmatched(store: Store) -> int:
 def match_new(store: Store, ruleset: RuleSet, batch: int = 200) -> tuple[int, int]:
     """Match every article in state 'new'. Returns (articles matched against, articles that fired a rule)."""
     matcher = Matcher(ruleset)
+    tagger = shipped_tagger()
     seen = fired = 0
     while True:
         with store.session() as s:
@@ -115,7 +117,29 @@ def match_new(store: Store, ruleset: RuleSet, batch: int = 200) -> tuple[int, in
                 matches = matcher.match(row.title or "", row.text or "", language=row.language)
                 if matches:
                     fired += 1
+                    # who and where, once, while the text is at hand (the digest and trends read it back)
+                    row.tags = tagger.tag(row.title or "", row.text or "").stored(tagger.version)
                 for m in matches:
                     s.add(MatchRow(article_id=row.id, rule_id=m.rule, terms=list(m.terms), snippet=m.snippet))
                 row.status = "matched"
+    tag_untagged(store)
     return seen, fired
+
+
+TAG_BACKFILL = 500  # per run: a database upgraded to tags catches up over a few runs, never in one long one
+
+
+def tag_untagged(store: Store, limit: int = TAG_BACKFILL) -> int:
+    """Tag matched articles that have no tags yet (matched before migration 0008), oldest first."""
+    tagger = shipped_tagger()
+    with store.session() as s:
+        rows = s.scalars(
+            select(ArticleRow)
+            .where(ArticleRow.status == "matched", ArticleRow.tags.is_(None))
+            .where(ArticleRow.id.in_(select(MatchRow.article_id)))
+            .order_by(ArticleRow.id)
+            .limit(limit)
+        ).all()
+        for row in rows:
+            row.tags = tagger.tag(row.title or "", row.text or "").stored(tagger.version)
+    return len(rows)

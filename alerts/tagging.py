@@ -287,4 +287,32 @@ def shipped() -> Tagger:
     return Tagger(YAML(typ="safe").load(text))
 
 
-__all__ = ["Actor", "GazetteerError", "Place", "Tagger", "Tags", "parse_gazetteer", "shipped"]
+def tags_for(stored: dict | None, title: str, text: str) -> Tags:
+    """An article's tags: the stored ones when the shipped gazetteer made them, else tagged now from the
+    text (articles matched before tagging existed, or by an older gazetteer version)."""
+    tagger = shipped()
+    if stored and stored.get("v") == tagger.version:
+        return Tags.from_stored(stored)
+    return tagger.tag(title, text)
+
+
+def merge(tags: list[Tags]) -> Tags:
+    """One story's tags from its articles' (lead first), each name once."""
+    out = Tags()
+    for t in tags:
+        out.actors += [a for a in t.actors if a not in out.actors]
+        out.places += [p for p in t.places if p not in out.places]
+    return out
+
+
+__all__ = [
+    "Actor",
+    "GazetteerError",
+    "Place",
+    "Tagger",
+    "Tags",
+    "merge",
+    "parse_gazetteer",
+    "shipped",
+    "tags_for",
+]

@@ -12,6 +12,8 @@ Definitions (kept simple so the sentence can be checked by hand):
 - Weeks that ended before borderwatch's first run are "not watched": drawn as gaps, never as zeros, and left
   out of the averages.
 - "This week" is compared with the average of the up-to-4 watched weeks before it ("on the month").
+- Where: matched articles per state (the admin1 of every place the article names: a Mexican state, a US
+  border state; a CBP sector counts for its state), each article once per state, same weeks and average.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from sqlalchemy import func, or_, select
 from borderwatch.store import ArticleRow, MatchRow, RunRow, Store
 
 from .rules import RuleSet
+from .tagging import shipped, tags_for
 
 DEFAULT_WEEKS = 12
 BASELINE_WEEKS = 4
@@ -33,6 +36,7 @@ FLAT_BELOW_PCT = 10  # |change| under this is "flat"
 FOLD_FROM = 3.0  # at 3x the average or more, say "up 3-fold" instead of "up 200%"
 FUTURE_SLACK = timedelta(days=1)
 ALL_TOPICS = "All topics"
+WHERE_MAX = 8  # states in the "where" panel: the busiest this week and on the month
 
 
 @dataclass
@@ -68,6 +72,7 @@ class Trends:
     sentence: str
     generated_at: datetime | None = None
     quiet_topics: list[str] = field(default_factory=list)  # names with no article in the whole window
+    where: list[TopicTrend] = field(default_factory=list)  # per state (rule_id: country), busiest first
 
     @property
     def charted(self) -> list[TopicTrend]:
@@ -90,10 +95,23 @@ class Trends:
             out.append(f"No reporting in {len(self.weeks)} weeks: {', '.join(self.quiet_topics)}")
         return out
 
+    def where_line(self) -> str:
+        """'Where: Michoacán 5 (4-week average 2), Sinaloa 3 (4) …' or '' when no article named a place."""
+        if not self.where:
+            return ""
+        bits = [
+            f"{t.name} {t.this_week}" + (f" ({_num(t.average)})" if t.average is not None else "")
+            for t in self.where
+        ]
+        return f"Where (matched articles per state this week, {BASELINE_WEEKS}-week average): " + ", ".join(
+            bits
+        )
+
     def summary(self) -> str:
-        """Plain-text summary: headline sentence and one line per topic."""
+        """Plain-text summary: headline sentence, one line per topic, and the where line."""
         head = f"Weekly trends ({self.week_label}; matched articles per topic, last {len(self.weeks)} weeks)"
-        return "\n".join([head, self.sentence, *("• " + line for line in self.lines())])
+        where = [self.where_line()] if self.where else []
+        return "\n".join([head, self.sentence, *("• " + line for line in self.lines()), *where])
 
     def to_json(self) -> dict:
         return {
@@ -103,6 +121,18 @@ class Trends:
             "sentence": self.sentence,
             "topics": [_topic_json(t) for t in self.topics],
             "total": _topic_json(self.total),
+            "where": [
+                {
+                    "state": t.name,
+                    "country": t.rule_id,
+                    "counts": t.counts,
+                    "this_week": t.this_week,
+                    "average": t.average,
+                    "change_pct": t.change_pct,
+                    "phrase": t.phrase,
+                }
+                for t in self.where
+            ],
         }
 
 
@@ -170,6 +200,44 @@ def weekly_counts(
         articles[idx].add(article_id)
     week_starts = [(start + timedelta(weeks=i)).date() for i in range(weeks)]
     return week_starts, per_rule, [len(a) for a in articles]
+
+
+def weekly_states(
+    store: Store, rule_ids: list[str] | None, end: datetime, weeks: int
+) -> dict[tuple[str, str], list[int]]:
+    """{(state, country): matched articles per week}, oldest first. Tags are read as stored at match time;
+    articles matched before tagging existed (or by an older gazetteer) are tagged from their text."""
+    start = end - timedelta(weeks=weeks)
+    matched = select(MatchRow.article_id)
+    if rule_ids is not None:
+        matched = matched.where(MatchRow.rule_id.in_(rule_ids))
+    with store.session() as s:
+        rows = s.execute(
+            select(ArticleRow.id, ArticleRow.published, ArticleRow.first_seen, ArticleRow.tags)
+            .where(ArticleRow.id.in_(matched))
+            .where(or_(ArticleRow.published >= start, ArticleRow.first_seen >= start))
+        ).all()
+        version = shipped().version
+        stale = [r.id for r in rows if not r.tags or r.tags.get("v") != version]
+        texts = {}
+        if stale:
+            texts = {
+                a.id: (a.title, a.text)
+                for a in s.execute(
+                    select(ArticleRow.id, ArticleRow.title, ArticleRow.text).where(ArticleRow.id.in_(stale))
+                )
+            }
+    per_state: dict[tuple[str, str], list[int]] = {}
+    for article_id, published, first_seen, stored in rows:
+        when = article_date(published, first_seen)
+        if not (start <= when < end):
+            continue
+        title, text = texts.get(article_id, ("", ""))
+        tags = tags_for(stored, title or "", text or "")
+        idx = int((when - start) // timedelta(weeks=1))
+        for key in dict.fromkeys((p.admin1, p.country) for p in tags.places):
+            per_state.setdefault(key, [0] * weeks)[idx] += 1
+    return per_state
 
 
 # -- words ----------------------------------------------------------------------------------------------
@@ -277,6 +345,12 @@ def compute_trends(
 
     topics = [describe(rid, names.get(rid, rid), mask(c)) for rid, c in per_rule.items()]
     total = describe("*", ALL_TOPICS, mask(totals))
+    where = [
+        describe(country, state, mask(c))
+        for (state, country), c in weekly_states(store, rule_ids, end, weeks).items()
+    ]
+    recent = [t for t in where if t.this_week or t.average]
+    recent.sort(key=lambda t: (-(t.this_week + (t.average or 0)), -t.this_week, t.name))
     return Trends(
         end=end,
         weeks=week_starts,
@@ -285,6 +359,7 @@ def compute_trends(
         sentence=headline(topics, total),
         generated_at=generated_at,
         quiet_topics=[t.name for t in topics if t.total == 0],
+        where=recent[:WHERE_MAX],
     )
 
 
@@ -301,6 +376,7 @@ FLAT = "#6b6b6b"
 FIG_W, DPI = 5.0, 216
 HEADER_H, FOOTER_H = 0.85, 0.6
 SINGLE_COLUMN_MAX = 6
+WHERE_HEAD_H, WHERE_ROW_H = 1.05, 0.34  # the "where" panel: heading, then one bar per state
 
 
 def _colour(t: TopicTrend) -> str:
@@ -338,18 +414,19 @@ def render_png(trends: Trends) -> bytes:
 
     topics = trends.charted or [trends.total]
     n = len(topics)
+    where_h = WHERE_HEAD_H + WHERE_ROW_H * len(trends.where) if trends.where else 0.0
     # Up to SINGLE_COLUMN_MAX topics: one column (tall, like a phone screen; names never clipped).
     # More: two columns, name and change on two lines.
     cols = 1 if n <= SINGLE_COLUMN_MAX else 2
     rows = -(-n // cols)
     panel_h = 1.3 if cols == 1 else 1.8
-    height = rows * panel_h + HEADER_H + FOOTER_H
+    height = rows * panel_h + HEADER_H + FOOTER_H + where_h
     fig = Figure(figsize=(FIG_W, height), dpi=DPI, facecolor="white")
     fig.subplots_adjust(
         left=0.09,
         right=0.95,
         top=1 - (HEADER_H + (0.25 if cols == 1 else 0.4)) / height,
-        bottom=(FOOTER_H + 0.2) / height,
+        bottom=(FOOTER_H + where_h + 0.2) / height,
         hspace=0.75 if cols == 1 else 0.95,
         wspace=0.3,
     )
@@ -411,6 +488,8 @@ def render_png(trends: Trends) -> bytes:
         for ax in col:
             ax.set_xticks(ticks, labels)
         col[-1].tick_params(labelbottom=True)
+    if trends.where:
+        _where_panel(fig, trends, height, where_h)
     notes = ["Weeks start on the dates shown (UTC)."]
     if any(c is None for t in topics for c in t.counts):
         notes.append("Blank weeks: before borderwatch's first run.")
@@ -422,6 +501,54 @@ def render_png(trends: Trends) -> bytes:
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=DPI, facecolor="white", metadata={"Software": "borderwatch"})
     return buf.getvalue()
+
+
+def _where_panel(fig, trends: Trends, height: float, where_h: float) -> None:
+    """Bars: matched articles per state this week; a coloured tick at the 4-week average, with the figures."""
+    from matplotlib.ticker import MaxNLocator
+
+    top = (FOOTER_H + where_h) / height
+    fig.text(0.03, top - 0.32 / height, "Where", fontsize=12, fontweight="bold", color=INK, va="top")
+    fig.text(
+        0.03,
+        top - 0.6 / height,
+        f"Matched articles per state this week (bar) and the {BASELINE_WEEKS}-week average (tick).",
+        fontsize=8.5,
+        color=MUTED,
+        va="top",
+    )
+    rows = trends.where
+    ax = fig.add_axes(
+        (0.33, (FOOTER_H + 0.15) / height, 0.5, (WHERE_ROW_H * len(rows) - 0.1) / height), facecolor="white"
+    )
+    ys = list(range(len(rows)))[::-1]  # busiest on top
+    xmax = max([max(t.this_week, t.average or 0) for t in rows] + [1])
+    ax.barh(ys, [t.this_week for t in rows], height=0.58, color="#9a9a9a", zorder=2)
+    for y, t in zip(ys, rows, strict=True):
+        colour = _colour(t)
+        if t.average is not None:
+            ax.plot([t.average, t.average], [y - 0.4, y + 0.4], color=colour, linewidth=2.2, zorder=3)
+        avg = f" vs {_num(t.average)}" if t.average is not None else ""
+        ax.text(
+            1.02,
+            y,
+            f"{t.this_week}{avg}",
+            transform=ax.get_yaxis_transform(),
+            fontsize=9.5,
+            color=colour,
+            fontweight="bold",
+            va="center",
+        )
+    ax.set_yticks(ys, [_clip(t.name, 20) for t in rows])
+    ax.tick_params(axis="y", colors=INK, labelsize=9.5, length=0, pad=4)
+    ax.tick_params(axis="x", colors=MUTED, labelsize=8, length=0)
+    ax.set_xlim(0, xmax * 1.05)
+    ax.set_ylim(-0.6, len(rows) - 0.4)
+    ax.xaxis.set_major_locator(MaxNLocator(nbins=3, integer=True))
+    for side in ("top", "right", "left"):
+        ax.spines[side].set_visible(False)
+    ax.spines["bottom"].set_color("#c8c8c8")
+    ax.grid(axis="x", color="#ececec", linewidth=0.7, zorder=0)
 
 
 def save_png(trends: Trends, path: Path) -> Path:

@@ -96,6 +96,8 @@ def slack_comment(trends: Trends) -> str:
     """The file's comment in Slack mrkdwn: headline sentence first, then one line per topic (escaped)."""
     lines = [f"*Weekly trends* · {escape(trends.week_label)}", escape(trends.sentence)]
     lines += ["• " + escape(line) for line in trends.lines()]
+    if trends.where:
+        lines.append(escape(trends.where_line()))
     return clip_lines(lines, MAX_COMMENT)
 
 

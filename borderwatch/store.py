@@ -133,6 +133,9 @@ class ArticleRow(Base):
     fingerprint: Mapped[str | None] = mapped_column(String(64), nullable=True)
     # set when retention dropped the stored full text (title, URL, dates and matches are kept forever)
     text_pruned_at: Mapped[datetime | None] = mapped_column(TZ, nullable=True)
+    # who and where, set at match time for articles that fired a rule (alerts/tagging.py Tags.stored):
+    # {"v": gazetteer version, "actors": [...], "places": [{"name", "admin1", "country", "kind"}]}
+    tags: Mapped[dict | None] = mapped_column(JSON, nullable=True)
 
 
 class UrlSeen(Base):

@@ -92,7 +92,10 @@ def test_the_same_story_from_two_outlets_is_posted_once_under_its_best_topic_wit
     assert [slug(u) for u in links].count(FPV_LEAD) == 1
     assert SYNDICATED.slug not in {slug(u) for u in links}
     item = next(
-        b["text"]["text"] for b in slack.posts[0]["blocks"] if FPV_LEAD in b.get("text", {}).get("text", "")
+        t
+        for b in slack.posts[0]["blocks"]
+        if (t := b.get("text", {}).get("text", "")).startswith("*<")
+        and FPV_LEAD in t  # the item, not Top stories
     )
     assert "also in: <" in item and "|Rio Grande Defense Review>" in item
     assert SYNDICATED.slug in item  # the other outlet's copy is linked from "also in"

@@ -113,7 +113,7 @@ def models_vs_schema(engine) -> list:
 @pytest.mark.both_backends
 def test_new_database_is_built_by_the_migrations_and_matches_the_models(db_url):
     store = Store(db_url)
-    assert store.migrated == ["0001", "0002", "0003", "0004", "0005", "0006", "0007"]
+    assert store.migrated == ["0001", "0002", "0003", "0004", "0005", "0006", "0007", "0008"]
     assert migrations.state(store.engine).up_to_date
     assert models_vs_schema(store.engine) == [], "models and migrations disagree: add a migration"
     assert Store(db_url).migrated == []  # second open: nothing to do
@@ -219,7 +219,7 @@ def test_migrations_downgrade_and_upgrade_again_keep_the_data(db_url):
     with store.engine.begin() as conn:
         command.downgrade(migrations._config(conn), migrations.BASELINE)
     assert migrations.state(store.engine).current == "0001"
-    assert Store(db_url).migrated == ["0002", "0003", "0004", "0005", "0006", "0007"]
+    assert Store(db_url).migrated == ["0002", "0003", "0004", "0005", "0006", "0007", "0008"]
     with store.session() as s:
         assert s.scalar(select(ArticleRow.text).where(ArticleRow.url == "https://example.com/a/")) == "body"
         assert s.scalar(select(func.count(MatchRow.id))) == 1
@@ -258,12 +258,13 @@ def test_every_package_and_the_migration_scripts_are_installed_by_pip():
         "0005_destinations.py",
         "0006_translations.py",
         "0007_feedback.py",
+        "0008_article_tags.py",
     ]
 
 
 def test_in_memory_sqlite_keeps_its_tables_and_foreign_keys_after_the_upgrade():
     store = Store("sqlite://")
-    assert store.migrated == ["0001", "0002", "0003", "0004", "0005", "0006", "0007"]
+    assert store.migrated == ["0001", "0002", "0003", "0004", "0005", "0006", "0007", "0008"]
     with store.session() as s:
         s.add(ArticleRow(url="https://a/", source="S", title="T"))
     with store.engine.connect() as c:

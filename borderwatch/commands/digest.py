@@ -42,6 +42,10 @@ def entry_json(e) -> dict:
         "url": e.url,
         "source": e.source,
         "language": e.language,
+        "topic": e.rule_id,
+        # story strength (alerts/ranking.py) and who/where (alerts/tagging.py): docs/tagging.md
+        **(e.score.as_json() if e.score else {"score": None}),
+        **(e.tags.as_json() if e.tags else {"actors": [], "places": []}),
     }
     if e.title_en or e.snippet_en:  # translation on (docs/coverage.md)
         out.update(title_en=e.title_en, snippet_en=e.snippet_en)
