@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TextIO
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from borderwatch.alerts.archive import ArchiveResult, maybe_update_archive
 from borderwatch.alerts.delivery import Deliverer
@@ -23,7 +23,7 @@ from borderwatch.lock import RunBusy, run_lock
 from borderwatch.records import WarningLine
 from borderwatch.retention import prune, retention_days
 from borderwatch.stopping import StopRequested, graceful_stop
-from borderwatch.store import FetchState, RunRow, SourceRow, Store, utcnow
+from borderwatch.store import RunRow, SourceRow, Store, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +42,8 @@ class CycleResult:
     archive: ArchiveResult | None = None  # BORDERWATCH_ARCHIVE_DIR set: what the archive stage wrote
     warnings: list[str] = field(default_factory=list)
     busy: str | None = None  # another run held the lock: nothing was done
-    stopped: str | None = None  # SIGTERM: the step that was not started
+    stopped: str | None = None  # SIGTERM (SIGINT during the crawl): the step that was not started
+    stopped_by: int | None = None  # the signal
 
 
 def backfill_cutoff(cfg: SourcesConfig, now: datetime) -> datetime:
@@ -129,9 +130,8 @@ def recover_interrupted(store: Store, now) -> int:
         for run in dead:
             run.status = "interrupted"
             run.finished_at = now
-        if dead:
-            s.execute(update(FetchState).values(etag=None, last_modified=None))
     if dead:
+        store.forget_validators()
         log.warning(
             "the previous run was interrupted; re-reading every feed in full so nothing it missed is lost"
         )
@@ -154,6 +154,8 @@ def _cycle(
     try:
         with stop.deferred():
             res.crawl = crawl_stage(cfg, store, now, log_level, on_tick)
+        if res.crawl.stop_signal is not None:  # Scrapy took it: the crawl ended early (crawler/run.py)
+            stop.note(res.crawl.stop_signal)
         crashpoint("after_crawl")
         stop.check("matching")
         state, res.matched_articles, res.fired = match_stage(store, config_dir)
@@ -165,7 +167,7 @@ def _cycle(
         res.trends = maybe_send_weekly_trends(store, deliverer, state.ruleset, now, cfg.settings)
         pruned = prune(store, retention_days(cfg.settings), now)
     except StopRequested as exc:
-        res.stopped = exc.step
+        res.stopped, res.stopped_by = exc.step, exc.signum
     with store.session() as s:
         run = s.get(RunRow, run_id)
         run.finished_at = utcnow()

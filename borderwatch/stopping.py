@@ -3,7 +3,15 @@
 `systemctl stop`, `docker stop` and the scheduler's own shutdown send SIGTERM. A run then finishes the step it
 is in (the crawl, the current match batch, the current Slack post) and stops before the next one, leaving
 the database in a state the next run continues from. The crawl is the one step Scrapy owns, together with
-its own signal handlers: SIGTERM is held back (blocked) while it runs and acted on as soon as it ends.
+its own signal handlers: SIGTERM and SIGINT are held back (blocked) while it runs and acted on as soon as it
+ends (SIGINT, Ctrl-C, then stops the run like SIGTERM, with exit 130; outside the crawl it interrupts at once).
+
+Blocking has one trap: starting multiprocessing's resource tracker (which the first extraction worker pool
+does) unconditionally *unblocks* SIGTERM and SIGINT in the calling thread once the tracker is spawned
+(CPython's resource_tracker.ensure_running), and Scrapy's handler then took the signal and dropped the queued
+requests. So the tracker is started before anything is blocked. Should a signal reach Scrapy anyway, the
+crawl ends with finish reason "shutdown" and counts as interrupted (crawler/run.py): its feeds are re-read in
+full on the next run, as after a kill -9.
 """
 
 from __future__ import annotations
@@ -17,14 +25,25 @@ from contextlib import contextmanager
 log = logging.getLogger(__name__)
 
 EXIT_STOPPED = 143  # 128 + SIGTERM, as a shell reports a process stopped by it
+EXIT_INTERRUPTED = 130  # 128 + SIGINT (Ctrl-C)
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
+
+
+def exit_code(signum: int) -> int:
+    return 128 + int(signum)
+
+
+def signame(signum: int) -> str:
+    return signal.Signals(signum).name
 
 
 class StopRequested(Exception):
-    """Raised at a step boundary after SIGTERM; `step` is the step that was not started."""
+    """Raised at a step boundary after SIGTERM (or SIGINT during the crawl); `step` was not started."""
 
-    def __init__(self, step: str):
-        super().__init__(f"stopped by SIGTERM before {step}")
+    def __init__(self, step: str, signum: int = signal.SIGTERM):
+        super().__init__(f"stopped by {signame(signum)} before {step}")
         self.step = step
+        self.signum = int(signum)
 
 
 class GracefulStop:
@@ -34,9 +53,13 @@ class GracefulStop:
         self._installed = False
 
     def _handler(self, signum, _frame) -> None:
+        self.note(signum)
+
+    def note(self, signum: int) -> None:
+        """Record a stop signal (also one Scrapy took during the crawl, see crawler/run.py)."""
         if self.signum is None:
-            log.warning("SIGTERM received: stopping after the current step")
-        self.signum = signum
+            log.warning("%s received: stopping after the current step", signame(signum))
+            self.signum = int(signum)
 
     @property
     def requested(self) -> bool:
@@ -44,7 +67,7 @@ class GracefulStop:
 
     def check(self, next_step: str) -> None:
         if self.signum is not None:
-            raise StopRequested(next_step)
+            raise StopRequested(next_step, self.signum)
 
     def install(self) -> GracefulStop:
         if threading.current_thread() is threading.main_thread():
@@ -59,16 +82,34 @@ class GracefulStop:
 
     @contextmanager
     def deferred(self) -> Iterator[None]:
-        """Hold SIGTERM back during a step that installs its own handlers (Scrapy), then act on it."""
+        """Hold SIGTERM and SIGINT back during a step that installs its own handlers (Scrapy), then act on them."""
         if not self._installed:
             yield
             return
-        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM})
+        start_resource_tracker()  # before blocking: starting it later would unblock both signals
+        previous_int = signal.getsignal(signal.SIGINT)
+        signal.pthread_sigmask(signal.SIG_BLOCK, set(STOP_SIGNALS))
         try:
             yield
         finally:
-            signal.signal(signal.SIGTERM, self._handler)  # Scrapy replaced it
-            signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM})
+            # Take the signals that arrived meanwhile while they are still blocked, so none reaches a handler
+            # Scrapy left behind, and SIGINT stops the run here instead of raising KeyboardInterrupt mid-step.
+            pending = signal.sigpending() & set(STOP_SIGNALS)
+            for signum in sorted(pending):
+                if signal.sigtimedwait({signum}, 0) is not None:
+                    self.note(signum)
+            signal.signal(signal.SIGTERM, self._handler)  # Scrapy replaced both
+            signal.signal(
+                signal.SIGINT, previous_int if previous_int is not None else signal.default_int_handler
+            )
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, set(STOP_SIGNALS))
+
+
+def start_resource_tracker() -> None:
+    """Start multiprocessing's resource tracker now (a no-op when it runs), while no signal is blocked."""
+    from multiprocessing import resource_tracker
+
+    resource_tracker.ensure_running()
 
 
 @contextmanager

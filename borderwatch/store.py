@@ -474,6 +474,16 @@ class Store:
             return True
         return False
 
+    def forget_validators(self, sources: list[str] | None = None) -> None:
+        """Drop the feeds' ETag/Last-Modified (of `sources`, or all): the next crawl reads them in full."""
+        from sqlalchemy import update
+
+        q = update(FetchState).values(etag=None, last_modified=None)
+        if sources is not None:
+            q = q.where(FetchState.source.in_(sources))
+        with self.session() as s:
+            s.execute(q)
+
     def source_row(self, s: Session, name: str) -> SourceRow:
         row = s.scalar(select(SourceRow).where(SourceRow.name == name))
         if row is None:

@@ -105,6 +105,14 @@ class CrawlReport:
     requests: int = 0
     bytes: int = 0
     seconds: float = 0.0
+    finish_reason: str | None = None  # Scrapy's: "finished" when the crawl ran to its end
+    stop_signal: int | None = None  # SIGTERM/SIGINT that Scrapy took and stopped the crawl for
+    storage_error: str | None = None  # the first item that could not be stored stopped the crawl
+
+    @property
+    def finished(self) -> bool:
+        """False when the crawl ended early (a signal, a storage failure, any Scrapy shutdown)."""
+        return self.finish_reason == "finished" and self.storage_error is None
 
     def for_source(self, name: str) -> SourceReport:
         if name not in self.sources:

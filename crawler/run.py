@@ -16,6 +16,20 @@ from .report import CrawlReport
 from .settings import scrapy_settings
 from .spider import OutletSpider
 
+log = logging.getLogger("borderwatch.crawl")
+
+
+class _Process(CrawlerProcess):
+    """Scrapy's CrawlerProcess, remembering which stop signal it took (the cycle stops on it; see
+    borderwatch/stopping.py for why the signals are normally held back from Scrapy)."""
+
+    stop_signal: int | None = None
+
+    def _signal_shutdown(self, signum, frame) -> None:
+        if self.stop_signal is None:
+            self.stop_signal = int(signum)
+        super()._signal_shutdown(signum, frame)
+
 
 def run_crawl(
     cfg: SourcesConfig,
@@ -31,6 +45,11 @@ def run_crawl(
     mode "check" fetches the discovery documents only and writes nothing (see OutletSpider).
     Scrapy's reactor cannot be restarted, so call this at most once per process (the scheduler runs each
     cycle in a fresh process).
+
+    A crawl that did not run to its end (a signal Scrapy took, any other Scrapy shutdown, a storage failure)
+    counts as interrupted: its sources' feed validators are dropped, so the next run re-reads those feeds in
+    full and asks for every entry this one never reached (as after a kill -9, see cycle.recover_interrupted),
+    and it says nothing about source health.
     """
     report = CrawlReport()
     sources = [s for s in cfg.sources if s.enabled and (only is None or s.name in only)]
@@ -41,7 +60,7 @@ def run_crawl(
     quiet = getattr(logging, log_level, logging.WARNING)
     logging.disable(quiet - 10)  # Scrapy logs its banner at INFO/DEBUG while it sets up logging itself
     try:
-        process = CrawlerProcess(settings)  # LOG_INSTALL_ROOT_HANDLER is off in settings.py
+        process = _Process(settings)  # LOG_INSTALL_ROOT_HANDLER is off in settings.py
     finally:
         logging.disable(logging.NOTSET)
     logging.getLogger().setLevel(root_level)  # Scrapy resets it; our CLI decides verbosity
@@ -70,11 +89,27 @@ def run_crawl(
     report.requests = int(stats.get("downloader/request_count", 0))
     report.bytes = int(stats.get("downloader/response_bytes", 0))
     report.seconds = time.monotonic() - started
+    report.finish_reason = stats.get("finish_reason")
+    report.stop_signal = process.stop_signal
     for rep in report.sources.values():
         rep.seconds = max(0.0, (rep.finished or started) - started)
     if mode == "run":
-        record_health(store, report, sources)
+        if report.finished:
+            record_health(store, report, sources)
+        else:
+            forget_validators(store, [s.name for s in sources], report)
     return report
+
+
+def forget_validators(store: Store, names: list[str], report: CrawlReport) -> None:
+    log.warning(
+        "the crawl did not finish (%s); its feeds are read in full on the next run so nothing is lost",
+        report.storage_error and "storage failure" or report.finish_reason or "no finish reason",
+    )
+    try:
+        store.forget_validators(names)
+    except Exception:  # the database itself may be what failed (disk full): then the run row stays open
+        log.warning("could not drop the feed validators now; the next run recovers the interrupted run")
 
 
 def record_health(store: Store, report: CrawlReport, sources) -> None:

@@ -15,6 +15,9 @@ The pool is a succession of *generations*, each a plain ProcessPoolExecutor:
   fresh generation, up to `retries` times, so no page is silently lost and the run never waits forever.
 - A page still unfinished after `page_timeout` seconds fails with TimeoutError and its generation is killed
   (the other pages in it are retried), so one pathological page cannot stall the daily run.
+- Starting workers never changes which signals the calling thread blocks (`_keep_sigmask`): multiprocessing
+  unblocks SIGTERM/SIGINT whenever it (re)starts its resource tracker, which let Scrapy take a SIGTERM the
+  run holds back during the crawl (borderwatch/stopping.py).
 - Workers watch their parent and exit when it is gone, so a kill -9 of the run leaves no orphans. (Not
   PR_SET_PDEATHSIG: it fires when the *thread* that started the worker exits, which killed workers while
   they held queue locks.)
@@ -24,12 +27,14 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
 import threading
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
 from multiprocessing.connection import wait as mp_wait
 from typing import Any
 
@@ -62,14 +67,25 @@ def _warm(parent: int) -> None:
     import trafilatura  # noqa: F401  (import once per worker, not per page)
 
 
+@contextmanager
+def _keep_sigmask() -> Iterator[None]:
+    """Restore this thread's blocked signals afterwards (see the module docstring)."""
+    mask = signal.pthread_sigmask(signal.SIG_BLOCK, ())
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+
+
 class _Generation:
     def __init__(self, workers: int):
-        self.executor = ProcessPoolExecutor(
-            workers,
-            mp_context=multiprocessing.get_context("spawn"),
-            initializer=_warm,
-            initargs=(os.getpid(),),
-        )
+        with _keep_sigmask():
+            self.executor = ProcessPoolExecutor(
+                workers,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=_warm,
+                initargs=(os.getpid(),),
+            )
         self.submitted = 0
         self.retiring = False
         self.unsettled: dict[
@@ -172,7 +188,8 @@ class ExtractorPool:
         gen.unsettled[id(task)] = task
         task.generation = gen
         try:
-            inner = gen.executor.submit(task.fn, *task.args)
+            with _keep_sigmask():  # (submit spawns the workers)
+                inner = gen.executor.submit(task.fn, *task.args)
         except BrokenProcessPool as exc:
             gen.unsettled.pop(id(task), None)
             self._after_failure(task, gen, exc, suspect=False)

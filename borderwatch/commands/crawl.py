@@ -6,10 +6,11 @@ import argparse
 from pathlib import Path
 
 from borderwatch.cli import add_common
-from borderwatch.commands.common import friendly
+from borderwatch.commands.common import err, friendly
 from borderwatch.config import load_sources
 from borderwatch.cycle import crawl_stage
 from borderwatch.progress import Progress
+from borderwatch.stopping import exit_code, signame
 from borderwatch.store import Store, utcnow
 
 
@@ -20,6 +21,9 @@ def cmd_crawl(args) -> int:
     report = crawl_stage(cfg, Store(), utcnow(), on_tick=progress.tick)
     if not args.quiet:
         progress.summary(report, {})
+    if report.stop_signal is not None:  # the crawl counts as interrupted: its feeds are re-read next time
+        err(f"stopped by {signame(report.stop_signal)}; the next crawl re-reads the feeds, nothing is lost")
+        return exit_code(report.stop_signal)
     return 0
 
 

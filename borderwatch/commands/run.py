@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import signal
 import sys
 from pathlib import Path
 
@@ -14,7 +15,7 @@ from borderwatch.commands.trends import report_weekly
 from borderwatch.cycle import matches_by_source, run_cycle
 from borderwatch.lock import EXIT_BUSY
 from borderwatch.progress import Progress
-from borderwatch.stopping import EXIT_STOPPED
+from borderwatch.stopping import exit_code, signame
 from borderwatch.store import Store, utcnow
 
 
@@ -33,8 +34,12 @@ def report_delivery(res, deliverer_kind: str, quiet: bool = False) -> int:
         err("WARNING: " + res.archive.error + " (the digest itself was delivered; the next run retries)")
     d = res.delivery
     if res.stopped:
-        err(f"stopped by SIGTERM before {res.stopped}; the next run continues from here, nothing is lost")
-        return EXIT_STOPPED
+        signum = res.stopped_by or signal.SIGTERM
+        err(
+            f"stopped by {signame(signum)} before {res.stopped}; the next run continues from here, "
+            "nothing is lost"
+        )
+        return exit_code(signum)
     if d.error:
         if d.delivered:
             from borderwatch.alerts.delivery import describe_destination
@@ -146,7 +151,8 @@ def register(sub) -> None:
         "send one digest (Slack if SLACK_BOT_TOKEN+SLACK_CHANNEL or SLACK_WEBHOOK_URL is set, else the console).\n\n"
         "Exit 0 when the cycle completed (failed sources are reported), 2 on a config/database error,\n"
         "3 when the digest could not be delivered (it stays queued for the next run), 4 when another run holds\n"
-        "the lock (nothing done), 143 when stopped by SIGTERM between steps (the next run continues).",
+        "the lock (nothing done), 143 when stopped by SIGTERM between steps (the next run continues; 130 for\n"
+        "SIGINT during the crawl).",
         epilog="Examples:\n  borderwatch run --config-dir ./config\n  borderwatch run --json > summary.json",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
