@@ -11,14 +11,27 @@ from urllib.parse import quote
 
 LINK = re.compile(r"<([^<>|]+)\|([^<>]*)>")
 
+# Slack has no escape for its formatting characters (a backslash shows, and still formats). A zero-width space
+# on both sides of each one keeps it from opening or closing *bold*, _italic_, ~strike~ or `code`: if Slack
+# reads U+200B as a letter the character is mid-word (never formatting), if as a space it is not next to the
+# word it would wrap. The reader sees exactly what the page said.
+ZW = "\u200b"
+MARKS = "*_~`"
+_MARK = re.compile(f"[{re.escape(MARKS)}]")
+_NEUTRAL = re.compile(f"{ZW}([{re.escape(MARKS)}]){ZW}")
+_HOLD = {c: chr(0xE000 + i) for i, c in enumerate(MARKS)}  # private-use stand-ins while markup is stripped
+
 
 def escape(text: str) -> str:
-    """Escape the three characters Slack treats as control: & < > (so <!channel> cannot ping)."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    """Untrusted text -> mrkdwn that shows as is: & < > escaped (so <!channel> cannot ping), and the
+    formatting characters * _ ~ ` neutralised (see ZW)."""
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return _MARK.sub(lambda m: f"{ZW}{m.group(0)}{ZW}", text)
 
 
 def unescape(text: str) -> str:
     """Inverse of escape(), for showing Slack text on a terminal."""
+    text = _NEUTRAL.sub(r"\1", text)
     return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 
@@ -58,9 +71,12 @@ def link(url: str, label: str) -> str:
 
 def mrkdwn_to_plain(text: str) -> str:
     """Slack mrkdwn (as we write it) -> terminal text: links become their label, markup is dropped."""
+    text = _NEUTRAL.sub(lambda m: _HOLD[m.group(1)], text)  # the page's own characters stay
     text = LINK.sub(lambda m: m.group(2), text)
     text = re.sub(r"(?<![\w*])\*([^*\n]+)\*(?![\w*])", r"\1", text)
     text = text.replace("`", "")
+    for mark, held in _HOLD.items():
+        text = text.replace(held, mark)
     return unescape(text)
 
 

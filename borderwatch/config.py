@@ -55,6 +55,7 @@ SETTINGS_KEYS = {
         str,
         bool,
     ),  # optional digest translation (alerts/translate.py): {backend, url?, timeout?}
+    "allow_internal_addresses": bool,  # intranet deployments: fetch internal addresses (crawler/addresses.py)
     "trends_day": str,  # weekday the trends chart goes out (alerts/trends_delivery.py), or "off"
     # delivery and schedule (alerts/outbox.py, borderwatch/schedule.py)
     "schedule": str,
@@ -146,7 +147,9 @@ def parse_sources(data: Any, path: Path | str = "<sources.yaml>") -> SourcesConf
             continue
         if key not in SETTINGS_KEYS:
             c.add(raw_settings, key, f"unknown setting '{key}' (allowed: {', '.join(sorted(SETTINGS_KEYS))})")
-        elif not isinstance(value, SETTINGS_KEYS[key]) or isinstance(value, bool):
+        elif not isinstance(value, SETTINGS_KEYS[key]) or (
+            isinstance(value, bool) and SETTINGS_KEYS[key] is not bool
+        ):
             c.add(raw_settings, key, f"setting '{key}' has the wrong type ({type(value).__name__})")
         elif key == "trends_day" and not _trends_day_ok(value):
             c.add(

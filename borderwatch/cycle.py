@@ -18,6 +18,7 @@ from borderwatch.alerts.stage import RulesState, load_rules_or_last_good, match_
 from borderwatch.alerts.trends_delivery import TrendsOutcome, maybe_send_weekly_trends
 from borderwatch.config import SourcesConfig
 from borderwatch.crashpoint import crashpoint
+from borderwatch.diskspace import StorageFailed
 from borderwatch.lastgood import load_sources_or_last_good
 from borderwatch.lock import RunBusy, run_lock
 from borderwatch.records import WarningLine
@@ -30,6 +31,7 @@ log = logging.getLogger(__name__)
 log = logging.getLogger("borderwatch.cycle")
 DEFAULT_BACKFILL_DAYS = 7
 DEFAULT_FAILURE_ALERT_AFTER = 3
+OUTAGE_WARNING = "no source could be reached — is the network up?"
 
 
 @dataclass
@@ -44,6 +46,7 @@ class CycleResult:
     busy: str | None = None  # another run held the lock: nothing was done
     stopped: str | None = None  # SIGTERM (SIGINT during the crawl): the step that was not started
     stopped_by: int | None = None  # the signal
+    outage: bool = False  # not one discovery document answered: exit 5 and a warning line
 
 
 def backfill_cutoff(cfg: SourcesConfig, now: datetime) -> datetime:
@@ -154,13 +157,24 @@ def _cycle(
     try:
         with stop.deferred():
             res.crawl = crawl_stage(cfg, store, now, log_level, on_tick)
+        if res.crawl.storage_error:  # the run row stays open: the next run recovers it as interrupted
+            raise StorageFailed(
+                f"{res.crawl.storage_error}; the crawl stopped at the first article it could not store. "
+                "Nothing is lost: free some space and the next run fetches the rest"
+            )
         if res.crawl.stop_signal is not None:  # Scrapy took it: the crawl ended early (crawler/run.py)
             stop.note(res.crawl.stop_signal)
         crashpoint("after_crawl")
         stop.check("matching")
         state, res.matched_articles, res.fired = match_stage(store, config_dir)
         stop.check("delivery")
-        res.warnings = sources_state.warnings + state.warnings + health_warnings(store, cfg)
+        res.outage = res.crawl.nothing_reached
+        res.warnings = (
+            ([WarningLine(OUTAGE_WARNING, key="total-outage")] if res.outage else [])
+            + sources_state.warnings
+            + state.warnings
+            + health_warnings(store, cfg)
+        )
         options = DeliveryOptions.from_settings(cfg.settings)
         res.delivery = deliver(store, deliverer, state.ruleset, res.warnings, now, options=options, stop=stop)
         res.archive = maybe_update_archive(store, state.ruleset, options)
@@ -175,6 +189,7 @@ def _cycle(
         run.stats = {
             "sources": res.crawl.source_counts(max_errors=5) if res.crawl else {},
             "requests": res.crawl.requests if res.crawl else 0,
+            "outage": res.outage,
             "matched": res.matched_articles,
             "fired": res.fired,
             "digest_items": res.delivery.items if res.delivery else 0,

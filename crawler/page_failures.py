@@ -12,6 +12,8 @@ Why these rules (a daily run; an item is worth more late with its summary than n
   runs, PAGE_RETRY_RUNS runs in all (the first one included), then stored from the feed and given up on.
   Within a run, 5xx and timeouts keep Scrapy's one polite retry (crawler/settings.py); nothing else asks
   for a page twice in one run.
+- A link (or redirect) to an internal address (crawler/addresses.py): refused, given up at once and *not*
+  kept from the feed entry, so nothing pointing inside the network reaches the digest.
 The feed entry is kept in `page_failures` (borderwatch/store.py), so a retry does not depend on the feed
 still listing the item, and giving up never loses it.
 """
@@ -41,11 +43,18 @@ def is_size_failure(reason: str) -> bool:
     return "size cap" in reason or "DOWNLOAD_MAXSIZE" in reason or "larger than" in reason
 
 
+def is_refused(reason: str) -> bool:
+    """A request the SSRF guard refused (crawler/addresses.py)."""
+    from .addresses import REFUSED
+
+    return reason.startswith(REFUSED)
+
+
 def gives_up_at_once(status: int | None, reason: str) -> bool:
     """True when asking for the page again cannot help (see the module docstring)."""
     if status is not None:
         return 400 <= status < 500 and status not in RETRY_4XX
-    return is_size_failure(reason) or reason == "forbidden by robots.txt"
+    return is_size_failure(reason) or reason == "forbidden by robots.txt" or is_refused(reason)
 
 
 def entry_to_json(entry: Entry) -> dict:

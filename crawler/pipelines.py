@@ -6,11 +6,13 @@ import asyncio
 
 from scrapy.exceptions import DropItem
 from sqlalchemy import select
+from sqlalchemy.exc import DBAPIError
 
 from borderwatch.records import Article, Entry
 from borderwatch.store import ArticleRow, UrlSeen, utcnow
 
 from .extract import extract
+from .storage import storage_failed
 from .urls import canonicalize, is_http
 from .workers import ExtractorPool
 
@@ -109,6 +111,17 @@ class StorePipeline(_SpiderAware):
         if published is not None and published > now:
             published = now  # a future date is a publisher's error; do not let it sort above everything
         status = "old" if published is not None and published < spider.cutoff else "new"
+        if spider.report.storage_error:  # the crawl is stopping: the next run fetches this page again
+            return {"url": art.url, "source": art.source, "status": "not stored"}
+        try:
+            self._store(store, art, item, published, status, spider)
+        except DBAPIError as exc:  # disk full, database gone: stop the crawl (crawler/storage.py)
+            storage_failed(self.crawler, exc)
+            return {"url": art.url, "source": art.source, "status": "not stored"}
+        return {"url": art.url, "source": art.source, "status": status}
+
+    @staticmethod
+    def _store(store, art: Article, item, published, status: str, spider) -> None:
         with store.session() as s:
             keys = {art.url, *item["aliases"]}
             # one query for all of the page's URLs (not a get per URL, twice): this runs in the reactor thread
@@ -133,4 +146,3 @@ class StorePipeline(_SpiderAware):
                 spider.report.for_source(item["entry"].source).seen += 1
             for k in keys - known.keys():
                 s.add(UrlSeen(url=k, article_id=existing))
-        return {"url": art.url, "source": art.source, "status": status}

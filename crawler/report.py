@@ -128,5 +128,11 @@ class CrawlReport:
         }
 
     @property
+    def nothing_reached(self) -> bool:
+        """A total outage: discovery documents were asked for and not one answered (network or DNS down)."""
+        docs = self.documents
+        return bool(docs) and not any(d.ok for d in docs)
+
+    @property
     def documents(self) -> list[DocumentResult]:
         return [d for r in self.sources.values() for d in r.documents]

@@ -102,14 +102,19 @@ def run_crawl(
 
 
 def forget_validators(store: Store, names: list[str], report: CrawlReport) -> None:
-    log.warning(
+    # (after a storage failure the CLI's one line says it all; this is for the log)
+    log.log(
+        logging.INFO if report.storage_error else logging.WARNING,
         "the crawl did not finish (%s); its feeds are read in full on the next run so nothing is lost",
-        report.storage_error and "storage failure" or report.finish_reason or "no finish reason",
+        "storage failure" if report.storage_error else report.finish_reason or "no finish reason",
     )
     try:
         store.forget_validators(names)
     except Exception:  # the database itself may be what failed (disk full): then the run row stays open
-        log.warning("could not drop the feed validators now; the next run recovers the interrupted run")
+        log.log(
+            logging.INFO if report.storage_error else logging.WARNING,
+            "could not drop the feed validators now; the next run recovers the interrupted run",
+        )
 
 
 def record_health(store: Store, report: CrawlReport, sources) -> None:

@@ -98,6 +98,8 @@ def scrapy_settings(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
             "data": None,
         },
         "DOWNLOADER_MIDDLEWARES": {
+            # ahead of robots.txt: every request, redirects and robots.txt included (crawler/addresses.py)
+            "borderwatch.crawler.addresses.AddressGuardMiddleware": 50,
             "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
             "borderwatch.crawler.politeness.RobotsTxtMiddleware": 100,
             "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
@@ -109,6 +111,7 @@ def scrapy_settings(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "LOG_ENABLED": True,
         "LOG_INSTALL_ROOT_HANDLER": False,
         "LOG_LEVEL": o.get("log_level", "WARNING"),
+        "SPIDER_MIDDLEWARES": {"borderwatch.crawler.storage.StorageGuardMiddleware": 1000},
         "ITEM_PIPELINES": {
             "borderwatch.crawler.pipelines.ExtractPipeline": 100,
             "borderwatch.crawler.pipelines.StorePipeline": 200,
@@ -116,6 +119,8 @@ def scrapy_settings(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "REQUEST_FINGERPRINTER_IMPLEMENTATION": "2.7",
         # trafilatura worker processes; -1 = one per core (env BORDERWATCH_EXTRACT_WORKERS), 0 = in-process
         "BORDERWATCH_EXTRACT_WORKERS": o.get("extract_workers", -1),
+        # fetch internal addresses (loopback, private, link-local ...) a feed links to; off by default
+        "BORDERWATCH_ALLOW_INTERNAL_ADDRESSES": bool(o.get("allow_internal_addresses", False)),
         "DEFAULT_REQUEST_HEADERS": {
             "Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,application/rss+xml,*/*;q=0.8",
             "Accept-Language": "en,es;q=0.8",

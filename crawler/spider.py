@@ -33,6 +33,7 @@ from .page_failures import (
     entry_to_json,
     failure_status,
     gives_up_at_once,
+    is_refused,
 )
 from .plan import SourcePlan, plan_for
 from .politeness import describe_exception
@@ -369,15 +370,19 @@ class OutletSpider(scrapy.Spider):
             row.discovery_url = req.meta.get("discovery_url") or row.discovery_url
             runs = row.failures
             give_up = gives_up_at_once(status, reason) or runs >= PAGE_RETRY_RUNS
+            refused = is_refused(reason)
             if give_up:
                 # from here on urls_seen (written when the item is stored) keeps it from being fetched
                 s.expunge(row) if row in s.new else s.delete(row)
-                if not entry.title and s.get(UrlSeen, key) is None:
+                if (refused or not entry.title) and s.get(UrlSeen, key) is None:
                     s.add(UrlSeen(url=key, article_id=None))  # nothing to keep from the feed: just never ask
         if not give_up:
             rep.errors.append(f"{entry.url}: {reason}; asked again next run ({runs}/{PAGE_RETRY_RUNS})")
             return None
         after = f" after {runs} runs" if runs > 1 else ""
+        if refused:
+            rep.errors.append(f"{entry.url}: {reason}; never fetched, not kept")
+            return None
         if not entry.title:
             rep.errors.append(f"{entry.url}: {reason}; given up{after} (the feed gave no title to keep)")
             return None
@@ -406,7 +411,7 @@ class OutletSpider(scrapy.Spider):
         }
 
     def closed(self, reason):
-        if self.checking or not self.revalidate:
+        if self.checking or not self.revalidate or self.report.storage_error:
             return
         with self.store.session() as s:
             for url in self.revalidate:

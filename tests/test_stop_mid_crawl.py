@@ -18,8 +18,8 @@ import time
 
 import pytest
 
+from borderwatch.demo.outlets import FixtureOutlets, Outlet, Story
 from borderwatch.store import FetchState, MatchRow, RunRow, Store
-from borderwatch.testing.outlets import FixtureOutlets, Outlet, Story
 
 N_STORIES = 90  # more than Scrapy keeps in its downloader (64): its shutdown drops the rest
 N_HELD = 30  # `borderwatch run` finishes the crawl step before it stops: fewer pages prove it

@@ -25,6 +25,14 @@ def explain_db_error(exc: Exception) -> list[str]:
     first = detail[0] if detail else type(exc).__name__
     low = " ".join(detail).lower()
     where = redact_url(db_url())
+    from borderwatch.diskspace import disk_full_message
+
+    full = disk_full_message(db_url(), exc)
+    if full:
+        return [
+            f"database error: {full} ({first})",
+            "free some space there and run again; nothing was changed",
+        ]
     if "readonly" in low or "read-only" in low or "read only" in low:
         return [
             f"database error: the database is read-only ({first})",
@@ -70,6 +78,7 @@ def friendly(fn: Callable[..., int]) -> Callable[..., int]:
 
     @wraps(fn)
     def wrapper(args) -> int:
+        from borderwatch.diskspace import StorageFailed
         from borderwatch.migrations import SchemaError
 
         try:
@@ -82,6 +91,9 @@ def friendly(fn: Callable[..., int]) -> Callable[..., int]:
             return 2
         except SchemaError as exc:
             err(f"database schema: {exc}")
+            return 2
+        except StorageFailed as exc:
+            err(str(exc))
             return 2
         except (DBAPIError, SQLAlchemyError) as exc:
             for line in explain_db_error(exc):

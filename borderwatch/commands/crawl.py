@@ -21,6 +21,9 @@ def cmd_crawl(args) -> int:
     report = crawl_stage(cfg, Store(), utcnow(), on_tick=progress.tick)
     if not args.quiet:
         progress.summary(report, {})
+    if report.storage_error:
+        err(f"{report.storage_error}; the crawl stopped, nothing is lost: free some space and crawl again")
+        return 2
     if report.stop_signal is not None:  # the crawl counts as interrupted: its feeds are re-read next time
         err(f"stopped by {signame(report.stop_signal)}; the next crawl re-reads the feeds, nothing is lost")
         return exit_code(report.stop_signal)

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 from borderwatch.alerts.delivery import ConsoleDeliverer, from_env
-from borderwatch.cli import EXIT_DELIVERY, add_common
+from borderwatch.cli import EXIT_DELIVERY, EXIT_OUTAGE, add_common
 from borderwatch.commands.common import err, friendly
 from borderwatch.commands.trends import report_weekly
 from borderwatch.cycle import matches_by_source, run_cycle
@@ -49,6 +49,9 @@ def report_delivery(res, deliverer_kind: str, quiet: bool = False) -> int:
         err(f"digest not delivered: {d.error}")
         err("the items stay queued and will be sent on the next run")
         return EXIT_DELIVERY
+    if res.outage:  # (the warning line above said it; the exit code lets a monitor see it)
+        err("not one feed, sitemap or listing answered: check the network and DNS; nothing is lost")
+        return EXIT_OUTAGE
     if quiet:
         return 0
     repeats = (
@@ -125,6 +128,7 @@ def execute(args, config_dir: Path, deliverer=None, footer: str | None = None) -
                     ),
                     "busy": res.busy,
                     "stopped": res.stopped,
+                    "outage": res.outage,
                     "warnings": res.warnings,
                     "exit_code": code,
                 },
@@ -151,7 +155,7 @@ def register(sub) -> None:
         "send one digest (Slack if SLACK_BOT_TOKEN+SLACK_CHANNEL or SLACK_WEBHOOK_URL is set, else the console).\n\n"
         "Exit 0 when the cycle completed (failed sources are reported), 2 on a config/database error,\n"
         "3 when the digest could not be delivered (it stays queued for the next run), 4 when another run holds\n"
-        "the lock (nothing done), 143 when stopped by SIGTERM between steps (the next run continues; 130 for\n"
+        "the lock (nothing done), 5 when not one source could be reached (network down?), 143 when stopped by SIGTERM between steps (the next run continues; 130 for\n"
         "SIGINT during the crawl).",
         epilog="Examples:\n  borderwatch run --config-dir ./config\n  borderwatch run --json > summary.json",
         formatter_class=argparse.RawDescriptionHelpFormatter,
