@@ -55,7 +55,8 @@ SETTINGS_KEYS = {
         str,
         bool,
     ),  # optional digest translation (alerts/translate.py): {backend, url?, timeout?}
-    "allow_internal_addresses": bool,  # intranet deployments: fetch internal addresses (crawler/addresses.py)
+    # intranet deployments: fetch internal addresses, all (true) or these networks (crawler/addresses.py)
+    "allow_internal_addresses": (bool, list),
     "trends_day": str,  # weekday the trends chart goes out (alerts/trends_delivery.py), or "off"
     # delivery and schedule (alerts/outbox.py, borderwatch/schedule.py)
     "schedule": str,
@@ -100,6 +101,20 @@ def _trends_day_ok(value: str) -> bool:
     except ValueError:
         return False
     return True
+
+
+def _types(spec) -> tuple:
+    return spec if isinstance(spec, tuple) else (spec,)
+
+
+def _networks_error(value) -> str | None:
+    from borderwatch.crawler.addresses import parse_allowance
+
+    try:
+        parse_allowance(value)
+    except ValueError as exc:
+        return str(exc)
+    return None
 
 
 def _url_list(c: Checker, node: Any, key: str, label: str) -> tuple[str, ...]:
@@ -148,7 +163,7 @@ def parse_sources(data: Any, path: Path | str = "<sources.yaml>") -> SourcesConf
         if key not in SETTINGS_KEYS:
             c.add(raw_settings, key, f"unknown setting '{key}' (allowed: {', '.join(sorted(SETTINGS_KEYS))})")
         elif not isinstance(value, SETTINGS_KEYS[key]) or (
-            isinstance(value, bool) and SETTINGS_KEYS[key] is not bool
+            isinstance(value, bool) and bool not in _types(SETTINGS_KEYS[key])
         ):
             c.add(raw_settings, key, f"setting '{key}' has the wrong type ({type(value).__name__})")
         elif key == "trends_day" and not _trends_day_ok(value):
@@ -160,6 +175,12 @@ def parse_sources(data: Any, path: Path | str = "<sources.yaml>") -> SourcesConf
         elif key in SETTINGS_RANGES and not (SETTINGS_RANGES[key][0] <= value <= SETTINGS_RANGES[key][1]):
             lo, hi = SETTINGS_RANGES[key]
             c.add(raw_settings, key, f"setting '{key}' must be between {lo} and {hi}, got {value}")
+        elif key == "allow_internal_addresses" and _networks_error(value):
+            c.add(
+                raw_settings,
+                key,
+                f"setting '{key}' must be true, false or a list of networks: {_networks_error(value)}",
+            )
         elif key in ("user_agent", "contact") and not re.search(r"https?://|@", value):
             c.add(raw_settings, key, f"setting '{key}' must name a contact URL or e-mail address")
         else:

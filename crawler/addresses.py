@@ -13,7 +13,8 @@ DNS answer cannot swap it within the run).
 A source's own hosts are trusted: an internal address that the host of one of the source's configured
 feed/sitemap/listing URLs resolves to is allowed for that source (the loopback fixture outlets in the tests,
 an intranet outlet). For intranet deployments `allow_internal_addresses: true` in sources.yaml settings (or
-BORDERWATCH_ALLOW_INTERNAL_ADDRESSES=1) turns the guard off. A refused request fails like any page
+BORDERWATCH_ALLOW_INTERNAL_ADDRESSES=1) turns the guard off; a list of networks (`[10.20.0.0/16]`, or
+`10.20.0.0/16,fd00::/8` in the variable) allows just those. A refused request fails like any page
 (`refused: … internal address`) and is reported for its source; the page is never asked for again
 (crawler/page_failures.py).
 """
@@ -76,9 +77,29 @@ def literal_address(host: str) -> IP | None:
     return None
 
 
-def allowed_by_env(env: dict | None = None) -> bool:
-    value = (os.environ if env is None else env).get(ENV, "")
-    return value.strip().lower() in ("1", "true", "yes", "on")
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+def parse_allowance(value) -> bool | list[Network]:
+    """sources.yaml's allow_internal_addresses or the variable: True (all), False, or networks to allow.
+
+    Raises ValueError naming a bad network."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str):
+        text = value.strip().lower()
+        if text in ("", "0", "false", "no", "off"):
+            return False
+        if text in ("1", "true", "yes", "on"):
+            return True
+        value = [v for v in text.split(",") if v.strip()]
+    out = []
+    for item in value:
+        try:
+            out.append(ipaddress.ip_network(str(item).strip(), strict=False))
+        except ValueError:
+            raise ValueError(f"not a network: {item!r} (e.g. 10.20.0.0/16)") from None
+    return out
 
 
 class AddressGuardMiddleware:
@@ -86,7 +107,19 @@ class AddressGuardMiddleware:
 
     def __init__(self, crawler):
         self.crawler = crawler
-        self.off = crawler.settings.getbool("BORDERWATCH_ALLOW_INTERNAL_ADDRESSES") or allowed_by_env()
+        allow: list = []
+        for value in (crawler.settings.get("BORDERWATCH_ALLOW_INTERNAL_ADDRESSES"), os.environ.get(ENV, "")):
+            try:
+                got = parse_allowance(value if value is not None else False)
+            except ValueError as exc:  # (sources.yaml is checked when loaded; this is the variable)
+                log.warning("%s ignored: %s", ENV, exc)
+                continue
+            if got is True:
+                allow = True
+                break
+            allow += got or []
+        self.off = allow is True
+        self.allowed: list[Network] = [] if allow is True else allow
         self._own: dict[str, set[IP]] = {}  # source -> the addresses its configured hosts resolve to
         self.refused = 0
 
@@ -132,7 +165,9 @@ class AddressGuardMiddleware:
         host = urlparse_cached(request).hostname or ""
         for ip in await self._resolve(host):
             kind = internal_kind(ip)
-            if kind is None or ip in await self._own_addresses(request.meta.get("source")):
+            if kind is None or any(ip in net for net in self.allowed):
+                continue
+            if ip in await self._own_addresses(request.meta.get("source")):
                 continue
             self.refused += 1
             self.crawler.stats.inc_value("borderwatch/address_refused")

@@ -119,8 +119,8 @@ def scrapy_settings(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "REQUEST_FINGERPRINTER_IMPLEMENTATION": "2.7",
         # trafilatura worker processes; -1 = one per core (env BORDERWATCH_EXTRACT_WORKERS), 0 = in-process
         "BORDERWATCH_EXTRACT_WORKERS": o.get("extract_workers", -1),
-        # fetch internal addresses (loopback, private, link-local ...) a feed links to; off by default
-        "BORDERWATCH_ALLOW_INTERNAL_ADDRESSES": bool(o.get("allow_internal_addresses", False)),
+        # fetch internal addresses (loopback, private, link-local ...) a feed links to: True, or networks
+        "BORDERWATCH_ALLOW_INTERNAL_ADDRESSES": o.get("allow_internal_addresses", False),
         "DEFAULT_REQUEST_HEADERS": {
             "Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,application/rss+xml,*/*;q=0.8",
             "Accept-Language": "en,es;q=0.8",

@@ -142,3 +142,18 @@ def test_allow_internal_addresses_lets_an_intranet_deployment_fetch_them(work, h
     r = work.run("crawl", env={"BORDERWATCH_ALLOW_INTERNAL_ADDRESSES": "1"})
     assert r.returncode == 0, r.output
     assert {q.path for q in inside.requests()} >= {"/secret/", "/iam/security-credentials/"}
+
+
+def test_the_opt_out_is_all_or_a_list_of_networks_and_a_bad_network_is_a_config_error(tmp_path):
+    from borderwatch.config import load_sources
+    from borderwatch.crawler.addresses import parse_allowance
+    from borderwatch.yamlload import ConfigError
+
+    assert parse_allowance("1") is True and parse_allowance("") is False and parse_allowance(False) is False
+    nets = parse_allowance("10.20.0.0/16, fd00::/8")
+    assert [str(n) for n in nets] == ["10.20.0.0/16", "fd00::/8"]
+    assert ipaddress.ip_address("10.20.3.4") in nets[0]
+    path = tmp_path / "sources.yaml"
+    path.write_text("settings:\n  allow_internal_addresses: [10.20.0.0/16, nope]\nsources: []\n")
+    with pytest.raises(ConfigError, match=r"sources.yaml:2:.*allow_internal_addresses.*'nope'"):
+        load_sources(path)
