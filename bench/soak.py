@@ -257,6 +257,8 @@ class Soak:
             elif kind == "sigterm":
                 if code == 143:
                     self.note(kind, "stopped by SIGTERM" in err, "no 'stopped by SIGTERM' line")
+                elif code == -signal.SIGTERM:  # before the run installed its handler (start-up): nothing begun
+                    self.note("sigterm_at_startup", True, "")
             elif kind == "disk_full":
                 if code == 2 or "the disk is full" in err:
                     self.note(kind, code == 2 and "the disk is full" in err, f"exit {code}: {err[-300:]}")
