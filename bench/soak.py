@@ -124,6 +124,7 @@ class Soak:
         self.unreported: list[str] = []
         self.exit_codes: Counter[int] = Counter()
         self.pending_kill = False
+        self.log: list[dict] = []
 
     # -- one run ---------------------------------------------------------------------------------------
     def run(self, env_extra: dict | None = None, sigterm_after: float | None = None) -> tuple[int, str, str]:
@@ -150,6 +151,16 @@ class Soak:
         out, err = proc.communicate(timeout=600)
         self.runs += 1
         self.exit_codes[proc.returncode] += 1
+        self.log.append(
+            {
+                "run": self.runs,
+                "exit": proc.returncode,
+                "posts": len(self.slack.posts),
+                "env": env_extra or {},
+                "sigterm_after": sigterm_after,
+                "stderr": err[-1500:],
+            }
+        )
         if "Traceback" in out + err:
             self.unreported.append(f"run {self.runs}: a traceback was shown:\n{err[-2000:]}")
         if self.pending_kill and proc.returncode != -signal.SIGKILL:  # a kill -9 is reported by the next run
@@ -235,6 +246,7 @@ class Soak:
                 (self.config / "sources.yaml").write_text(BROKEN_SOURCES)
         started = datetime.now(timezone.utc)
         before_faults = len(self.slack.faults)
+        self.log.append({"day": d, "faults": faults})
         code, out, err = self.run(env, sigterm_after)
         consumed = before_faults - len(self.slack.faults)
         self.slack.faults.clear()
@@ -257,7 +269,9 @@ class Soak:
             elif kind == "sigterm":
                 if code == 143:
                     self.note(kind, "stopped by SIGTERM" in err, "no 'stopped by SIGTERM' line")
-                elif code == -signal.SIGTERM:  # before the run installed its handler (start-up): nothing begun
+                elif (
+                    code == -signal.SIGTERM
+                ):  # before the run installed its handler (start-up): nothing begun
                     self.note("sigterm_at_startup", True, "")
             elif kind == "disk_full":
                 if code == 2 or "the disk is full" in err:
@@ -353,6 +367,10 @@ def main(argv: list[str] | None = None) -> int:
         print("UNREPORTED:", line)
     print(json.dumps({k: v for k, v in fig.items() if k not in ("unreported",)}))
     bad = fig["lost"] or fig["doubled"] or fig["parts_posted_twice"] or fig["unreported"]
+    if bad:  # what Slack got, to see what went wrong
+        dump = Path(tempfile.gettempdir()) / f"borderwatch-soak-{args.seed}-posts.json"
+        dump.write_text(json.dumps({"posts": slack.posts, "log": soak.log}, indent=1))
+        print(f"Slack posts and the run log written to {dump}")
     return 1 if bad else 0
 
 
