@@ -97,6 +97,7 @@ def test_two_channels_each_get_their_digest_exactly_once_under_a_lost_ack_on_one
     assert len(posts_in(slack, "C0DIGEST")) == 1 and len(posts_in(slack, POLICY)) == 1
     r = work.run("deliver")  # recovers the policy part from conversations.history: no re-post anywhere
     assert r.returncode == 0, r.output
+    assert f"digest for channel {POLICY} was found already posted (not re-sent)" in r.stdout
     assert ("conversations.history", 200) in slack.calls
     assert len(posts_in(slack, "C0DIGEST")) == 1 and len(posts_in(slack, POLICY)) == 1
     assert set(item_links(posts_in(slack, "C0DIGEST"))) == default

@@ -41,10 +41,10 @@ def cmd_listen(args) -> int:
         err(str(exc))
         listener.close()
         return 2
-    err("borderwatch: listening for feedback clicks (Socket Mode); stop with Ctrl-C or SIGTERM")
+    err("listening for feedback clicks (Socket Mode); stop with Ctrl-C or SIGTERM")
     stop.wait()
     listener.close()
-    err(f"borderwatch: stopped ({listener.handled} click(s) handled)")
+    err(f"stopped ({listener.handled} click(s) handled)")
     return 0
 
 

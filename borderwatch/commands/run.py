@@ -61,8 +61,14 @@ def report_delivery(res, deliverer_kind: str, quiet: bool = False) -> int:
     )
     if d.nothing_new and (not d.parts_sent or (deliverer_kind == "console" and d.warnings_sent)):
         # console: a quiet-day warning message (if any) is already on stdout; this line stays on stderr
+        found = ""
+        if d.delivered and not d.parts_sent and deliverer_kind != "console":
+            from borderwatch.alerts.delivery import describe_destination
+
+            where = ", ".join(dict.fromkeys(describe_destination(x) for x in d.delivered))
+            found = f"; the unfinished digest for {where} was found already posted (not re-sent)"
         print(
-            "borderwatch: nothing new to report" + repeats,
+            "borderwatch: nothing new to report" + repeats + found,
             file=sys.stderr if deliverer_kind == "console" else sys.stdout,
         )
     elif d.nothing_new and d.warnings_sent:
