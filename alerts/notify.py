@@ -140,6 +140,8 @@ def _md_item(e: DigestEntry, tz: tzinfo) -> str:
     if e.other_rules:
         meta.append("also under: " + ", ".join(md_escape(r) for r in e.other_rules[:5]))
     lines = [f"**{_md_link(e.url, e.title or e.url)}**{_badge(e)}", " · ".join(meta)]
+    if e.tags and e.tags.line():  # where · who (alerts/tagging.py)
+        lines.append(md_escape(e.tags.line()))
     if e.title_en:
         lines.append("English: " + md_escape(e.title_en))
     if e.also_in:
@@ -153,6 +155,8 @@ def _md_item(e: DigestEntry, tz: tzinfo) -> str:
 
 def _text_item(e: DigestEntry, tz: tzinfo) -> str:
     lines = [f"• {clean(e.title or e.url)}{_badge(e)}", f"  {clean(e.source)} · {_date(e.published, tz)}"]
+    if e.tags and e.tags.line():
+        lines.append(f"  {clean(e.tags.line())}")
     if e.title_en:
         lines.append(f"  English: {clean(e.title_en)}")
     if e.snippet:
@@ -168,6 +172,8 @@ def _html_item(e: DigestEntry, tz: tzinfo) -> str:
     extra = "".join(
         f'<div class="meta">English: {html.escape(clean(t))}</div>\n' for t in (e.title_en, e.snippet_en) if t
     )
+    if e.tags and e.tags.line():
+        extra = f'<div class="meta">{html.escape(clean(e.tags.line()))}</div>\n' + extra
     if _badge(e):
         out = out.replace("</a></h3>", f"</a>{html.escape(_badge(e))}</h3>", 1)
     return out.replace("</article>", extra + "</article>") if extra else out

@@ -164,3 +164,12 @@ def test_articles_matched_before_tagging_are_tagged_by_the_next_match_run(tmp_pa
     store.dispose()
     assert tags["https://old.example/0"] is None  # never matched: nothing to tag
     assert tags["https://old.example/1"]["actors"] == ["CJNG"] == tags["https://old.example/2"]["actors"]
+
+
+def test_apprise_renderings_carry_the_places_and_groups_line():
+    from borderwatch.alerts.notify import render_notifications
+
+    entries = [entry(2, "Cartel drones strike police in Aguililla", 2, 1, 2)]
+    for fmt in ("markdown", "text", "html"):
+        (note,) = render_notifications(entries, "Tue 24 Nov 2026", ["cartel_drones"], fmt)
+        assert "Aguililla, Michoacán · CJNG" in note.to_payload()["body"], fmt
