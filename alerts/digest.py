@@ -292,13 +292,19 @@ def warnings_plain(warnings: list[str]) -> str:
     return clip_escaped("Warnings: " + " | ".join(warnings), 600)
 
 
-def render_quiet_day(day: datetime | date, warnings: list[str], title: str = "borderwatch") -> RenderedPart:
+def render_quiet_day(
+    day: datetime | date, warnings: list[str], title: str = "borderwatch", elsewhere: int = 0
+) -> RenderedPart:
     """A day with nothing new but something wrong: one short message, the date and the warning lines.
 
     Without it a broken rules file or a dead outlet would stay unnoticed for as long as there is no news.
+    elsewhere: items that went to other channels today (this one, the default, had none).
     """
     head = clip(f"{title} · {day:%a} {day.day} {day:%b %Y} · nothing new matched", MAX_HEADER)
     n = len(warnings)
+    quiet = (
+        f"No new items here today ({_plural(elsewhere, 'item')} went to other channels)" if elsewhere else ""
+    )
     blocks = [
         {"type": "header", "text": {"type": "plain_text", "text": head, "emoji": True}},
         {
@@ -306,8 +312,8 @@ def render_quiet_day(day: datetime | date, warnings: list[str], title: str = "bo
             "elements": [
                 {
                     "type": "mrkdwn",
-                    "text": f"No new items today, but {_plural(n, 'problem')} need{'s' if n == 1 else ''} "
-                    "attention:",
+                    "text": f"{quiet or 'No new items today'}, but {_plural(n, 'problem')} "
+                    f"need{'s' if n == 1 else ''} attention:",
                 }
             ],
         },

@@ -640,7 +640,9 @@ def deliver(
         posted = warnings_posted(store, day)
         fresh = [w for w in warnings if warning_key(w) not in posted]
         if fresh:
-            part = render_quiet_day(now.astimezone(options.tz), fresh, title=options.title)
+            part = render_quiet_day(
+                now.astimezone(options.tz), fresh, title=options.title, elsewhere=res.items
+            )
             did = create_digest(
                 store,
                 DigestPlan([], []),

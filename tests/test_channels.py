@@ -182,3 +182,4 @@ def test_warnings_go_to_the_default_channel_even_when_only_another_channel_has_n
     (default_post,) = posts_in(slack, "C0DIGEST")
     assert "Outlet X" not in json.dumps(policy_post["blocks"])
     assert "Outlet X" in json.dumps(default_post["blocks"]) and item_links([default_post]) == []
+    assert "No new items here today (1 item went to other channels)" in json.dumps(default_post["blocks"])

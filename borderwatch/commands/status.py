@@ -204,8 +204,13 @@ def collect(store: Store, config_dir: Path) -> dict[str, Any]:
         from datetime import timedelta
 
         from borderwatch.alerts.feedback import feedback_by_rule
+        from borderwatch.alerts.rules import load_rules
 
-        rows = feedback_by_rule(store, utcnow() - timedelta(days=FEEDBACK_DAYS))
+        try:  # in the rules file's order when it reads; the numbers come from the database either way
+            order = [r.id for r in load_rules(config_dir / "keywords.yaml").rules]
+        except ConfigError:
+            order = []
+        rows = feedback_by_rule(store, utcnow() - timedelta(days=FEEDBACK_DAYS), order)
         return {
             "days": FEEDBACK_DAYS,
             "rules": [
