@@ -401,7 +401,47 @@ def _clip(name: str, limit: int) -> str:
     return name if len(name) <= limit else name[: limit - 1].rstrip(" (,;:-") + "…"
 
 
+FOOTER_PT, FOOTER_SPACING, MARK = 8, 1.35, "borderwatch"
+
+
+def _text_width_pt(text: str, size: float = FOOTER_PT) -> float:
+    from matplotlib.textpath import TextPath
+
+    return TextPath((0, 0), text, size=size).get_extents().width if text.strip() else 0.0
+
+
+def footer_lines(trends: Trends, topics: list[TopicTrend]) -> list[str]:
+    """The chart's notes, word-wrapped to the width left of the "borderwatch" mark: every quiet topic named in
+    full, however many there are (the footer grows instead)."""
+    notes = ["Weeks start on the dates shown (UTC)."]
+    if any(c is None for t in topics for c in t.counts):
+        notes.append("Blank weeks: before borderwatch's first run.")
+    if trends.quiet_topics:
+        notes.append("No reporting in these weeks: " + ", ".join(trends.quiet_topics) + ".")
+    # the figure's width between the side margins (0.03 .. 0.97), less the mark and a gap; 4% to spare for
+    # the renderer's hinting
+    width = (FIG_W * 72 * 0.94 - _text_width_pt(MARK) - 12) * 0.96
+    lines: list[str] = []
+    for note in notes:
+        line = ""
+        for word in note.split(" "):
+            candidate = f"{line} {word}" if line else word
+            if line and _text_width_pt(candidate) > width:
+                lines.append(line)
+                line = word
+            else:
+                line = candidate
+        lines.append(line)
+    return lines
+
+
 def render_png(trends: Trends) -> bytes:
+    buf = io.BytesIO()
+    chart_figure(trends).savefig(buf, format="png", dpi=DPI, facecolor="white", metadata={"Software": MARK})
+    return buf.getvalue()
+
+
+def chart_figure(trends: Trends):
     """Small multiples, one panel per topic that had any reporting, on one shared y scale.
 
     Phone first: large type, at most two columns, one dark line per panel, with this week's point, its
@@ -420,13 +460,15 @@ def render_png(trends: Trends) -> bytes:
     cols = 1 if n <= SINGLE_COLUMN_MAX else 2
     rows = -(-n // cols)
     panel_h = 1.3 if cols == 1 else 1.8
-    height = rows * panel_h + HEADER_H + FOOTER_H + where_h
+    footer = footer_lines(trends, topics)
+    footer_h = FOOTER_H + max(0, len(footer) - 3) * FOOTER_PT * FOOTER_SPACING / 72  # room for 3 lines
+    height = rows * panel_h + HEADER_H + footer_h + where_h
     fig = Figure(figsize=(FIG_W, height), dpi=DPI, facecolor="white")
     fig.subplots_adjust(
         left=0.09,
         right=0.95,
         top=1 - (HEADER_H + (0.25 if cols == 1 else 0.4)) / height,
-        bottom=(FOOTER_H + where_h + 0.2) / height,
+        bottom=(footer_h + where_h + 0.2) / height,
         hspace=0.75 if cols == 1 else 0.95,
         wspace=0.3,
     )
@@ -489,25 +531,25 @@ def render_png(trends: Trends) -> bytes:
             ax.set_xticks(ticks, labels)
         col[-1].tick_params(labelbottom=True)
     if trends.where:
-        _where_panel(fig, trends, height, where_h)
-    notes = ["Weeks start on the dates shown (UTC)."]
-    if any(c is None for t in topics for c in t.counts):
-        notes.append("Blank weeks: before borderwatch's first run.")
-    if trends.quiet_topics:
-        notes.append("No reporting in these weeks: " + _clip(", ".join(trends.quiet_topics), 70) + ".")
-    note = "\n".join(notes)
-    fig.text(0.03, 0.1 / height, note, fontsize=8, color=MUTED, va="bottom", linespacing=1.35)
-    fig.text(0.97, 0.1 / height, "borderwatch", fontsize=8, color=MUTED, va="bottom", ha="right")
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=DPI, facecolor="white", metadata={"Software": "borderwatch"})
-    return buf.getvalue()
+        _where_panel(fig, trends, height, where_h, footer_h)
+    fig.text(
+        0.03,
+        0.1 / height,
+        "\n".join(footer),
+        fontsize=FOOTER_PT,
+        color=MUTED,
+        va="bottom",
+        linespacing=FOOTER_SPACING,
+    )
+    fig.text(0.97, 0.1 / height, MARK, fontsize=FOOTER_PT, color=MUTED, va="bottom", ha="right")
+    return fig
 
 
-def _where_panel(fig, trends: Trends, height: float, where_h: float) -> None:
+def _where_panel(fig, trends: Trends, height: float, where_h: float, footer_h: float = FOOTER_H) -> None:
     """Bars: matched articles per state this week; a coloured tick at the 4-week average, with the figures."""
     from matplotlib.ticker import MaxNLocator
 
-    top = (FOOTER_H + where_h) / height
+    top = (footer_h + where_h) / height
     fig.text(0.03, top - 0.32 / height, "Where", fontsize=12, fontweight="bold", color=INK, va="top")
     fig.text(
         0.03,
@@ -519,7 +561,7 @@ def _where_panel(fig, trends: Trends, height: float, where_h: float) -> None:
     )
     rows = trends.where
     ax = fig.add_axes(
-        (0.33, (FOOTER_H + 0.15) / height, 0.5, (WHERE_ROW_H * len(rows) - 0.1) / height), facecolor="white"
+        (0.33, (footer_h + 0.15) / height, 0.5, (WHERE_ROW_H * len(rows) - 0.1) / height), facecolor="white"
     )
     ys = list(range(len(rows)))[::-1]  # busiest on top
     xmax = max([max(t.this_week, t.average or 0) for t in rows] + [1])

@@ -8,6 +8,7 @@ import logging
 import sys
 
 from borderwatch import __version__, logs
+from borderwatch.exitcodes import EXIT_ERROR
 
 # Each module exposes register(subparsers) and sets a `func(args) -> int` default.
 COMMANDS = [
@@ -26,10 +27,6 @@ COMMANDS = [
     "db",
     "status",
 ]
-
-EXIT_OK, EXIT_NO_MATCH, EXIT_ERROR, EXIT_DELIVERY = 0, 1, 2, 3
-# 4: another run holds the lock (borderwatch/lock.py); 143/130: stopped by SIGTERM/SIGINT (borderwatch/stopping.py)
-EXIT_OUTAGE = 5  # the run completed but no source could be reached at all (network or DNS down?)
 
 
 class HelpFormatter(argparse.RawDescriptionHelpFormatter):

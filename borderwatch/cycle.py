@@ -26,8 +26,6 @@ from borderwatch.retention import prune, retention_days
 from borderwatch.stopping import StopRequested, graceful_stop
 from borderwatch.store import RunRow, SourceRow, Store, utcnow
 
-log = logging.getLogger(__name__)
-
 log = logging.getLogger("borderwatch.cycle")
 DEFAULT_BACKFILL_DAYS = 7
 DEFAULT_FAILURE_ALERT_AFTER = 3

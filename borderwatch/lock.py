@@ -25,8 +25,6 @@ from pathlib import Path
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
-EXIT_BUSY = 4
-
 
 class RunBusy(Exception):
     """Another run holds the lock."""

@@ -98,6 +98,8 @@ class Progress:
                 status = "FAILED: " + "; ".join(r.errors[:2])
             elif r.failed:
                 status = f"ok, {r.failed} page(s) failed"
+            elif r.extract_errors:
+                status = f"ok, {r.extract_errors} extraction(s) failed (kept from the feed)"
             elif r.not_modified and not r.discovered:
                 status = "ok (not modified)"
             else:

@@ -31,6 +31,7 @@ from datetime import datetime, timedelta, timezone, tzinfo
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from borderwatch.exitcodes import EXIT_BUSY, EXIT_DELIVERY, EXIT_STOPPED
 from borderwatch.yamlload import ConfigError
 
 log = logging.getLogger("borderwatch.schedule")
@@ -39,7 +40,6 @@ DEFAULT_TIME = "07:00"
 DEFAULT_GRACE_MINUTES = 180
 DEFAULT_RETRY_MINUTES = 30
 DEFAULT_RETRIES = 3
-EXIT_DELIVERY, EXIT_BUSY, EXIT_STOPPED = 3, 4, 143
 
 
 class SettingError(ConfigError):
@@ -61,11 +61,17 @@ def resolve_timezone(settings: dict | None = None, env=None) -> tzinfo:
             raise SettingError(
                 f"unknown timezone '{name}' (use an IANA name such as America/Phoenix or UTC)"
             ) from None
-    try:
-        from tzlocal import get_localzone
+    from tzlocal import get_localzone
 
+    try:
         return get_localzone()
-    except Exception:
+    except Exception as exc:  # tzlocal raises its own types, ValueError and OSError for a broken host setup
+        log.warning(
+            "cannot tell the host's timezone (%s: %s): using UTC; set BORDERWATCH_TZ (e.g. America/Phoenix) "
+            "or settings.timezone in sources.yaml",
+            type(exc).__name__,
+            exc,
+        )
         return timezone.utc
 
 

@@ -24,8 +24,6 @@ from contextlib import contextmanager
 
 log = logging.getLogger(__name__)
 
-EXIT_STOPPED = 143  # 128 + SIGTERM, as a shell reports a process stopped by it
-EXIT_INTERRUPTED = 130  # 128 + SIGINT (Ctrl-C)
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
 
 

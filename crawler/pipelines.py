@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import logging
+from concurrent.futures.process import BrokenProcessPool
 
 from scrapy.exceptions import DropItem
 from sqlalchemy import select
@@ -15,6 +17,11 @@ from .extract import extract
 from .storage import storage_failed
 from .urls import canonicalize, is_http
 from .workers import ExtractorPool
+
+log = logging.getLogger("borderwatch.crawler.extract")
+
+# What the pool raises for a page it gave up on: a worker died on it on every try, or it ran past the timeout.
+EXPECTED_EXTRACT_FAILURES = (BrokenProcessPool, TimeoutError)
 
 
 class _SpiderAware:
@@ -45,28 +52,37 @@ class ExtractPipeline(_SpiderAware):
         ex = None
         if item.get("html"):
             fixes = item.get("fixes")
-            fut = self.pool.submit(item["html"], item["url"], fixes)
-            if fut is None:
-                ex = extract(item["html"], item["url"], fixes)
-            else:
-                try:
-                    ex = await asyncio.wrap_future(fut)
-                except Exception as exc:  # a worker died or the page timed out: keep what the feed said
-                    self._report(item, f"{item['url']}: extraction failed ({type(exc).__name__}: {exc})")
+            try:
+                fut = self.pool.submit(item["html"], item["url"], fixes)
+                ex = (
+                    extract(item["html"], item["url"], fixes)
+                    if fut is None
+                    else await asyncio.wrap_future(fut)
+                )
+            except EXPECTED_EXTRACT_FAILURES as exc:
+                # a worker died on this page every time, or it took too long: expected, no traceback
+                self._report(item, f"{item['url']}: extraction failed ({type(exc).__name__}: {exc})")
+            except Exception as exc:  # a bug in trafilatura, lxml or an outlet fix/hook: keep the feed entry
+                self._report(item, f"{item['url']}: extraction failed ({type(exc).__name__}: {exc})", exc)
         return self.build(item, ex)
 
-    def _report(self, item, message: str) -> None:
+    def _report(self, item, message: str, exc: BaseException | None = None) -> None:
+        """Count the failure for the run summary; log it (with the traceback when it was unexpected)."""
         spider = self.spider
         if spider:
             rep = spider.report.for_source(item["entry"].source)
             rep.errors.append(message)
-            spider.logger.warning(message)
+            rep.extract_errors += 1
+        if exc is None:
+            log.warning(message)
+        else:
+            log.error(message + "; the item is kept from its feed entry", exc_info=exc)
 
     def build(self, item, ex):
         spider = self.spider
         entry: Entry = item["entry"]
         rep = spider.report.for_source(entry.source) if spider else None
-        canonical = item.get("canonical") or (ex.canonical if ex is not None else None)
+        canonical = ex.canonical if ex is not None else None
         if canonical and not is_http(canonical):
             canonical = None
         if ex is None:

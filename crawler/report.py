@@ -41,6 +41,7 @@ class SourceReport:
     fetched: int = 0
     not_modified: int = 0
     failed: int = 0
+    extract_errors: int = 0  # pages fetched whose extraction raised or gave up; kept from the feed entry
     errors: list[str] = field(default_factory=list)
     discovery_ok: int = 0
     discovery_failed: int = 0
@@ -59,8 +60,9 @@ class SourceReport:
 
     @property
     def failures(self) -> int:
-        """Failed article pages plus failed discovery documents: the one failure count users are shown."""
-        return self.failed + self.discovery_failed
+        """Failed article pages, failed extractions and failed discovery documents: the one failure count
+        users are shown (the summary's "errors" column, `run --json`'s "failed")."""
+        return self.failed + self.extract_errors + self.discovery_failed
 
     def counts(self, matches: int | None = None, max_errors: int | None = None) -> dict:
         """This source's numbers as plain JSON: `borderwatch run --json` prints them, the run record keeps them."""
@@ -72,6 +74,7 @@ class SourceReport:
             "old": self.old,
             "not_modified": self.not_modified,
             "failed": self.failures,
+            "extract_errors": self.extract_errors,
             "ok": self.ok,
             "errors": self.errors[:max_errors],
         }

@@ -189,7 +189,7 @@ class OutletSpider(scrapy.Spider):
     @staticmethod
     def _from_feed(entry: Entry) -> dict:
         """An item built from the feed entry alone (ExtractPipeline stores title + summary, no page text)."""
-        return {"entry": entry, "url": entry.url, "canonical": None, "html": "", "fixes": None}
+        return {"entry": entry, "url": entry.url, "html": "", "fixes": None}
 
     def _article_request(self, entry: Entry, discovery_url: str | None) -> scrapy.Request:
         return scrapy.Request(

@@ -25,6 +25,7 @@ The pool is a succession of *generations*, each a plain ProcessPoolExecutor:
 
 from __future__ import annotations
 
+import logging
 import multiprocessing
 import os
 import signal
@@ -40,12 +41,28 @@ from typing import Any
 
 from .extract import Extracted, extract
 
+log = logging.getLogger("borderwatch.crawler.workers")
+
 # A worker's memory stays flat over 1,200 pages of the bench corpus (62 MB; /tmp-style loop in bench/RESULTS.md),
 # so recycling is a safety net against a leak in a future trafilatura/lxml, not a per-hundred-pages cost: each
 # new generation re-imports trafilatura (~0.9 s CPU per worker).
 DEFAULT_TASKS_PER_CHILD = 1000
 DEFAULT_PAGE_TIMEOUT = 120.0
 DEFAULT_RETRIES = 2
+
+
+# How long a retired worker may take to exit (it has no page left) before it is killed. A process counts as
+# exited when its sentinel fires: the kernel closes its files after it has released its memory.
+RETIRE_GRACE = 10.0
+
+
+def _wait_exited(procs: list, timeout: float) -> list:
+    """Wait up to `timeout` seconds for the processes to exit; return those still running."""
+    deadline = time.monotonic() + timeout
+    while procs and time.monotonic() < deadline:
+        ready = mp_wait([p.sentinel for p in procs], timeout=max(0.0, deadline - time.monotonic()))
+        procs = [p for p in procs if p.sentinel not in ready]
+    return procs
 
 
 def default_workers() -> int:
@@ -131,11 +148,13 @@ class ExtractorPool:
         tasks_per_child: int = DEFAULT_TASKS_PER_CHILD,
         page_timeout: float | None = DEFAULT_PAGE_TIMEOUT,
         retries: int = DEFAULT_RETRIES,
+        retire_grace: float = RETIRE_GRACE,
     ):
         self.workers = default_workers() if workers is None else workers
         self.tasks_per_child = max(1, tasks_per_child)
         self.page_timeout = page_timeout
         self.retries = retries
+        self.retire_grace = retire_grace
         self.generations_started = 0
         self._lock = threading.RLock()
         self._current: _Generation | None = None
@@ -221,13 +240,27 @@ class ExtractorPool:
                 threading.Thread(target=self._switch, daemon=True, name="extract-switch").start()
 
     def _switch(self) -> None:
-        """Start the next generation once the last one's workers have exited: never twice the workers in memory."""
+        """Start the next generation once the last one's workers have exited: never twice the workers in memory.
+
+        A retired worker that has not exited after `retire_grace` seconds (stopped, or starved on a loaded
+        machine) is killed first: it holds no page any more, and starting beside it is what the generations
+        exist to prevent.
+        """
         with self._lock:
             exiting, self._exiting = self._exiting, []
-        deadline = time.monotonic() + 10
-        while exiting and time.monotonic() < deadline:
-            ready = mp_wait([p.sentinel for p in exiting], timeout=max(0.0, deadline - time.monotonic()))
-            exiting = [p for p in exiting if p.sentinel not in ready]
+        exiting = _wait_exited(exiting, self.retire_grace)
+        if exiting:  # told to exit, every page back, still there: stuck; it must go before the next starts
+            for proc in exiting:
+                try:
+                    proc.kill()
+                except (OSError, AttributeError):
+                    pass
+            exiting = _wait_exited(exiting, self.retire_grace)
+        if exiting:  # not even SIGKILL ended it (uninterruptible I/O): say so rather than wait forever
+            log.warning(
+                "extraction workers %s did not exit after SIGKILL; starting the next generation anyway",
+                [p.pid for p in exiting],
+            )
         with self._lock:
             self._switching = False
             if self._closed:

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import multiprocessing
+import os
+import signal
 import threading
 import time
 from concurrent.futures import wait
 from concurrent.futures.process import BrokenProcessPool
+from multiprocessing.connection import wait as mp_wait
 from pathlib import Path
 
 import pytest
@@ -20,15 +23,28 @@ def a_real_page() -> str:
     return next(p for p in pages if p.stat().st_size > 20_000).read_text(encoding="utf-8", errors="replace")
 
 
+def workers_not_exited() -> int:
+    """Worker processes that have not exited yet.
+
+    Not len(multiprocessing.active_children()): that also lists a worker that has exited and been reaped by the
+    executor's own join() in another thread, until that thread gets the GIL back and records the exit code
+    (active_children's waitpid() gets ECHILD meanwhile, which it takes for "not started yet"). On a loaded
+    machine that window is long enough to see the next generation start beside it. A process's sentinel is
+    ready once it has exited (its memory released), which is what the pool waits for before the next one.
+    """
+    return sum(1 for p in multiprocessing.active_children() if not mp_wait([p.sentinel], timeout=0))
+
+
 def test_workers_are_recycled_one_generation_at_a_time_and_every_page_comes_back():
     pool = ExtractorPool(2, tasks_per_child=5)
     html = a_real_page()
-    most_alive, stop = 0, threading.Event()
+    most_alive, samples, stop = 0, 0, threading.Event()
 
     def count_workers():
-        nonlocal most_alive
+        nonlocal most_alive, samples
         while not stop.is_set():
-            most_alive = max(most_alive, len(multiprocessing.active_children()))
+            most_alive = max(most_alive, workers_not_exited())
+            samples += 1
             time.sleep(0.005)
 
     counter = threading.Thread(target=count_workers)
@@ -43,7 +59,43 @@ def test_workers_are_recycled_one_generation_at_a_time_and_every_page_comes_back
     assert not not_done and len(done) == 30
     assert all(f.result() is not None for f in futs)
     assert pool.generations_started == 3  # 30 pages / (2 workers x 5) per generation
+    assert samples > 0
     assert most_alive == 2  # a retired generation's workers are gone before the next one starts
+
+
+def test_a_retired_worker_that_does_not_exit_is_killed_before_the_next_generation_starts():
+    """A worker starved or stopped on a loaded machine must not overlap the next generation (the memory bound)."""
+    pool = ExtractorPool(2, tasks_per_child=2, retire_grace=1.0)
+    try:
+        first = [pool._submit_call(faulty_work.echo, i) for i in range(4)]  # fills generation 1 (2 x 2)
+        assert [f.result(timeout=60) for f in first] == list(range(4))
+        old = multiprocessing.active_children()
+        assert len(old) == 2
+        for p in old:
+            os.kill(p.pid, signal.SIGSTOP)  # it can neither take its exit order nor exit
+        most_alive, samples, stop = 0, 0, threading.Event()
+
+        def count_workers():
+            nonlocal most_alive, samples
+            while not stop.is_set():
+                most_alive = max(most_alive, workers_not_exited())
+                samples += 1
+                time.sleep(0.005)
+
+        counter = threading.Thread(target=count_workers)
+        counter.start()
+        try:
+            second = [pool._submit_call(faulty_work.echo, i) for i in range(4, 8)]
+            assert [f.result(timeout=60) for f in second] == list(range(4, 8))
+        finally:
+            stop.set()
+            counter.join()
+    finally:
+        pool.shutdown()
+    assert pool.generations_started >= 2
+    assert all(p.exitcode == -signal.SIGKILL for p in old)  # killed after the grace period, not left behind
+    assert samples > 0
+    assert most_alive == 2
 
 
 def test_a_worker_killed_mid_page_loses_no_page(tmp_path):

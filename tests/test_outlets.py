@@ -142,10 +142,14 @@ def test_every_outlet_of_the_beat_is_shipped_with_a_profile_and_a_documented_loo
 def test_shipped_discovery_urls_are_on_each_outlets_own_domain():
     from urllib.parse import urlsplit
 
-    for src in outlet_sources():
+    sources = outlet_sources()
+    checked = 0
+    for src in sources:
         profile = outlets.get(src.options["outlet"])
         for url in src.discovery_urls:
             assert profile.owns(urlsplit(url).hostname), f"{src.name}: {url} is not on {profile.domains}"
+            checked += 1
+    assert sources and checked >= len(sources)  # every source has at least one discovery URL, each checked
 
 
 # -- one crawl of all of them ---------------------------------------------------------------------------------
@@ -165,6 +169,7 @@ def test_outlet_discovery_kinds_yield_the_expected_items(crawl, slug):
     rows = [json.loads(line) for line in crawl.check.stdout.splitlines() if line.startswith("{")]
     site = crawl.sites[slug]
     got = {r["url"]: r for r in rows}
+    assert site.expected["discovery"], f"{slug}: expected.yaml lists no discovery document"
     for real_url, items in site.expected["discovery"].items():
         row = got.get(site.loopback(real_url))
         assert row is not None, f"{real_url} was not checked; rows: {sorted(got)}"
@@ -221,7 +226,8 @@ def test_outlet_entries_outside_the_window_or_the_link_filters_are_never_request
     site = crawl.sites[slug]
     requested = {h.path for _, h in crawl.hits_first[slug]}
     assert requested, "nothing was requested"
-    for path in site.manifest.get("never_requested", []):
+    assert site.manifest.get("never_requested"), f"{slug}: site.yaml lists nothing that must not be requested"
+    for path in site.manifest["never_requested"]:
         assert path not in requested
 
 
@@ -314,7 +320,9 @@ def test_no_host_ever_had_more_than_two_requests_in_flight(crawl):
 
 
 def test_robots_txt_is_read_once_per_host_before_anything_else(crawl):
+    assert set(crawl.hits_first) == set(SLUGS)
     for slug, hits in crawl.hits_first.items():
+        assert hits, slug
         by_origin: dict[str, list] = {}
         for origin, h in hits:
             by_origin.setdefault(origin, []).append(h)
@@ -326,6 +334,7 @@ def test_robots_txt_is_read_once_per_host_before_anything_else(crawl):
 
 def test_second_run_asks_every_feed_sitemap_and_listing_conditionally_and_fetches_no_page(crawl):
     assert crawl.second.returncode == 0, crawl.second.stderr[-2000:]
+    assert set(crawl.hits_second) == set(SLUGS)
     for slug, hits in crawl.hits_second.items():
         site = crawl.sites[slug]
         discovery = {urlparts(site.loopback(u)) for u in site.expected["discovery"]}

@@ -207,3 +207,29 @@ def test_a_server_error_that_recovers_by_the_next_run_gets_the_full_article(work
     assert row is not None and "FULLTEXT-ONLY" in row.text  # the page, not the feed summary
     assert FLAKY.slug in slugs(posted_urls(slack))
     assert len([q for q in requests_for(server, FLAKY) if q.status == 200]) == 1
+
+
+def test_an_extraction_that_raises_is_logged_with_its_traceback_counted_and_the_item_kept_from_its_feed(
+    work, outlets
+):
+    # A valid XPath that selects text nodes, not elements: the outlet fix raises inside extraction.
+    frontera = outlets.outlets[0]
+    (work.config / "sources.yaml").write_text(
+        outlets.sources_yaml().replace(
+            f"  - name: {frontera.name}\n",
+            f"  - name: {frontera.name}\n    extract: {{drop: ['//p/text()']}}\n",
+        )
+    )
+    r = work.run("run", "--json")
+    assert r.returncode == 0, r.output
+    counts = json.loads(r.stdout)["sources"][frontera.name]
+    assert counts["fetched"] > 0
+    assert counts["extract_errors"] == counts["fetched"]  # every page of the outlet raised, each counted
+    assert counts["failed"] >= counts["extract_errors"]  # and shown in the summary's error count
+    assert "Traceback" in r.stderr and "AttributeError" in r.stderr and "drop_tree" in r.stderr
+    with Store(work.db).session() as s:
+        row = s.scalars(
+            select(ArticleRow).where(ArticleRow.url.like("%cartel-fpv-drone-attack-michoacan%"))
+        ).one()
+    assert row.title.startswith("Cartel fighters use FPV drones")
+    assert row.text == frontera.stories[0].paragraphs[0][:200]  # the feed entry's summary, not the page

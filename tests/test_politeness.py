@@ -288,7 +288,9 @@ def test_a_response_over_the_size_cap_is_not_downloaded_and_its_item_is_kept_fro
 
 
 def test_no_host_has_more_than_two_requests_in_flight(run):
+    assert run.hosts.s
     for name, srv in run.hosts.s.items():
+        assert srv.hits, f"{name} was never asked for anything"
         assert srv.max_inflight <= 2, (name, srv.max_inflight)
 
 

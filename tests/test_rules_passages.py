@@ -79,6 +79,7 @@ def test_passage_files_are_well_formed_and_labelled(path):
     items = passages(path)
     rule_ids = {r.id for r in load_rules(RULES).rules}
     ids = [p["id"] for p in items]
+    assert ids, f"{path} holds no passages"
     assert len(ids) == len(set(ids)), "passage ids must be unique"
     for p in items:
         assert p["label"] in ("alert", "near_miss"), p["id"]

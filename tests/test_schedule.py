@@ -91,6 +91,14 @@ def test_schedule_check_prints_the_decision_for_a_given_time(work):
     assert r.returncode == 2 and "invalid schedule '7h'" in r.output and "Traceback" not in r.output
 
 
+def test_a_host_timezone_that_cannot_be_told_is_reported_and_the_schedule_runs_in_utc(work):
+    r = cli(work, "schedule", "--check", "--now", "2026-11-25T09:30:00+00:00", env={"TZ": "Nowhere/Land"})
+    assert r.returncode == 0, r.output
+    assert "cannot tell the host's timezone" in r.stderr and "BORDERWATCH_TZ" in r.stderr
+    assert "daily at 07:00 UTC" in r.stdout
+    assert "Traceback" not in r.output
+
+
 class Scheduler:
     """`borderwatch schedule` as a real background process, its output collected."""
 

@@ -9,7 +9,15 @@ import pytest
 from PIL import Image
 
 from borderwatch.alerts.rules import load_rules
-from borderwatch.alerts.trends import DOWN, UP, compute_trends, describe, render_png, save_png
+from borderwatch.alerts.trends import (
+    DOWN,
+    UP,
+    chart_figure,
+    compute_trends,
+    describe,
+    render_png,
+    save_png,
+)
 from borderwatch.alerts.trends_delivery import parse_trends_day, period_day
 from borderwatch.config import parse_sources
 from borderwatch.store import RunRow, Store
@@ -81,6 +89,30 @@ def test_summary_lines_cover_every_charted_topic_and_the_total(history):
     assert f"• All topics: {expected_total(11)} this week" in text
     assert "No reporting in 12 weeks: Sinaloa Cartel factions" in text
     assert "week to Sun 22 Nov 2026" in text
+
+
+def test_the_quiet_topics_footer_wraps_inside_the_chart_and_left_of_the_mark(history):
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    history.quiet_topics = [
+        "Sinaloa Cartel factions and drones",
+        "US military and CIA drones over Mexico",
+        "Kamikaze and one-way attack drones",
+        "NDAA counter-drone provisions",
+        "Explosive drone attacks in Mexico",
+        "Drones over the US-Mexico border",
+    ]
+    fig = chart_figure(history)
+    renderer = FigureCanvasAgg(fig).get_renderer()
+    footer = next(t for t in fig.texts if "No reporting" in t.get_text())
+    mark = next(t for t in fig.texts if t.get_text() == "borderwatch")
+    box, mark_box = footer.get_window_extent(renderer), mark.get_window_extent(renderer)
+    assert box.x0 >= 0 and box.y0 >= 0 and box.x1 <= fig.bbox.x1  # nothing runs off the edge
+    assert box.x1 < mark_box.x0  # nor under the mark
+    text = " ".join(footer.get_text().split())
+    for name in history.quiet_topics:  # every quiet topic named in full
+        assert name in text
+    assert len(footer.get_text().splitlines()) > 3  # it did wrap
 
 
 @pytest.mark.parametrize(

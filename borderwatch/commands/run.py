@@ -9,11 +9,11 @@ import sys
 from pathlib import Path
 
 from borderwatch.alerts.delivery import ConsoleDeliverer, from_env
-from borderwatch.cli import EXIT_DELIVERY, EXIT_OUTAGE, add_common
+from borderwatch.cli import add_common
 from borderwatch.commands.common import err, friendly
 from borderwatch.commands.trends import report_weekly
 from borderwatch.cycle import matches_by_source, run_cycle
-from borderwatch.lock import EXIT_BUSY
+from borderwatch.exitcodes import EXIT_BUSY, EXIT_DELIVERY, EXIT_OUTAGE
 from borderwatch.progress import Progress
 from borderwatch.stopping import exit_code, signame
 from borderwatch.store import Store, utcnow

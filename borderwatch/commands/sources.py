@@ -12,9 +12,10 @@ from borderwatch.cli import add_common
 from borderwatch.commands.common import err, friendly
 from borderwatch.config import SourcesConfig, load_sources
 from borderwatch.cycle import DEFAULT_FAILURE_ALERT_AFTER, backfill_cutoff
+from borderwatch.exitcodes import EXIT_ATTENTION, EXIT_ERROR, EXIT_OK
 from borderwatch.store import SourceRow, Store, utcnow
 
-EXIT_OK, EXIT_FAILING, EXIT_ERROR = 0, 1, 2
+EXIT_FAILING = EXIT_ATTENTION  # a source failed the check
 
 
 def _day(when: datetime | None) -> str:

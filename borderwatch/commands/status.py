@@ -20,6 +20,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from borderwatch.cli import add_common
 from borderwatch.commands.common import friendly
+from borderwatch.exitcodes import EXIT_ATTENTION, EXIT_OK
 from borderwatch.store import (
     ArticleRow,
     DigestItem,
@@ -35,7 +36,6 @@ from borderwatch.store import (
 )
 from borderwatch.yamlload import ConfigError
 
-EXIT_OK, EXIT_ATTENTION = 0, 1
 STALE_RUN_HOURS = 36  # a daily run older than this needs attention
 FEEDBACK_DAYS = 30  # the window of each rule's not-relevant rate
 

@@ -11,8 +11,9 @@ from pathlib import Path
 from borderwatch.alerts.rules import RuleSet, load_rules, parse_rules
 from borderwatch.alerts.stage import LAST_GOOD_KEY
 from borderwatch.alerts.trends import DEFAULT_WEEKS, compute_trends, day_start, save_png
-from borderwatch.cli import EXIT_DELIVERY, add_common
+from borderwatch.cli import add_common
 from borderwatch.commands.common import err, friendly
+from borderwatch.exitcodes import EXIT_DELIVERY
 from borderwatch.store import Store, utcnow
 from borderwatch.yamlload import ConfigError
 
