@@ -28,39 +28,47 @@ def workers_not_exited() -> int:
 
     Not len(multiprocessing.active_children()): that also lists a worker that has exited and been reaped by the
     executor's own join() in another thread, until that thread gets the GIL back and records the exit code
-    (active_children's waitpid() gets ECHILD meanwhile, which it takes for "not started yet"). On a loaded
-    machine that window is long enough to see the next generation start beside it. A process's sentinel is
-    ready once it has exited (its memory released), which is what the pool waits for before the next one.
+    (active_children's waitpid() gets ECHILD meanwhile, which it takes for "not started yet"); on a loaded
+    machine the next generation can start inside that window. A process's sentinel is ready once it has
+    exited (its memory released), which is what the pool waits for before starting the next generation.
     """
     return sum(1 for p in multiprocessing.active_children() if not mp_wait([p.sentinel], timeout=0))
+
+
+class MostWorkers:
+    """Samples workers_not_exited() every 5 ms in a thread while the block runs; `most` and `samples` after."""
+
+    def __enter__(self):
+        self.most, self.samples, self._stop = 0, 0, threading.Event()
+        self._thread = threading.Thread(target=self._count)
+        self._thread.start()
+        return self
+
+    def _count(self):
+        while not self._stop.is_set():
+            self.most = max(self.most, workers_not_exited())
+            self.samples += 1
+            time.sleep(0.005)
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join()
 
 
 def test_workers_are_recycled_one_generation_at_a_time_and_every_page_comes_back():
     pool = ExtractorPool(2, tasks_per_child=5)
     html = a_real_page()
-    most_alive, samples, stop = 0, 0, threading.Event()
-
-    def count_workers():
-        nonlocal most_alive, samples
-        while not stop.is_set():
-            most_alive = max(most_alive, workers_not_exited())
-            samples += 1
-            time.sleep(0.005)
-
-    counter = threading.Thread(target=count_workers)
-    counter.start()
     try:
-        futs = [pool.submit(html, f"https://example.com/{i}/") for i in range(30)]
-        done, not_done = wait(futs, timeout=100)
+        with MostWorkers() as alive:
+            futs = [pool.submit(html, f"https://example.com/{i}/") for i in range(30)]
+            done, not_done = wait(futs, timeout=100)
     finally:
-        stop.set()
-        counter.join()
         pool.shutdown()
     assert not not_done and len(done) == 30
     assert all(f.result() is not None for f in futs)
     assert pool.generations_started == 3  # 30 pages / (2 workers x 5) per generation
-    assert samples > 0
-    assert most_alive == 2  # a retired generation's workers are gone before the next one starts
+    assert alive.samples > 0
+    assert alive.most == 2  # a retired generation's workers are gone before the next one starts
 
 
 def test_a_retired_worker_that_does_not_exit_is_killed_before_the_next_generation_starts():
@@ -73,29 +81,15 @@ def test_a_retired_worker_that_does_not_exit_is_killed_before_the_next_generatio
         assert len(old) == 2
         for p in old:
             os.kill(p.pid, signal.SIGSTOP)  # it can neither take its exit order nor exit
-        most_alive, samples, stop = 0, 0, threading.Event()
-
-        def count_workers():
-            nonlocal most_alive, samples
-            while not stop.is_set():
-                most_alive = max(most_alive, workers_not_exited())
-                samples += 1
-                time.sleep(0.005)
-
-        counter = threading.Thread(target=count_workers)
-        counter.start()
-        try:
+        with MostWorkers() as alive:
             second = [pool._submit_call(faulty_work.echo, i) for i in range(4, 8)]
             assert [f.result(timeout=60) for f in second] == list(range(4, 8))
-        finally:
-            stop.set()
-            counter.join()
     finally:
         pool.shutdown()
     assert pool.generations_started >= 2
     assert all(p.exitcode == -signal.SIGKILL for p in old)  # killed after the grace period, not left behind
-    assert samples > 0
-    assert most_alive == 2
+    assert alive.samples > 0
+    assert alive.most == 2
 
 
 def test_a_worker_killed_mid_page_loses_no_page(tmp_path):
