@@ -136,7 +136,9 @@ def test_disabled_rules_are_skipped_but_still_checked(tmp_path):
 
 def test_enabled_must_be_true_or_false_with_file_line_and_column(tmp_path):
     out = problems(tmp_path, "rules:\n  - id: a\n    any: [x]\n  - id: b\n    enabled: maybe\n    any: [y]\n")
-    assert any(":5:" in p and "rule 'b': 'enabled' must be true or false, got a string" in p for p in out), out
+    assert any(":5:" in p and "rule 'b': 'enabled' must be true or false, got a string" in p for p in out), (
+        out
+    )
 
 
 def test_shipped_rules_file_is_valid_and_bilingual():

@@ -169,7 +169,10 @@ def test_shipped_rules_raise_at_most_one_false_alarm_per_100_ordinary_articles(m
     assert scores["all"].false_alarms_per_100 <= MAX_FALSE_ALARMS_PER_100, (str(scores["all"]), errors)
     for key in ("tune_a", "tune_b"):
         assert scores[key].false_alarms_per_100 <= MAX_FALSE_ALARMS_PER_100, (key, str(scores[key]), errors)
-    assert scores["heldout"].false_alarms_per_100 <= HELDOUT_FALSE_ALARMS_PER_100, (str(scores["heldout"]), errors)
+    assert scores["heldout"].false_alarms_per_100 <= HELDOUT_FALSE_ALARMS_PER_100, (
+        str(scores["heldout"]),
+        errors,
+    )
 
 
 def test_drone_war_topic_ships_disabled_and_fires_on_war_reporting_once_switched_on():
@@ -184,7 +187,8 @@ def test_drone_war_topic_ships_disabled_and_fires_on_war_reporting_once_switched
     war = [
         p
         for p in load(BEAT) + load(DAY)
-        if p["split"] != "heldout" and p["label"] == "not_relevant"
+        if p["split"] != "heldout"
+        and p["label"] == "not_relevant"
         and any(w in p["text"] for w in ("FPV", "Shahed", "kamikaze", "loitering munition"))
     ]
     assert len(war) >= 8, "the sets should hold drone-war passages"
