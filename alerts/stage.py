@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 
 from borderwatch.crashpoint import crashpoint
 from borderwatch.language import detect as detect_language
+from borderwatch.language import release as release_language_model
 from borderwatch.records import WarningLine
 from borderwatch.store import ArticleRow, MatchRow, Store, utcnow
 from borderwatch.yamlload import ConfigError
@@ -123,6 +124,7 @@ def match_new(store: Store, ruleset: RuleSet, batch: int = 200) -> tuple[int, in
                     s.add(MatchRow(article_id=row.id, rule_id=m.rule, terms=list(m.terms), snippet=m.snippet))
                 row.status = "matched"
     tag_untagged(store)
+    release_language_model()
     return seen, fired
 
 

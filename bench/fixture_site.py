@@ -168,6 +168,15 @@ class Template:
         return b"".join(out)
 
 
+def outlet_list(n: int) -> list[tuple[str, str, str]]:
+    """The twelve, then SYNTHETIC outlets cycling through the platforms, up to n."""
+    out = list(OUTLETS[:n])
+    platforms = list(PLATFORMS)
+    for o in range(len(out), n):
+        out.append((f"outlet{o + 1:04d}", f"Outlet {o + 1:04d}", platforms[o % len(platforms)]))
+    return out
+
+
 @dataclass
 class Article:
     index: int
@@ -226,6 +235,7 @@ class BenchSite:
     now: datetime = field(default_factory=lambda: datetime.now(timezone.utc).replace(microsecond=0))
     span: timedelta = timedelta(days=2)  # all copies are inside the default 7-day backfill window
     first_host: int = 2
+    outlets: int = len(OUTLETS)  # more than twelve: SYNTHETIC outlets "Outlet 0013"... on further addresses
 
     def __post_init__(self):
         self.templates = {
@@ -233,12 +243,13 @@ class BenchSite:
         }
         self.servers: list[FixtureServer] = []
         self.items: list[Article] = []
-        self.by_path: list[dict[str, Article]] = [{} for _ in OUTLETS]
+        self.outlet_list = outlet_list(self.outlets)
+        self.by_path: list[dict[str, Article]] = [{} for _ in self.outlet_list]
         step = self.span / max(1, self.articles)
         for i in range(self.articles):
-            o = i % len(OUTLETS)
-            names = PLATFORMS[OUTLETS[o][2]]
-            tpl = self.templates[names[(i // len(OUTLETS)) % len(names)]]
+            o = i % len(self.outlet_list)
+            names = PLATFORMS[self.outlet_list[o][2]]
+            tpl = self.templates[names[(i // len(self.outlet_list)) % len(names)]]
             pub = self.now - step * i
             slug = tpl.name.removeprefix("article-").removesuffix(".html")
             path = f"/{pub:%Y/%m/%d}/{slug}-{i}/"
@@ -248,13 +259,13 @@ class BenchSite:
 
     # -- serving --------------------------------------------------------------
     def start(self) -> BenchSite:
-        for o in range(len(OUTLETS)):
-            srv = FixtureServer(host=f"127.0.0.{self.first_host + o}")
+        for o in range(len(self.outlet_list)):
+            srv = FixtureServer(host=self.host(o))
             srv.resources = _LazyPages(self, o)
             srv.httpd.handle_error = _quiet  # clients that drop connections are not the server's news
             srv.put("/robots.txt", "User-agent: *\nDisallow: /wp-admin/\n", "text/plain", FIXED_LAST_MODIFIED)
             self.servers.append(srv.start())
-        for o in range(len(OUTLETS)):
+        for o in range(len(self.outlet_list)):
             for p, body in enumerate(self._feeds(o), start=1):
                 self.servers[o].put(
                     self.feed_path(p), body, "application/rss+xml; charset=UTF-8", FIXED_LAST_MODIFIED
@@ -271,6 +282,13 @@ class BenchSite:
 
     def __exit__(self, *exc) -> None:
         self.stop()
+
+    def host(self, o: int) -> str:
+        """Outlet o's loopback address: 127.0.0.2-13 for the twelve, then 127.0.1.1, 127.0.1.2, ..."""
+        if o < len(OUTLETS):
+            return f"127.0.0.{self.first_host + o}"
+        k = o - len(OUTLETS)
+        return f"127.0.{1 + k // 250}.{1 + k % 250}"
 
     # -- content --------------------------------------------------------------
     def url(self, art: Article) -> str:
@@ -294,7 +312,7 @@ class BenchSite:
         return [self.servers[outlet].url(self.feed_path(p)) for p in range(1, pages + 1)]
 
     def _feeds(self, outlet: int) -> list[str]:
-        key, name, _ = OUTLETS[outlet]
+        key, name, _ = self.outlet_list[outlet]
         base = self.servers[outlet].base
         arts = [a for a in self.items if a.outlet == outlet]  # already newest first
         chunks = [arts[i : i + self.per_feed] for i in range(0, len(arts), self.per_feed)] or [[]]
@@ -332,7 +350,7 @@ class BenchSite:
         if extract_workers is not None:
             lines.append(f"  extract_workers: {extract_workers}")
         lines.append("sources:")
-        for o, (_key, name, _platform) in enumerate(OUTLETS):
+        for o, (_key, name, _platform) in enumerate(self.outlet_list):
             feeds = ", ".join(self.feed_urls(o))
             lines += [f"  - name: {name}", f"    feeds: [{feeds}]", f"    max_items: {self.per_feed}"]
             # the whole backlog in one cycle (the daily default is 60 pages per source per run)

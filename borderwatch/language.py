@@ -74,8 +74,22 @@ def _identifier():
             if ident is None:
                 ident = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
             ident.set_languages(list(CANDIDATES))
+            # set_languages keeps the full 97-language table for a later reset that never comes here: ~19 MB
+            try:
+                ident._full_model = None
+            except AttributeError:  # another py3langid layout: keep it
+                pass
             _IDENT = ident
         return _IDENT
+
+
+def release() -> None:
+    """Drop the model (~60 MB, most of it in large arrays glibc gives back to the OS) once a stage is done
+    with it, so a long-running `borderwatch schedule` does not keep it between daily runs. The next use
+    loads it again from the cache in well under a second."""
+    global _IDENT
+    with _LOCK:
+        _IDENT = None
 
 
 def _from_cache():

@@ -16,7 +16,7 @@ from borderwatch.store import ArticleRow, UrlSeen, utcnow
 from .extract import extract
 from .storage import storage_failed
 from .urls import canonicalize, is_http
-from .workers import ExtractorPool
+from .workers import ExtractorPool, default_inline
 
 log = logging.getLogger("borderwatch.crawler.extract")
 
@@ -43,7 +43,11 @@ class ExtractPipeline(_SpiderAware):
     def __init__(self, crawler=None):
         super().__init__(crawler)
         workers = crawler.settings.getint("BORDERWATCH_EXTRACT_WORKERS", -1) if crawler else -1
-        self.pool = ExtractorPool(None if workers < 0 else workers)
+        # one worker per core by default, started only once the day is big enough to repay them (workers.py);
+        # an explicit worker count uses the pool from the first page
+        self.pool = ExtractorPool(
+            None if workers < 0 else workers, inline_first=default_inline() if workers < 0 else 0
+        )
 
     def close_spider(self, spider=None):
         self.pool.shutdown()
