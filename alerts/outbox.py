@@ -701,11 +701,20 @@ def preview(
             ).all()
             for p in parts:
                 if p.status != "sent":
+                    text = _notify_text(p.text, p.payload) if p.kind == "notify" else p.text
                     out.append(
-                        PreviewMessage(did, p.idx + 1, len(parts), p.status, p.thread, p.blocks, p.text, dest)
+                        PreviewMessage(did, p.idx + 1, len(parts), p.status, p.thread, p.blocks, text, dest)
                     )
     merged = DigestPlan([], [])
     for dest, plan in plan_all(store, ruleset, options, now, deliverer):
+        if is_apprise(dest):  # every item again, rendered for its medium: shown, not counted twice
+            if plan.entries:
+                target, _why = reach(deliverer or Deliverer(), dest)
+                parts = render_for_apprise(plan, ruleset, options, now, target)
+                for i, p in enumerate(parts):
+                    text = _notify_text(p.text, p.payload)
+                    out.append(PreviewMessage(None, i + 1, len(parts), "new", False, [], text, dest))
+            continue
         merged.entries += plan.entries
         merged.repeats += plan.repeats
         merged.items += plan.items
@@ -723,3 +732,9 @@ def preview(
                 PreviewMessage(None, i + 1, len(parts), "new", threaded and i > 0, p.blocks, p.text, dest)
             )
     return out, merged
+
+
+def _notify_text(title: str, payload: dict | None) -> str:
+    """An Apprise part as the preview shows it: its title, then its body (HTML, Markdown or text)."""
+    body = (payload or {}).get("body", "")
+    return f"{title}\n\n{body}" if body else title

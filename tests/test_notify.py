@@ -93,3 +93,21 @@ def test_a_url_apprise_does_not_understand_is_reported_and_the_digest_waits(work
     assert r.returncode == 3, r.output
     assert "not a URL Apprise understands" in r.stderr and "Traceback" not in r.output
     assert len(hook.posts) == 1
+
+
+def test_preview_shows_each_apprise_destination_rendered_for_its_medium_and_counts_items_once(work, targets):
+    hook, smtp = targets
+    env = notify_env(hook, smtp)
+    assert work.run("crawl", env=env).returncode == 0
+    assert work.run("match", env=env).returncode == 0
+    r = work.run("digest", "--preview", "--json", env=env)
+    assert r.returncode == 0, r.output
+    out = json.loads(r.stdout)
+    apprise = [m for m in out["messages"] if m["destination"].startswith("apprise:")]
+    assert len({m["destination"] for m in apprise}) == 2 and all(not m["blocks"] for m in apprise)
+    by_medium = {("<h3>" in m["text"]): m["text"] for m in apprise}
+    assert slugs(html_links(by_medium[True])) == EXPECTED_FIRST  # e-mail: HTML
+    assert slugs(md_links(by_medium[False])) == EXPECTED_FIRST  # JSON webhook: Markdown
+    assert len(out["entries"]) == len({e["article_id"] for e in out["entries"]}) == 3
+    assert not hook.posts and not smtp.mails  # a preview sends nothing
+    assert hook.url not in r.output and smtp.url not in r.output
