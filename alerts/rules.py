@@ -30,10 +30,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ruamel.yaml import YAML
-from ruamel.yaml.error import MarkedYAMLError, YAMLError
-
-from borderwatch.yamlload import Checker, ConfigError, Problem
+from borderwatch.yamlload import Checker, ConfigError, load_yaml
+from borderwatch.yamlload import parse_yaml_text as _parse_yaml_text
 
 from .textnorm import term_tokens
 
@@ -571,37 +569,16 @@ _YAML_HINTS = [
 
 def load_yaml_with_hints(path: Path | str) -> Any:
     """Parse keywords.yaml keeping positions; YAML syntax errors become a Problem with a hint."""
-    path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ConfigError(
-            [Problem(str(path), 1, 1, "file not found: create it (see docs/rules.md) or pass --rules")]
-        ) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError([Problem(str(path), 1, 1, f"cannot read the file: {exc}")]) from None
-    return parse_yaml_text(text, str(path))
+    return load_yaml(
+        path,
+        not_found="file not found: create it (see docs/rules.md) or pass --rules",
+        cannot_read="cannot read the file",
+        hints=_YAML_HINTS,
+    )
 
 
 def parse_yaml_text(text: str, path: str) -> Any:
-    yaml = YAML(typ="rt")
-    yaml.allow_duplicate_keys = False
-    try:
-        return yaml.load(text)
-    except MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark else 1
-        col = mark.column + 1 if mark else 1
-        what = " ".join(x for x in (exc.context, exc.problem) if x)
-        hint = next(
-            (h for key, h in _YAML_HINTS if key in what), "check the indentation, brackets and quotes"
-        )
-        ctx = exc.context_mark
-        if ctx is not None and exc.problem_mark is not None and ctx.line != exc.problem_mark.line:
-            hint += f" (the construct started on line {ctx.line + 1}, column {ctx.column + 1})"
-        raise ConfigError([Problem(path, line, col, f"invalid YAML: {what}: {hint}")]) from None
-    except YAMLError as exc:
-        raise ConfigError([Problem(path, 1, 1, f"invalid YAML: {exc}")]) from None
+    return _parse_yaml_text(text, path, _YAML_HINTS)
 
 
 def parse_rules(data: Any, path: Path | str = "<keywords.yaml>") -> RuleSet:

@@ -30,14 +30,29 @@ class ConfigError(Exception):
         super().__init__("\n".join(str(p) for p in problems))
 
 
-def load_yaml(path: Path) -> Any:
-    """Parse a YAML file (round-trip mode, so nodes carry positions) or raise ConfigError."""
+def load_yaml(
+    path: Path | str,
+    not_found: str = "file not found",
+    cannot_read: str = "cannot read file",
+    hints: list[tuple[str, str]] | None = None,
+) -> Any:
+    """Parse a YAML file (round-trip mode, so nodes carry positions) or raise ConfigError.
+
+    The one YAML loader of both config files; `not_found`/`cannot_read` word the file errors, `hints`
+    (keywords.yaml's) add an operator's fix to syntax errors (see parse_yaml_text)."""
     try:
         text = Path(path).read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise ConfigError([Problem(str(path), 1, 1, "file not found")]) from None
+        raise ConfigError([Problem(str(path), 1, 1, not_found)]) from None
     except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError([Problem(str(path), 1, 1, f"cannot read file: {exc}")]) from None
+        raise ConfigError([Problem(str(path), 1, 1, f"{cannot_read}: {exc}")]) from None
+    return parse_yaml_text(text, str(path), hints)
+
+
+def parse_yaml_text(text: str, path: str, hints: list[tuple[str, str]] | None = None) -> Any:
+    """Parse YAML text (e.g. a stored last good copy) named `path` in errors. With `hints` ((substring of
+    the parser's message, advice) pairs), a syntax error also says how to fix it, and where the construct
+    began when that is on another line."""
     yaml = YAML(typ="rt")
     yaml.allow_duplicate_keys = False
     try:
@@ -47,9 +62,15 @@ def load_yaml(path: Path) -> Any:
         line = mark.line + 1 if mark else 1
         col = mark.column + 1 if mark else 1
         what = " ".join(x for x in (exc.context, exc.problem) if x)
-        raise ConfigError([Problem(str(path), line, col, f"invalid YAML: {what}")]) from None
+        if hints is None:
+            raise ConfigError([Problem(path, line, col, f"invalid YAML: {what}")]) from None
+        hint = next((h for key, h in hints if key in what), "check the indentation, brackets and quotes")
+        ctx = exc.context_mark
+        if ctx is not None and exc.problem_mark is not None and ctx.line != exc.problem_mark.line:
+            hint += f" (the construct started on line {ctx.line + 1}, column {ctx.column + 1})"
+        raise ConfigError([Problem(path, line, col, f"invalid YAML: {what}: {hint}")]) from None
     except YAMLError as exc:
-        raise ConfigError([Problem(str(path), 1, 1, f"invalid YAML: {exc}")]) from None
+        raise ConfigError([Problem(path, 1, 1, f"invalid YAML: {exc}")]) from None
 
 
 def where(node: Any, key: Any = None) -> tuple[int, int]:

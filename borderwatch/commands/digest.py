@@ -10,29 +10,25 @@ from pathlib import Path
 from borderwatch.alerts.delivery import DEFAULT_DESTINATION, describe_destination, from_env
 from borderwatch.alerts.digest import to_terminal
 from borderwatch.alerts.outbox import DeliveryOptions, preview
-from borderwatch.alerts.rules import load_rules, parse_rules
+from borderwatch.alerts.rules import load_rules, parse_rules_text
 from borderwatch.alerts.stage import LAST_GOOD_KEY
 from borderwatch.cli import add_common
 from borderwatch.commands.common import err, friendly
 from borderwatch.commands.deliver import load_settings
 from borderwatch.config import load_sources
 from borderwatch.cycle import health_warnings
+from borderwatch.lastgood import load_or_last_good
 from borderwatch.store import Store
-from borderwatch.yamlload import ConfigError
 
 
 def _rules_read_only(store: Store, path: Path):
     """The rules file, else the stored last good copy (never writes, unlike the match stage)."""
-    try:
-        return load_rules(path), []
-    except ConfigError as exc:
-        stored = store.get_kv(LAST_GOOD_KEY)
-        if stored is None:
-            return None, [f"{path} is invalid and no earlier good rules are stored:\n{exc}"]
-        from ruamel.yaml import YAML
-
-        rs = parse_rules(YAML(typ="rt").load(stored), f"{path} (last good copy)")
-        return rs, [f"Rules file {path} is broken; the last good rules would be used. Fix it: {exc}"]
+    got = load_or_last_good(store, path, load_rules, parse_rules_text, LAST_GOOD_KEY, remember=False)
+    if got.error is None:
+        return got.value, []
+    if got.value is None:
+        return None, [f"{path} is invalid and no earlier good rules are stored:\n{got.error}"]
+    return got.value, [f"Rules file {path} is broken; the last good rules would be used. Fix it: {got.error}"]
 
 
 def entry_json(e) -> dict:

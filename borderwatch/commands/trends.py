@@ -8,14 +8,14 @@ import sys
 from datetime import date, timedelta
 from pathlib import Path
 
-from borderwatch.alerts.rules import RuleSet, load_rules, parse_rules
+from borderwatch.alerts.rules import RuleSet, load_rules, parse_rules_text
 from borderwatch.alerts.stage import LAST_GOOD_KEY
 from borderwatch.alerts.trends import DEFAULT_WEEKS, compute_trends, day_start, save_png
 from borderwatch.cli import add_common
 from borderwatch.commands.common import err, friendly
 from borderwatch.exitcodes import EXIT_DELIVERY
+from borderwatch.lastgood import load_or_last_good
 from borderwatch.store import Store, utcnow
-from borderwatch.yamlload import ConfigError
 
 MAX_WEEKS = 104
 
@@ -39,16 +39,13 @@ def _day(value: str) -> date:
 
 def _ruleset(store: Store, path: Path) -> RuleSet | None:
     """The rules file for topic names and order; if it is broken, the last good copy (as the run does)."""
-    try:
-        return load_rules(path)
-    except ConfigError as exc:
-        stored = store.get_kv(LAST_GOOD_KEY)
-        if stored is None:
-            raise
-        from ruamel.yaml import YAML
-
-        err(f"WARNING: {path} is invalid; using the last good rules for topic names.\n{exc}")
-        return parse_rules(YAML(typ="rt").load(stored), f"{path} (last good copy)")
+    got = load_or_last_good(store, path, load_rules, parse_rules_text, LAST_GOOD_KEY, remember=False)
+    if got.error is None:
+        return got.value
+    if got.value is None:
+        raise got.error
+    err(f"WARNING: {path} is invalid; using the last good rules for topic names.\n{got.error}")
+    return got.value
 
 
 @friendly
