@@ -163,7 +163,8 @@ class Soak:
         )
         if "Traceback" in out + err:
             self.unreported.append(f"run {self.runs}: a traceback was shown:\n{err[-2000:]}")
-        if self.pending_kill and proc.returncode != -signal.SIGKILL:  # a kill -9 is reported by the next run
+        if self.pending_kill and proc.returncode not in (-signal.SIGKILL, -signal.SIGTERM, 2):
+            # a kill -9 is reported by the next run that gets as far as the run lock
             self.pending_kill = False
             if "previous run was interrupted" in err:
                 self.reported["kill9"] += 1
@@ -308,8 +309,14 @@ class Soak:
 
     def figures(self) -> dict:
         posts = self.slack.posts
-        blob = json.dumps(posts)
-        counts = {slug: blob.count(f"/{slug}/") for slug in self.published}
+        # an item is a section whose text opens with its bold title link (a "Top stories" list also links it)
+        items = [
+            b["text"]["text"][2:].split("|", 1)[0]
+            for p in posts
+            for b in p.get("blocks", [])
+            if b.get("type") == "section" and b.get("text", {}).get("text", "").startswith("*<")
+        ]
+        counts = {slug: sum(1 for u in items if f"/{slug}/" in u) for slug in self.published}
         lost = sorted(s for s, n in counts.items() if n == 0)
         doubled = sorted(s for s, n in counts.items() if n > 1)
         part_ids = [

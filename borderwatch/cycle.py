@@ -145,6 +145,7 @@ def _cycle(
     now = utcnow()
     sources_state = load_sources_or_last_good(store, config_dir / "sources.yaml")
     cfg = sources_state.cfg
+    res.warnings = list(sources_state.warnings)  # said even when a stop ends the run before the digest
     recover_interrupted(store, now)
     with store.session() as s:
         run = RunRow(started_at=now)
