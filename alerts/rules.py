@@ -109,6 +109,9 @@ class RuleSet:
     rules: list[Rule]
     path: str = ""
     groups: dict[str, tuple[Term, ...]] = field(default_factory=dict)
+    # (id, name) of the valid rules switched off with `enabled: false`: kept out of matching, listed by
+    # `rules check` so an operator can see what can be switched on.
+    disabled: list[tuple[str, str]] = field(default_factory=list)
 
     def by_id(self, rule_id: str) -> Rule | None:
         return next((r for r in self.rules if r.id == rule_id), None)
@@ -141,6 +144,7 @@ class _Parser:
         self.raw_groups: dict[str, tuple[Any, Any, Any]] = {}  # name -> (node, key, value)
         self.groups: dict[str, tuple[Term, ...]] = {}
         self.resolving: list[str] = []
+        self.disabled: list[tuple[str, str]] = []
 
     # -- groups ------------------------------------------------------------
     def group(self, node: Any, key: Any, ref: str, where: str) -> list[Term]:
@@ -329,7 +333,7 @@ class _Parser:
             c.add(data, "rules", "every rule is disabled (enabled: false): enable at least one")
         c.problems.sort(key=lambda p: (p.line, p.column))
         c.raise_if_any()
-        return RuleSet(rules=rules, groups=dict(self.groups))
+        return RuleSet(rules=rules, groups=dict(self.groups), disabled=list(self.disabled))
 
     def rule(self, parent: Any, index: int, node: Any) -> Rule | None:
         c = self.check
@@ -435,6 +439,8 @@ class _Parser:
                     "(a rule with only 'none' can never fire)",
                 )
             return None
+        if ok and enabled is False and len(c.problems) == problems_before:
+            self.disabled.append((rid, name.strip()))
         if not ok or enabled is False:
             return None
         return Rule(

@@ -34,7 +34,12 @@ def slack_text(posts) -> str:
 def test_rules_check_accepts_the_shipped_file(work):
     r = work.run("rules", "check", "--config-dir", str(work.config))
     assert r.returncode == 0, r.output
-    assert "OK, 10 rules" in r.stdout and "cartel_drones: Cartel drone attacks [en, es]" in r.stdout
+    assert "OK, 14 rules" in r.stdout and "cartel_drones: Cartel drone attacks [en, es]" in r.stdout
+    # the drone-war topic ships switched off, and check says how to switch it on
+    assert (
+        "drone_warfare_lessons: Drone warfare lessons (Ukraine, Middle East) (disabled: set enabled: true"
+        in r.stdout
+    )
 
 
 def test_rules_check_lists_every_problem_with_position_and_exits_2(work):

@@ -127,10 +127,18 @@ def test_disabled_rules_are_skipped_but_still_checked(tmp_path):
         write(tmp_path, "rules:\n  - id: a\n    any: [x]\n  - id: b\n    enabled: false\n    any: [y]\n")
     )
     assert [r.id for r in rs.rules] == ["a"]
+    assert rs.disabled == [("b", "b")]  # listed by `rules check` so an operator can switch it on
     out = problems(
         tmp_path, "rules:\n  - id: a\n    any: [x]\n  - id: b\n    enabled: false\n    anny: [y]\n"
     )
     assert any("unknown key 'anny'" in p for p in out)
+
+
+def test_enabled_must_be_true_or_false_with_file_line_and_column(tmp_path):
+    out = problems(tmp_path, "rules:\n  - id: a\n    any: [x]\n  - id: b\n    enabled: maybe\n    any: [y]\n")
+    assert any(":5:" in p and "rule 'b': 'enabled' must be true or false, got a string" in p for p in out), (
+        out
+    )
 
 
 def test_shipped_rules_file_is_valid_and_bilingual():

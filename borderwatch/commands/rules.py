@@ -154,6 +154,8 @@ def cmd_check(args) -> int:
         to = f" -> channel {r.channel}" if r.channel else ""
         to += f" (webhook ${r.webhook_env})" if r.webhook_env else ""
         print(f"  {r.id}: {r.name}{lang}{to}")
+    for rid, name in rs.disabled:
+        print(f"  {rid}: {name} (disabled: set enabled: true to use it)")
     return 0
 
 

@@ -31,7 +31,7 @@ RULE_SENTENCES = [
     "The unit deployed counter-UAS jammers near the crossing.",
     "Prosecutors said the CJNG cell ran the operation.",
     "Analysts tied the Chapitos faction to a drone attack on the convoy.",
-    "Pilots flew FPV craft carrying small explosives.",
+    "Pilots flew FPV craft carrying small explosives over Michoacán.",
 ]
 
 

@@ -1,0 +1,196 @@
+"""The shipped rules (config/keywords.yaml) on real reporting: precision, recall and false alarms per 100.
+
+tests/data/beat.jsonl (the beat and its realistic near misses) and tests/data/day_stream.jsonl (an ordinary
+day of the outlets' publishing) are short excerpts of real public pages, each with its URL, labelled against
+tests/data/SCOPE.md before the rules were tuned. Each passage belongs to a third (tune_a, tune_b, heldout)
+fixed by the hash of its URL; the rules were tuned on tune_a + tune_b only, then the held-out third was scored
+once. Its misses were then used to fill vocabulary gaps, so a second held-out sample, tests/data/beat_fresh.jsonl,
+was collected and committed before the rules were run on it: that is the figure for unseen text.
+Run with -s to see the figures.
+
+What is asserted: the issue-14 targets (precision and recall >= 0.95 on the beat set, at most 1 false alarm
+per 100 ordinary articles) where they are met, and, where they are not met, the measured floor, so that a
+change that makes things worse fails. The held-out figures below the target are reported, not hidden:
+see docs/rules.md.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from ruamel.yaml import YAML
+
+from borderwatch.alerts.matcher import Matcher
+from borderwatch.alerts.rules import load_rules, parse_rules
+
+HERE = Path(__file__).resolve().parent
+RULES = HERE.parent / "config" / "keywords.yaml"
+BEAT = HERE / "data" / "beat.jsonl"
+DAY = HERE / "data" / "day_stream.jsonl"
+FRESH = HERE / "data" / "beat_fresh.jsonl"
+SPLITS = ("tune_a", "tune_b", "heldout")
+TARGET = 0.95  # issue 14: precision and recall on the beat set
+MAX_FALSE_ALARMS_PER_100 = 1.0  # issue 14: on the ordinary-day stream's off-beat passages
+# Measured floors where the target is not met (recall on text the rules were not tuned on; false alarms on
+# the day stream's held-out third: 1 of 54). Raise them when the rules get better; never lower them.
+RECALL_FLOOR = {"tune_a": 0.91, "heldout": 0.94, "fresh": 0.60}
+HELDOUT_FALSE_ALARMS_PER_100 = 2.0
+WAR_TOPIC = "drone_warfare_lessons"
+
+
+def load(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def split_of(url: str) -> str:
+    return SPLITS[int(hashlib.sha256(url.encode("utf-8")).hexdigest()[:8], 16) % 3]
+
+
+@dataclass
+class Score:
+    tp: int = 0
+    fp: int = 0
+    fn: int = 0
+    tn: int = 0
+
+    @property
+    def precision(self) -> float:
+        return self.tp / (self.tp + self.fp) if self.tp + self.fp else 1.0
+
+    @property
+    def recall(self) -> float:
+        return self.tp / (self.tp + self.fn) if self.tp + self.fn else 1.0
+
+    @property
+    def false_alarms_per_100(self) -> float:
+        return 100 * self.fp / (self.fp + self.tn) if self.fp + self.tn else 0.0
+
+    def __str__(self) -> str:
+        return (
+            f"P {self.precision:.3f} R {self.recall:.3f} "
+            f"(tp {self.tp} fp {self.fp} fn {self.fn} tn {self.tn}; "
+            f"false alarms {self.false_alarms_per_100:.1f} per 100 off-beat)"
+        )
+
+
+def score(matcher: Matcher, items: list[dict]) -> tuple[dict[str, Score], list[str]]:
+    """Scores for 'all', each split and each language, and one line per error."""
+    scores: dict[str, Score] = {}
+    errors = []
+    for p in items:
+        fired = matcher.fired_ids("", p["text"])
+        relevant = p["label"] == "relevant"
+        for key in ("all", p["split"], p["lang"]):
+            s = scores.setdefault(key, Score())
+            if relevant and fired:
+                s.tp += 1
+            elif relevant:
+                s.fn += 1
+            elif fired:
+                s.fp += 1
+            else:
+                s.tn += 1
+        if relevant != bool(fired):
+            kind = "missed" if relevant else f"false alarm {fired}"
+            errors.append(f"{p['id']} [{p['split']}] {kind}: {p['text'][:110]}")
+    return scores, errors
+
+
+@pytest.fixture(scope="module")
+def matcher() -> Matcher:
+    return Matcher(load_rules(RULES))
+
+
+@pytest.mark.parametrize("path", [BEAT, DAY, FRESH], ids=["beat", "day_stream", "beat_fresh"])
+def test_real_passage_files_are_well_formed_with_url_label_and_fixed_split(path):
+    items = load(path)
+    assert items, path
+    ids = [p["id"] for p in items]
+    assert len(ids) == len(set(ids)), "passage ids must be unique"
+    for p in items:
+        assert p["url"].startswith(("http://", "https://")), p["id"]
+        assert p["lang"] in ("en", "es"), p["id"]
+        assert p["label"] in ("relevant", "not_relevant"), p["id"]
+        assert 0 < len(p["text"]) <= 600, p["id"]
+        assert bool(p["topics"]) == (p["label"] == "relevant"), p["id"]
+        # the third is a function of the URL, so nobody can move a passage into or out of the held-out part
+        assert p["split"] == ("fresh" if path == FRESH else split_of(p["url"])), p["id"]
+
+
+def test_beat_set_is_big_balanced_and_one_third_spanish():
+    items = load(BEAT)
+    labels = Counter(p["label"] for p in items)
+    assert len(items) >= 150
+    assert abs(labels["relevant"] - labels["not_relevant"]) <= len(items) // 10
+    assert sum(p["lang"] == "es" for p in items) >= 0.3 * len(items)
+    assert {p["split"] for p in items} == set(SPLITS)
+
+
+def test_day_stream_is_big_and_mostly_off_the_beat():
+    items = load(DAY)
+    assert len(items) >= 150
+    assert sum(p["label"] == "not_relevant" for p in items) >= 0.8 * len(items)
+
+
+def test_shipped_rules_on_the_beat_set_precision_095_everywhere_recall_095_where_tuned(matcher):
+    scores, errors = score(matcher, load(BEAT) + load(FRESH))
+    beat = score(matcher, load(BEAT))[0]["all"]
+    print("\nbeat set (real passages):")
+    print(f"  {'beat':8} {beat}   <- beat.jsonl, all three thirds")
+    for key in (*SPLITS, "fresh", "en", "es"):
+        print(f"  {key:8} {scores[key]}")
+    for e in errors:
+        print("  " + e)
+    for key in (*SPLITS, "fresh"):
+        assert scores[key].precision >= TARGET, (key, str(scores[key]), errors)
+        floor = RECALL_FLOOR.get(key, TARGET)
+        assert scores[key].recall >= floor, (key, str(scores[key]), errors)
+    assert beat.precision >= TARGET and beat.recall >= 0.94, str(beat)
+    tuned = Score()
+    for key in ("tune_a", "tune_b"):
+        for f in ("tp", "fp", "fn", "tn"):
+            setattr(tuned, f, getattr(tuned, f) + getattr(scores[key], f))
+    assert tuned.recall >= TARGET, str(tuned)
+
+
+def test_shipped_rules_raise_at_most_one_false_alarm_per_100_ordinary_articles(matcher):
+    scores, errors = score(matcher, load(DAY))
+    print("\nordinary-day stream (real passages):")
+    for key in ("all", *SPLITS, "en", "es"):
+        print(f"  {key:8} {scores[key]}")
+    for e in errors:
+        print("  " + e)
+    assert scores["all"].tn > 0, "no off-beat passage was scored"
+    assert scores["all"].false_alarms_per_100 <= MAX_FALSE_ALARMS_PER_100, (str(scores["all"]), errors)
+    for key in ("tune_a", "tune_b"):
+        assert scores[key].false_alarms_per_100 <= MAX_FALSE_ALARMS_PER_100, (key, str(scores[key]), errors)
+    assert scores["heldout"].false_alarms_per_100 <= HELDOUT_FALSE_ALARMS_PER_100, (
+        str(scores["heldout"]),
+        errors,
+    )
+
+
+def test_drone_war_topic_ships_disabled_and_fires_on_war_reporting_once_switched_on():
+    """The Ukraine / Middle East drone war is quiet by default; an operator flips one flag to follow it."""
+    yaml = YAML(typ="rt")
+    data = yaml.load(RULES.read_text(encoding="utf-8"))
+    node = next(r for r in data["rules"] if r["id"] == WAR_TOPIC)
+    assert node["enabled"] is False
+    assert load_rules(RULES).by_id(WAR_TOPIC) is None
+    node["enabled"] = True
+    switched_on = Matcher(parse_rules(data, RULES))
+    war = [
+        p
+        for p in load(BEAT) + load(DAY)
+        if p["split"] != "heldout"
+        and p["label"] == "not_relevant"
+        and any(w in p["text"] for w in ("FPV", "Shahed", "kamikaze", "loitering munition"))
+    ]
+    assert len(war) >= 8, "the sets should hold drone-war passages"
+    fired = [p["id"] for p in war if WAR_TOPIC in switched_on.fired_ids("", p["text"])]
+    assert len(fired) >= 0.9 * len(war), (len(fired), len(war))
