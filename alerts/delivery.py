@@ -160,10 +160,6 @@ class Deliverer:
         """Where an earlier attempt of this part landed, None if it did not; LookupUnavailable if unknowable."""
         raise LookupUnavailable(f"{self.kind} delivery cannot read the channel back")
 
-    def upload(self, payload: dict, ref: PartRef) -> Posted:
-        """Send a file part (e.g. a chart). Channels that cannot carry files say so without sending."""
-        raise DeliveryError(f"{self.kind} delivery cannot send files", maybe_sent=False)
-
 
 class ConsoleDeliverer(Deliverer):
     kind = "console"

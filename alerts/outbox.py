@@ -9,8 +9,8 @@
    accepted is never posted again. Channels that cannot be read back (webhook, no history scope) re-send it
    with a visible "may repeat" note: a possible duplicate beats a lost digest.
 
-A part is a message (blocks + fallback text) or a file (`kind='file'`, described by `payload`); every part
-goes through the same states, so a later weekly chart can share this outbox.
+A part is a message (Block Kit blocks plus the fallback text) or, for an Apprise destination, a notification
+(`kind='notify'`, described by `payload`); every part goes through the same states.
 
 Destinations. Each destination (a Slack channel, a webhook, see alerts/delivery.py) gets its own digest
 row, parts and states, so its delivery, lost-ack recovery and retries are its own: a channel that fails is
@@ -504,9 +504,7 @@ def send_digest(store: Store, digest_id: int, deliverer: Deliverer, stop=None) -
         _mark_sending(store, part.id)
         crashpoint(f"before_post_{ref.idx}")
         try:
-            if part.kind == "file":
-                posted = deliverer.upload(part.payload or {}, ref)
-            elif part.kind == "notify":
+            if part.kind == "notify":
                 posted = deliverer.send_notification(
                     part.payload or {}, ref, unconfirmed=blocks is not part.blocks
                 )

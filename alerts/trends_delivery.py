@@ -163,7 +163,7 @@ class SlackTrendsUploader:
             timeout=base.timeout,
             retry_handlers=[RateLimitErrorRetryHandler(max_retry_count=3)],
         )
-        self.channel = getattr(deliverer, "_channel_id", None) or deliverer.channel
+        self.channel = deliverer.channel
 
     def upload(self, data: bytes, filename: str, title: str, comment: str, alt: str, on_file_id) -> dict:
         """Upload and share; returns {'file_id', 'ts'}. Raises UploadError."""
