@@ -29,6 +29,12 @@ def escape(text: str) -> str:
     return _MARK.sub(lambda m: f"{ZW}{m.group(0)}{ZW}", text)
 
 
+def code(text: str) -> str:
+    """Text for inside a `code span`, where Slack applies no formatting: & < > escaped, and a backtick (which
+    would end the span) shown as a prime. No zero-width marks, so a path or a command stays copyable."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("`", "\u2032")
+
+
 def unescape(text: str) -> str:
     """Inverse of escape(), for showing Slack text on a terminal."""
     text = _NEUTRAL.sub(r"\1", text)

@@ -35,7 +35,7 @@ from borderwatch.logs import redact as _redact
 from borderwatch.store import Store, TrendUpload, utcnow
 
 from .rules import RuleSet
-from .slacktext import clip, escape
+from .slacktext import clip, code, escape
 from .trends import DEFAULT_WEEKS, Trends, compute_trends, day_start, save_png
 
 log = logging.getLogger(__name__)
@@ -363,7 +363,7 @@ def _send_text(store, deliverer, row: TrendUpload, trends: Trends, out: TrendsOu
     for the digest) a post whose answer was lost is sent again next run."""
     _mark(store, row.id, status="sending", attempts=(row.attempts or 0) + 1)
     if deliverer.kind == "webhook":
-        text = slack_comment(trends) + f"\nChart saved on the borderwatch host: `{escape(out.path)}`"
+        text = slack_comment(trends) + f"\nChart saved on the borderwatch host: `{code(out.path)}`"
         try:
             resp = deliverer.client.send(text=text, unfurl_links=False, unfurl_media=False)
             ok, detail = resp.status_code == 200, f"HTTP {resp.status_code}"
