@@ -73,7 +73,7 @@ def db_size(db_url: str) -> int | None:
 
 def run_backend(site: BenchSite, backend: str, pg, extra_env: dict | None = None) -> dict:
     work = fresh_workdir(f"scale-{backend}-{site.outlets}", site)
-    url = f"sqlite:///{work / 'bw.db'}" if backend == "sqlite" else pg.url(pg.create_database("scale"))
+    url = f"sqlite:///{work / 'bw.db'}" if backend == "sqlite" else pg.create_database("scale")
     log(f"{backend}: first cycle over {site.articles} articles from {site.outlets} outlets")
     first = cycle(site, work, url, extra_env)
     first["db_mb"] = round((db_size(url) or 0) / MB, 1)
@@ -137,6 +137,7 @@ def main() -> None:
         try:
             for backend in args.backends:
                 results[backend] = run_backend(site, backend, pg)
+                log(f"{backend}: {json.dumps(results[backend], default=str)}")  # kept if a later one fails
             if args.inline_vs_pool:
                 results["sqlite, pool from page 1"] = run_backend(
                     site, "sqlite", pg, {"BORDERWATCH_EXTRACT_INLINE": "0"}
