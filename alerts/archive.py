@@ -25,6 +25,8 @@ from feedgen.feed import FeedGenerator
 
 from borderwatch.crashpoint import crashpoint
 
+from .digest import _date as digest_date
+
 log = logging.getLogger(__name__)
 
 ARCHIVE_ENV = "BORDERWATCH_ARCHIVE_DIR"
@@ -100,12 +102,14 @@ def _a(url: str | None, label: str) -> str:
 
 
 def _date(dt: datetime | None, tz: tzinfo) -> str:
-    if dt is None:
-        return "date unknown"
-    if dt.tzinfo is None:
-        dt = dt.replace(tzinfo=timezone.utc)
-    dt = dt.astimezone(tz)
-    return f"{dt.day} {dt:%b %Y}"
+    """The digest's date format; a naive time is UTC (as the store writes it)."""
+    return digest_date(_aware(dt) if dt is not None else None, tz)
+
+
+def clip_clean(text: str | None, n: int) -> str:
+    """clean() text cut to at most n characters on a word boundary, with an ellipsis."""
+    text = clean(text)
+    return text if len(text) <= n else text[: n - 1].rsplit(" ", 1)[0] + "…"
 
 
 def _slug(topic_id: str) -> str:
@@ -162,10 +166,8 @@ def render_item(it: ArchivedItem, tz: tzinfo) -> str:
     lines.append(f'<div class="meta">{" · ".join(meta)}</div>')
     if it.also_in:
         lines.append('<div class="meta">also in: ' + ", ".join(_a(u, s) for s, u in it.also_in) + "</div>")
-    snippet = clean(it.snippet)
+    snippet = clip_clean(it.snippet, SNIPPET_CHARS)
     if snippet:
-        if len(snippet) > SNIPPET_CHARS:
-            snippet = snippet[: SNIPPET_CHARS - 1].rsplit(" ", 1)[0] + "…"
         lines.append(f'<blockquote class="snippet">{html.escape(snippet)}</blockquote>')
     lines.append("</article>")
     return "\n".join(lines)

@@ -18,11 +18,11 @@ import logging
 import os
 import re
 from dataclasses import dataclass
-from datetime import datetime, timezone, tzinfo
+from datetime import timezone, tzinfo
 
-from .archive import ArchivedItem, clean, render_item, safe_url
+from .archive import ArchivedItem, clean, clip_clean, render_item, safe_url
 from .delivery import Deliverer, DeliveryError, LookupUnavailable, PartRef, Posted
-from .digest import DigestEntry, group_entries
+from .digest import DigestEntry, _date, group_entries
 
 log = logging.getLogger(__name__)
 
@@ -105,19 +105,6 @@ def _md_link(url: str | None, label: str) -> str:
     return f"[{md_escape(label)}](<{u.replace('>', '%3E')}>)"
 
 
-def _date(dt: datetime | None, tz: tzinfo) -> str:
-    if dt is None:
-        return "date unknown"
-    if dt.tzinfo is not None:
-        dt = dt.astimezone(tz)
-    return f"{dt.day} {dt:%b %Y}"
-
-
-def _clip(text: str, n: int) -> str:
-    text = clean(text)
-    return text if len(text) <= n else text[: n - 1].rsplit(" ", 1)[0] + "…"
-
-
 def as_archived(e: DigestEntry) -> ArchivedItem:
     return ArchivedItem(
         article_id=e.article_id,
@@ -128,7 +115,7 @@ def as_archived(e: DigestEntry) -> ArchivedItem:
         topic_id=e.rule_id,
         topic_name=e.rule_name,
         terms=tuple(e.terms),
-        snippet=_clip(e.snippet, SNIPPET_CHARS),
+        snippet=clip_clean(e.snippet, SNIPPET_CHARS),
         also_in=tuple((m.source, m.url) for m in e.also_in),
     )
 
@@ -147,9 +134,9 @@ def _md_item(e: DigestEntry, tz: tzinfo) -> str:
     if e.also_in:
         lines.append("also in: " + ", ".join(_md_link(m.url, m.source) for m in e.also_in[:8]))
     if e.snippet:
-        lines.append("> " + md_escape(_clip(e.snippet, SNIPPET_CHARS)))
+        lines.append("> " + md_escape(clip_clean(e.snippet, SNIPPET_CHARS)))
     if e.snippet_en:
-        lines.append("> English: " + md_escape(_clip(e.snippet_en, SNIPPET_CHARS)))
+        lines.append("> English: " + md_escape(clip_clean(e.snippet_en, SNIPPET_CHARS)))
     return "\n".join(lines)
 
 
@@ -160,7 +147,7 @@ def _text_item(e: DigestEntry, tz: tzinfo) -> str:
     if e.title_en:
         lines.append(f"  English: {clean(e.title_en)}")
     if e.snippet:
-        lines.append(f"  “{_clip(e.snippet, SNIPPET_CHARS)}”")
+        lines.append(f"  “{clip_clean(e.snippet, SNIPPET_CHARS)}”")
     u = safe_url(e.url)
     if u:
         lines.append(f"  {u}")
