@@ -13,6 +13,8 @@ within the window (default 14 days) is not sent again. It is recorded as a "repe
 
 from __future__ import annotations
 
+import sys
+import types
 from dataclasses import dataclass
 
 from .textnorm import WORD, fold
@@ -22,6 +24,38 @@ SHINGLE = 3
 MIN_TOKENS = 8  # fewer words than this is too little evidence to call two articles the same story
 MAX_TOKENS = 4000  # the first few thousand words say whether two articles are the same story
 DEFAULT_THRESHOLD = 0.5
+
+
+# MinHashLSH's (bands, rows) for the default threshold, as datasketch's own optimiser computes them; passing
+# them skips that optimiser (a scipy.integrate.quad call) for the default. Other thresholds still compute them.
+_LSH_PARAMS = {(DEFAULT_THRESHOLD, NUM_PERM): (25, 5)}
+
+
+def _datasketch():
+    """datasketch, imported without scipy.integrate: that import alone costs ~40 MB resident (it pulls in
+    scipy.optimize, sparse, linalg and special), and datasketch needs it only for `quad` in the LSH parameter
+    optimiser, which the default threshold never runs (_LSH_PARAMS). While datasketch is imported,
+    scipy.integrate is a stand-in whose `quad` imports the real one when called; the stand-in is removed again
+    at once, so any later `import scipy.integrate` gets the real module."""
+    if "datasketch" in sys.modules or "scipy.integrate" in sys.modules:
+        import datasketch
+
+        return datasketch
+
+    def quad(*args, **kwargs):
+        from scipy.integrate import quad as real
+
+        return real(*args, **kwargs)
+
+    stand_in = types.ModuleType("scipy.integrate")
+    stand_in.quad = quad
+    sys.modules["scipy.integrate"] = stand_in
+    try:
+        import datasketch
+    finally:
+        if sys.modules.get("scipy.integrate") is stand_in:
+            del sys.modules["scipy.integrate"]
+    return datasketch
 
 
 @dataclass(frozen=True)
@@ -45,10 +79,10 @@ class NearDuplicates:
     """An LSH index of articles; `similar(doc)` lists indexed articles that are the same story."""
 
     def __init__(self, threshold: float = DEFAULT_THRESHOLD):
-        from datasketch import MinHashLSH  # imports scipy: only pay for it when there is something to compare
-
         self.threshold = threshold
-        self.lsh = MinHashLSH(threshold=threshold, num_perm=NUM_PERM)
+        self.lsh = _datasketch().MinHashLSH(
+            threshold=threshold, num_perm=NUM_PERM, params=_LSH_PARAMS.get((threshold, NUM_PERM))
+        )
         self.hashes: dict = {}
 
     def sketch(self, docs: list[Doc]) -> dict:
@@ -61,9 +95,7 @@ class NearDuplicates:
                 keys.append(d.key)
         if not sets:
             return {}
-        from datasketch import MinHash
-
-        return dict(zip(keys, MinHash.bulk(sets, num_perm=NUM_PERM, seed=1), strict=True))
+        return dict(zip(keys, _datasketch().MinHash.bulk(sets, num_perm=NUM_PERM, seed=1), strict=True))
 
     def add(self, key: int, mh) -> None:
         if key not in self.hashes:

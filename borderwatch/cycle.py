@@ -21,6 +21,7 @@ from borderwatch.crashpoint import crashpoint
 from borderwatch.diskspace import StorageFailed
 from borderwatch.lastgood import load_sources_or_last_good
 from borderwatch.lock import RunBusy, run_lock
+from borderwatch.memory import release_freed
 from borderwatch.records import WarningLine
 from borderwatch.retention import prune, retention_days
 from borderwatch.stopping import StopRequested, graceful_stop
@@ -164,8 +165,10 @@ def _cycle(
         if res.crawl.stop_signal is not None:  # Scrapy took it: the crawl ended early (crawler/run.py)
             stop.note(res.crawl.stop_signal)
         crashpoint("after_crawl")
+        release_freed()  # each stage peaks on its own (borderwatch/memory.py): start matching from the floor
         stop.check("matching")
         state, res.matched_articles, res.fired = match_stage(store, config_dir)
+        release_freed()
         stop.check("delivery")
         res.outage = res.crawl.nothing_reached
         res.warnings = (

@@ -93,11 +93,21 @@ def release() -> None:
 
 
 def _from_cache():
-    """py3langid's model, decompressed once into the cache directory (see the module docstring)."""
+    """py3langid's model, decompressed once into the cache directory (see the module docstring).
+
+    What is cached is the model already cut down to CANDIDATES (the per-language table is 15 of its 142
+    columns), so nothing is loaded only to be thrown away. The tokenizer's transition table (37 MB, the bulk
+    of the model) is a raw file mapped read-only rather than read: its pages are shared with the page
+    cache, only the ones the texts walk through become resident, and nothing is copied on load (reading it
+    out of an .npz and into the array py3langid walks held it twice, a 75 MB peak at the start of matching).
+    """
     try:
+        import hashlib
         import lzma
+        import mmap
         import shutil
         import tempfile
+        from array import array
 
         import numpy as np
         import py3langid
@@ -105,20 +115,45 @@ def _from_cache():
         from py3langid.langid import MODEL_DIR, MODEL_FILE, LanguageIdentifier
 
         version = getattr(py3langid, "__version__", "0")
-        path = cache_dir() / f"py3langid-{version}-{Path(MODEL_FILE).name.removesuffix('.xz')}"
-        if not path.exists():
-            path.parent.mkdir(parents=True, exist_ok=True)
-            with tempfile.NamedTemporaryFile(dir=path.parent, delete=False, suffix=".part") as tmp:
+        tag = hashlib.sha1(",".join(CANDIDATES).encode()).hexdigest()[:8]
+        stem = f"py3langid-{version}-{Path(MODEL_FILE).name.removesuffix('.xz').removesuffix('.npz')}-{tag}"
+        small, big = cache_dir() / f"{stem}.npz", cache_dir() / f"{stem}.nextmove"
+        if not (small.exists() and big.exists()):
+            small.parent.mkdir(parents=True, exist_ok=True)
+            with tempfile.TemporaryFile(dir=small.parent) as raw:
                 with lzma.open(MODEL_DIR / MODEL_FILE) as src:
-                    shutil.copyfileobj(src, tmp, length=1 << 20)
-            os.replace(tmp.name, path)  # atomic: a concurrent process sees the whole file or none
-        with np.load(path, allow_pickle=False) as data:
+                    shutil.copyfileobj(src, raw, length=1 << 20)
+                raw.seek(0)
+                with np.load(raw, allow_pickle=False) as data:
+                    classes = data["classes"].tolist()
+                    keep = [i for i, c in enumerate(classes) if c in CANDIDATES]
+                    nextmove = np.ascontiguousarray(data["nextmove"], dtype=np.uint32)
+                    with tempfile.NamedTemporaryFile(dir=small.parent, delete=False, suffix=".part") as t:
+                        t.write(memoryview(nextmove).cast("B"))
+                    os.replace(t.name, big)
+                    with tempfile.NamedTemporaryFile(dir=small.parent, delete=False, suffix=".part") as t:
+                        np.savez(
+                            t,
+                            ptc=np.ascontiguousarray(data["ptc"][:, keep]),
+                            pc=data["pc"][keep],
+                            classes=np.asarray([classes[i] for i in keep]),
+                            nextmove_row=data["nextmove_row"],
+                            out_feat=data["out_feat"],
+                            nextmove_len=np.asarray([nextmove.size]),
+                        )
+                    del nextmove
+            os.replace(t.name, small)  # last: its presence says both files are whole
+        with np.load(small, allow_pickle=False) as data:
+            with open(big, "rb") as f:
+                if os.fstat(f.fileno()).st_size != int(data["nextmove_len"][0]) * 4:
+                    raise ValueError(f"{big} is truncated")
+                nextmove = memoryview(mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)).cast("I")
             return LanguageIdentifier(
                 np.asarray(data["ptc"]),
                 np.asarray(data["pc"]),
                 data["classes"].tolist(),
-                modelio._to_array(data["nextmove"]),
-                data["out_feat"].tolist(),
+                nextmove,
+                array("i", data["out_feat"].astype(np.int32).tobytes()),
                 norm_probs=True,
                 tk_row=modelio._to_array(data["nextmove_row"]),
             )

@@ -9,9 +9,11 @@ ends (SIGINT, Ctrl-C, then stops the run like SIGTERM, with exit 130; outside th
 Blocking has one trap: starting multiprocessing's resource tracker (which the first extraction worker pool
 does) unconditionally *unblocks* SIGTERM and SIGINT in the calling thread once the tracker is spawned
 (CPython's resource_tracker.ensure_running), and Scrapy's handler then took the signal and dropped the queued
-requests. So the tracker is started before anything is blocked. Should a signal reach Scrapy anyway, the
-crawl ends with finish reason "shutdown" and counts as interrupted (crawler/run.py): its feeds are re-read in
-full on the next run, as after a kill -9.
+requests. So the tracker is started through start_resource_tracker(), which leaves the signal mask alone
+when the signals are blocked already. It is started only when a pool does start: a small day extracts in the
+crawling process and needs no tracker (a 15 MB process). Should a signal reach Scrapy anyway, the crawl ends
+with finish reason "shutdown" and counts as interrupted (crawler/run.py): its feeds are re-read in full on
+the next run, as after a kill -9.
 """
 
 from __future__ import annotations
@@ -84,7 +86,6 @@ class GracefulStop:
         if not self._installed:
             yield
             return
-        start_resource_tracker()  # before blocking: starting it later would unblock both signals
         previous_int = signal.getsignal(signal.SIGINT)
         signal.pthread_sigmask(signal.SIG_BLOCK, set(STOP_SIGNALS))
         try:
@@ -103,11 +104,30 @@ class GracefulStop:
             signal.pthread_sigmask(signal.SIG_UNBLOCK, set(STOP_SIGNALS))
 
 
+_TRACKER_LOCK = threading.Lock()
+
+
 def start_resource_tracker() -> None:
-    """Start multiprocessing's resource tracker now (a no-op when it runs), while no signal is blocked."""
+    """Start multiprocessing's resource tracker now (a no-op when it runs) without unblocking any signal.
+
+    CPython blocks SIGINT and SIGTERM around spawning the tracker, so that it inherits them blocked, and then
+    unblocks them in the calling thread whatever they were before. When this thread blocks both already (a
+    crawl, see GracefulStop.deferred), the tracker inherits that mask as it is, so CPython's own masking is
+    skipped (`_HAVE_SIGMASK`) and nothing is unblocked. Otherwise CPython's path runs unchanged.
+    """
     from multiprocessing import resource_tracker
 
-    resource_tracker.ensure_running()
+    blocked = signal.pthread_sigmask(signal.SIG_BLOCK, ())
+    if not set(STOP_SIGNALS) <= blocked or not hasattr(resource_tracker, "_HAVE_SIGMASK"):
+        resource_tracker.ensure_running()
+        return
+    with _TRACKER_LOCK:
+        saved = resource_tracker._HAVE_SIGMASK
+        resource_tracker._HAVE_SIGMASK = False
+        try:
+            resource_tracker.ensure_running()
+        finally:
+            resource_tracker._HAVE_SIGMASK = saved
 
 
 @contextmanager

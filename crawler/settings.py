@@ -31,6 +31,27 @@ RETRY_EXCEPTIONS = [
 ]
 
 
+# Scrapy components switched off for every crawl, removed from its base lists (see scrapy_settings). Each is
+# imported otherwise: cookies pull in tldextract and requests (~8 MB), and RemoteControl (on by default since
+# Scrapy 2.14) imports aiohttp's web server (~10 MB) and would listen for commands beside the crawl.
+UNUSED_MIDDLEWARES = (
+    "scrapy.downloadermiddlewares.cookies.CookiesMiddleware",  # COOKIES_ENABLED is False
+    "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware",  # METAREFRESH_ENABLED is False
+    "scrapy.downloadermiddlewares.httpcache.HttpCacheMiddleware",  # HTTPCACHE_ENABLED is False
+)
+UNUSED_EXTENSIONS = (
+    "scrapy.extensions.remote_control.RemoteControl",
+    "scrapy.extensions.telnet.TelnetConsole",  # TELNETCONSOLE_ENABLED is False
+    "scrapy.extensions.feedexport.FeedExporter",  # no FEEDS
+    "scrapy.extensions.memdebug.MemoryDebugger",  # no MEMDEBUG_ENABLED
+    "scrapy.extensions.spiderstate.SpiderState",  # no JOBDIR
+)
+
+
+def _without(base: dict[str, int], unused: tuple[str, ...]) -> dict[str, int]:
+    return {k: v for k, v in base.items() if k not in unused}
+
+
 def user_agent(overrides: dict[str, Any]) -> str:
     """Identify the bot and say how to reach its operator (settings.contact or a full settings.user_agent)."""
     if overrides.get("user_agent"):
@@ -45,6 +66,8 @@ def worst_case_seconds(timeout: float = DEFAULT_TIMEOUT, backoff: float = DEFAUL
 
 
 def scrapy_settings(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
+    from scrapy.settings import default_settings
+
     from . import gdelt
 
     o = overrides or {}
@@ -105,6 +128,13 @@ def scrapy_settings(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
             "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
             "borderwatch.crawler.politeness.BackoffRetryMiddleware": 550,
         },
+        # Components this crawl never uses are left out of Scrapy's base lists, not just set to None: Scrapy
+        # imports every entry of a component list, disabled or not, to merge class and string keys.
+        "DOWNLOADER_MIDDLEWARES_BASE": _without(
+            default_settings.DOWNLOADER_MIDDLEWARES_BASE, UNUSED_MIDDLEWARES
+        ),
+        "EXTENSIONS_BASE": _without(default_settings.EXTENSIONS_BASE, UNUSED_EXTENSIONS),
+        "REMOTE_CONTROL_ENABLED": False,
         "COOKIES_ENABLED": False,
         "TELNETCONSOLE_ENABLED": False,
         "HTTPCACHE_ENABLED": False,

@@ -15,9 +15,10 @@ The pool is a succession of *generations*, each a plain ProcessPoolExecutor:
   fresh generation, up to `retries` times, so no page is silently lost and the run never waits forever.
 - A page still unfinished after `page_timeout` seconds fails with TimeoutError and its generation is killed
   (the other pages in it are retried), so one pathological page cannot stall the daily run.
-- Starting workers never changes which signals the calling thread blocks (`_keep_sigmask`): multiprocessing
-  unblocks SIGTERM/SIGINT whenever it (re)starts its resource tracker, which let Scrapy take a SIGTERM the
-  run holds back during the crawl (borderwatch/stopping.py).
+- Starting workers never changes which signals the calling thread blocks: multiprocessing unblocks
+  SIGTERM/SIGINT whenever it (re)starts its resource tracker, which let Scrapy take a SIGTERM the run holds
+  back during the crawl, so the tracker is started by stopping.start_resource_tracker (which leaves blocked
+  signals blocked) when the first generation starts, and `_keep_sigmask` restores the mask after.
 - Workers watch their parent and exit when it is gone, so a kill -9 of the run leaves no orphans. (Not
   PR_SET_PDEATHSIG: it fires when the *thread* that started the worker exits, which killed workers while
   they held queue locks.)
@@ -38,6 +39,8 @@ from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from multiprocessing.connection import wait as mp_wait
 from typing import Any
+
+from borderwatch.stopping import start_resource_tracker
 
 from .extract import Extracted, extract
 
@@ -111,6 +114,7 @@ def _keep_sigmask() -> Iterator[None]:
 class _Generation:
     def __init__(self, workers: int):
         with _keep_sigmask():
+            start_resource_tracker()  # first, and without unblocking the crawl's held-back signals
             self.executor = ProcessPoolExecutor(
                 workers,
                 mp_context=multiprocessing.get_context("spawn"),

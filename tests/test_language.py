@@ -55,12 +55,21 @@ def test_the_digest_marks_non_english_items():
 
 
 def test_the_model_cache_is_written_once_and_detects_like_the_packaged_model(tmp_path, monkeypatch):
+    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
     monkeypatch.setenv("BORDERWATCH_CACHE_DIR", str(tmp_path))
     ident = language._from_cache()
     assert ident is not None, "the cached model loads"
-    (cached,) = list(tmp_path.iterdir())
-    assert cached.stat().st_size > 10_000_000
-    ident.set_languages(list(language.CANDIDATES))
-    assert ident.classify("\n".join(ES))[0] == "es" and ident.classify("\n".join(EN))[0] == "en"
-    mtime = cached.stat().st_mtime_ns
-    assert language._from_cache() is not None and cached.stat().st_mtime_ns == mtime, "not written again"
+    files = sorted(tmp_path.iterdir(), key=lambda p: p.suffix)
+    assert [p.suffix for p in files] == [".nextmove", ".npz"], "the mapped table and the cut-down model"
+    assert files[0].stat().st_size > 10_000_000
+    assert ident.nb_classes == [c for c in ident.nb_classes if c in language.CANDIDATES]
+    packaged = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+    packaged.set_languages(list(language.CANDIDATES))
+    samples = ["\n".join(ES), "\n".join(EN), *ES, *EN, "Narcodrones vigilan la frontera en Tamaulipas"]
+    for text in samples:
+        (lang, prob), (want, want_prob) = ident.classify(text), packaged.classify(text)
+        assert lang == want and abs(prob - want_prob) < 1e-6, text
+    mtimes = [p.stat().st_mtime_ns for p in files]
+    assert language._from_cache() is not None, "loads again"
+    assert [p.stat().st_mtime_ns for p in files] == mtimes, "not written again"
