@@ -5,6 +5,8 @@ from __future__ import annotations
 import multiprocessing
 import os
 import signal
+import subprocess
+import sys
 import threading
 import time
 from concurrent.futures import wait
@@ -132,3 +134,20 @@ def test_a_hung_page_times_out_and_the_others_still_come_back():
         assert [f.result(timeout=60) for f in others] == list(range(8))
     finally:
         pool.shutdown()
+
+
+def test_starting_the_resource_tracker_leaves_held_back_signals_held_back():
+    """The pool starts multiprocessing's tracker mid-crawl, while SIGTERM/SIGINT are blocked (stopping.py)."""
+    code = (
+        "import signal\n"
+        "from multiprocessing import resource_tracker as rt\n"
+        "from borderwatch.stopping import STOP_SIGNALS, start_resource_tracker\n"
+        "signal.pthread_sigmask(signal.SIG_BLOCK, set(STOP_SIGNALS))\n"
+        "start_resource_tracker()\n"
+        "assert rt._resource_tracker._pid is not None, 'tracker started'\n"
+        "assert set(STOP_SIGNALS) <= signal.pthread_sigmask(signal.SIG_BLOCK, ()), 'unblocked'\n"
+        "assert rt._HAVE_SIGMASK, 'CPython flag restored'\n"
+        "print('ok')\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert out.stdout.strip() == "ok", out.stderr
