@@ -15,8 +15,9 @@ from sqlalchemy import func, select
 from borderwatch.crashpoint import crashpoint
 from borderwatch.language import detect as detect_language
 from borderwatch.language import release as release_language_model
+from borderwatch.lastgood import load_or_last_good
 from borderwatch.records import WarningLine
-from borderwatch.store import ArticleRow, MatchRow, Store, utcnow
+from borderwatch.store import ArticleRow, MatchRow, Store
 from borderwatch.yamlload import ConfigError
 
 from .matcher import Matcher
@@ -45,51 +46,42 @@ def _problems_text(exc: ConfigError) -> str:
 
 
 def load_rules_or_last_good(store: Store, path: Path) -> RulesState:
-    """The rules file if valid (and remember it); else the last good copy from the database, loudly."""
+    """The rules file if valid (and remember it); else the last good copy from the database, loudly
+    (borderwatch/lastgood.py: the one last-good mechanism, shared with sources.yaml)."""
     path = Path(path)
-    try:
-        rs = load_rules(path)
-    except ConfigError as exc:
-        n = len(exc.problems)
-        head = f"RULES FILE BROKEN: {path} has {n} problem{'s' if n != 1 else ''}"
-        fix = f"Fix it (`borderwatch rules check` shows each one):\n{_problems_text(exc)}"
-        stored = store.get_kv(LAST_GOOD_KEY)
-        if stored is not None:
-            saved = store.get_kv(LAST_GOOD_SAVED_KEY) or "an earlier run"
-            try:
-                rs = parse_rules_text(stored, f"{path} (last good copy)")
-            except ConfigError:
-                rs = None
-            if rs is not None:
-                return RulesState(
-                    rs,
-                    [
-                        WarningLine(
-                            f"{head}; matching used the last good rules (saved {saved}) instead.\n{fix}",
-                            key=f"rules:{path}",
-                        )
-                    ],
-                    using_last_good=True,
-                    error=str(exc),
-                )
-        waiting = count_unmatched(store)
+    got = load_or_last_good(store, path, load_rules, parse_rules_text, LAST_GOOD_KEY, LAST_GOOD_SAVED_KEY)
+    if got.error is None:
+        return RulesState(got.value)
+    exc = got.error
+    n = len(exc.problems)
+    head = f"RULES FILE BROKEN: {path} has {n} problem{'s' if n != 1 else ''}"
+    fix = f"Fix it (`borderwatch rules check` shows each one):\n{_problems_text(exc)}"
+    if got.value is not None:
+        saved = got.saved or "an earlier run"
         return RulesState(
-            None,
+            got.value,
             [
                 WarningLine(
-                    f"{head} and no earlier good rules are stored, so NOTHING WAS MATCHED; "
-                    f"{waiting} new article{'s' if waiting != 1 else ''} wait and will be matched once the "
-                    f"file is fixed.\n{fix}",
+                    f"{head}; matching used the last good rules (saved {saved}) instead.\n{fix}",
                     key=f"rules:{path}",
                 )
             ],
+            using_last_good=True,
             error=str(exc),
         )
-    text = path.read_text(encoding="utf-8")
-    if store.get_kv(LAST_GOOD_KEY) != text:
-        store.set_kv(LAST_GOOD_KEY, text)
-        store.set_kv(LAST_GOOD_SAVED_KEY, utcnow().strftime("%Y-%m-%d %H:%M UTC"))
-    return RulesState(rs)
+    waiting = count_unmatched(store)
+    return RulesState(
+        None,
+        [
+            WarningLine(
+                f"{head} and no earlier good rules are stored, so NOTHING WAS MATCHED; "
+                f"{waiting} new article{'s' if waiting != 1 else ''} wait and will be matched once the "
+                f"file is fixed.\n{fix}",
+                key=f"rules:{path}",
+            )
+        ],
+        error=str(exc),
+    )
 
 
 def count_unmatched(store: Store) -> int:
