@@ -23,6 +23,9 @@ from .conftest import REPO
 from .legacy import store_v0_1_0 as v010
 
 NOW = datetime(2026, 11, 20, 6, 0, tzinfo=timezone.utc)
+# Every migration, oldest first, as Alembic chains them from borderwatch/migrations/versions: a new migration
+# extends this list by itself (test_the_migrations_form_one_numbered_chain checks the numbering).
+REVISIONS = [r.revision for r in reversed(list(migrations.script().walk_revisions()))]
 
 
 def run_cli(*args: str, db: str, env: dict | None = None) -> subprocess.CompletedProcess:
@@ -113,7 +116,7 @@ def models_vs_schema(engine) -> list:
 @pytest.mark.both_backends
 def test_new_database_is_built_by_the_migrations_and_matches_the_models(db_url):
     store = Store(db_url)
-    assert store.migrated == ["0001", "0002", "0003", "0004", "0005", "0006", "0007", "0008"]
+    assert store.migrated == REVISIONS
     assert migrations.state(store.engine).up_to_date
     assert models_vs_schema(store.engine) == [], "models and migrations disagree: add a migration"
     assert Store(db_url).migrated == []  # second open: nothing to do
@@ -219,10 +222,20 @@ def test_migrations_downgrade_and_upgrade_again_keep_the_data(db_url):
     with store.engine.begin() as conn:
         command.downgrade(migrations._config(conn), migrations.BASELINE)
     assert migrations.state(store.engine).current == "0001"
-    assert Store(db_url).migrated == ["0002", "0003", "0004", "0005", "0006", "0007", "0008"]
+    assert Store(db_url).migrated == REVISIONS[1:]
     with store.session() as s:
         assert s.scalar(select(ArticleRow.text).where(ArticleRow.url == "https://example.com/a/")) == "body"
         assert s.scalar(select(func.count(MatchRow.id))) == 1
+
+
+def test_the_migrations_form_one_numbered_chain():
+    """00NN_<slug>.py has revision "00NN" and follows 00NN-1: two migrations never share a number."""
+    files = sorted(p.stem for p in (Path(migrations.SCRIPT_LOCATION) / "versions").glob("00*.py"))
+    assert len(REVISIONS) >= 8 and REVISIONS[0] == migrations.BASELINE and REVISIONS[-1] == migrations.head()
+    assert REVISIONS == [f"{i:04d}" for i in range(1, len(REVISIONS) + 1)]
+    assert [f.split("_", 1)[0] for f in files] == REVISIONS
+    for rev in migrations.script().walk_revisions():
+        assert rev.down_revision == (None if rev.revision == REVISIONS[0] else f"{int(rev.revision) - 1:04d}")
 
 
 def test_sqlite_uses_wal_and_the_configured_busy_timeout(tmp_path, monkeypatch):
@@ -250,21 +263,13 @@ def test_every_package_and_the_migration_scripts_are_installed_by_pip():
     data = conf["package-data"]["borderwatch.migrations"]
     scripts = Path(migrations.SCRIPT_LOCATION)
     assert "script.py.mako" in data and "versions/*.py" in data
-    assert sorted(p.name for p in (scripts / "versions").glob("*.py")) == [
-        "0001_baseline.py",
-        "0002_retention.py",
-        "0003_delivery_trends.py",
-        "0004_page_failures.py",
-        "0005_destinations.py",
-        "0006_translations.py",
-        "0007_feedback.py",
-        "0008_article_tags.py",
-    ]
+    installed = sorted(p.name for p in (scripts / "versions").glob("*.py"))
+    assert [name.split("_", 1)[0] for name in installed] == REVISIONS  # a file for every revision
 
 
 def test_in_memory_sqlite_keeps_its_tables_and_foreign_keys_after_the_upgrade():
     store = Store("sqlite://")
-    assert store.migrated == ["0001", "0002", "0003", "0004", "0005", "0006", "0007", "0008"]
+    assert store.migrated == REVISIONS
     with store.session() as s:
         s.add(ArticleRow(url="https://a/", source="S", title="T"))
     with store.engine.connect() as c:
