@@ -29,8 +29,6 @@ from .digest import _date as digest_date
 
 log = logging.getLogger(__name__)
 
-ARCHIVE_ENV = "BORDERWATCH_ARCHIVE_DIR"
-ARCHIVE_URL_ENV = "BORDERWATCH_ARCHIVE_URL"  # optional public base URL, for the feeds' rel="self" links
 ATOM_ITEMS = 50  # newest entries per topic feed
 SNIPPET_CHARS = 600
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
@@ -412,13 +410,13 @@ def update_archive(
     return res
 
 
-def maybe_update_archive(store, ruleset, options, env=None) -> ArchiveResult | None:
-    """The archive stage: rebuild BORDERWATCH_ARCHIVE_DIR from the delivered digests, if it is set.
+def maybe_update_archive(store, ruleset, options) -> ArchiveResult | None:
+    """The archive stage: rebuild BORDERWATCH_ARCHIVE_DIR (options.archive_dir) from the delivered digests,
+    if it is set.
 
     A failure to write (permissions, a full disk) is reported, never raised: the digest already went out, and
     the next run rebuilds whatever is missing."""
-    env = os.environ if env is None else env
-    out_dir = (env.get(ARCHIVE_ENV) or "").strip()
+    out_dir = options.archive_dir
     if not out_dir:
         return None
     crashpoint("before_archive")
@@ -429,7 +427,7 @@ def maybe_update_archive(store, ruleset, options, env=None) -> ArchiveResult | N
             ruleset,
             title=options.title,
             tz=options.tz,
-            base_url=(env.get(ARCHIVE_URL_ENV) or "").strip() or None,
+            base_url=options.archive_url,
         )
     except OSError as exc:
         log.warning("archive not written to %s: %s", out_dir, exc.strerror or exc)

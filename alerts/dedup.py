@@ -17,13 +17,15 @@ import sys
 import types
 from dataclasses import dataclass
 
+from borderwatch.config import DEFAULTS
+
 from .textnorm import WORD, fold
 
 NUM_PERM = 128
 SHINGLE = 3
 MIN_TOKENS = 8  # fewer words than this is too little evidence to call two articles the same story
 MAX_TOKENS = 4000  # the first few thousand words say whether two articles are the same story
-DEFAULT_THRESHOLD = 0.5
+DEFAULT_THRESHOLD = DEFAULTS.delivery.duplicate_threshold  # settings.duplicate_threshold
 
 
 # MinHashLSH's (bands, rows) for the default threshold, as datasketch's own optimiser computes them; passing

@@ -15,10 +15,11 @@ from __future__ import annotations
 import hashlib
 import html
 import logging
-import os
 import re
 from dataclasses import dataclass
 from datetime import timezone, tzinfo
+
+from borderwatch.config import NOTIFY_ENV, build_settings
 
 from .archive import ArchivedItem, clean, clip_clean, render_item, safe_url
 from .delivery import Deliverer, DeliveryError, LookupUnavailable, PartRef, Posted
@@ -26,19 +27,10 @@ from .digest import DigestEntry, _date, group_entries
 
 log = logging.getLogger(__name__)
 
-NOTIFY_ENV = "BORDERWATCH_NOTIFY"
 KIND = "apprise"
 MAX_BODY = 30000  # characters per part; Apprise splits further for services with small limits
 SNIPPET_CHARS = 320
 UNCONFIRMED = "(Re-sent: an earlier attempt could not be confirmed, so this may appear twice.)"
-
-_URL_SPLIT = re.compile(r"[\s,]+")
-
-
-def notify_urls(env) -> list[str]:
-    """The Apprise URLs in BORDERWATCH_NOTIFY (separated by spaces, commas or newlines), in order, once each."""
-    raw = (env.get(NOTIFY_ENV) or "").strip()
-    return list(dict.fromkeys(u for u in _URL_SPLIT.split(raw) if u))
 
 
 def url_key(url: str) -> str:
@@ -55,9 +47,8 @@ def is_apprise(destination: str) -> bool:
 
 
 def _configured(name: str, env=None) -> str | None:
-    """The URL in BORDERWATCH_NOTIFY whose key is `name`, if it is still there."""
-    env = os.environ if env is None else env
-    return next((u for u in notify_urls(env) if url_key(u) == name), None)
+    """The URL in BORDERWATCH_NOTIFY whose key is `name`, if it is still there (read at send time)."""
+    return next((u for u in build_settings(None, env).delivery.notify if url_key(u) == name), None)
 
 
 def describe(name: str) -> str:

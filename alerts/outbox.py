@@ -27,17 +27,18 @@ whether it went out in the day's digest or in a quiet-day message.
 from __future__ import annotations
 
 import logging
-import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone, tzinfo
 
 from sqlalchemy import select
 
+from borderwatch.config import DEFAULTS, Settings, build_settings
 from borderwatch.crashpoint import crashpoint
 from borderwatch.records import warning_key
 from borderwatch.store import ArticleRow, DigestItem, DigestPart, DigestRow, MatchRow, Store, utcnow
 
-from .dedup import DEFAULT_THRESHOLD, Doc, cluster
+from .dedup import Doc, cluster
 from .delivery import (
     DEFAULT_DESTINATION,
     Deliverer,
@@ -48,7 +49,7 @@ from .delivery import (
     describe_destination,
 )
 from .digest import DigestEntry, Mention, RenderedPart, render, render_quiet_day
-from .notify import destination_of, is_apprise, notify_urls, render_notifications
+from .notify import destination_of, is_apprise, render_notifications
 from .ranking import score as story_score
 from .ranking import title_hit
 from .rules import RuleSet
@@ -58,7 +59,7 @@ from .translate import TranslateSettings, translate_entries
 
 log = logging.getLogger(__name__)
 
-DEFAULT_DUP_WINDOW_DAYS = 14
+DEFAULT_DUP_WINDOW_DAYS = DEFAULTS.delivery.duplicate_window_days
 UNCONFIRMED_NOTE = {
     "type": "context",
     "elements": [
@@ -73,28 +74,33 @@ UNCONFIRMED_NOTE = {
 
 @dataclass
 class DeliveryOptions:
-    """Digest settings from sources.yaml `settings` (and the environment)."""
+    """The digest's settings (Settings.delivery) with the timezone resolved."""
 
     tz: tzinfo = timezone.utc
-    title: str = "borderwatch"
-    dup_threshold: float = DEFAULT_THRESHOLD
+    title: str = DEFAULTS.delivery.digest_title
+    dup_threshold: float = DEFAULTS.delivery.duplicate_threshold
     dup_window_days: int = DEFAULT_DUP_WINDOW_DAYS
     translate: TranslateSettings | None = None  # off by default (alerts/translate.py)
-    notify: tuple[str, ...] = ()  # Apprise URLs (BORDERWATCH_NOTIFY): each one more destination of every item
+    # Apprise URLs (BORDERWATCH_NOTIFY): each one more destination of every item; secrets, kept out of repr
+    notify: tuple[str, ...] = field(default=(), repr=False)
+    archive_dir: str | None = None  # BORDERWATCH_ARCHIVE_DIR (alerts/archive.py)
+    archive_url: str | None = None
 
     @classmethod
-    def from_settings(cls, settings: dict | None, env=None) -> DeliveryOptions:
-        from borderwatch.schedule import resolve_timezone
+    def from_settings(cls, settings: Settings | Mapping | None, env=None) -> DeliveryOptions:
+        """From a Settings (or a sources.yaml settings mapping plus `env`, built into one)."""
+        from borderwatch.schedule import timezone_named
 
-        settings = settings or {}
-        env = os.environ if env is None else env
+        d = build_settings(settings, env).delivery
         return cls(
-            tz=resolve_timezone(settings, env),
-            title=str(settings.get("digest_title") or "borderwatch"),
-            dup_threshold=float(settings.get("duplicate_threshold", DEFAULT_THRESHOLD)),
-            dup_window_days=int(settings.get("duplicate_window_days", DEFAULT_DUP_WINDOW_DAYS)),
-            translate=TranslateSettings.from_settings(settings),
-            notify=tuple(notify_urls(env)),
+            tz=timezone_named(d.timezone),
+            title=d.digest_title,
+            dup_threshold=d.duplicate_threshold,
+            dup_window_days=d.duplicate_window_days,
+            translate=d.translate,
+            notify=d.notify,
+            archive_dir=d.archive_dir,
+            archive_url=d.archive_url,
         )
 
 

@@ -20,7 +20,6 @@ the newer chart supersedes it.
 from __future__ import annotations
 
 import logging
-import os
 import re
 import sys
 from dataclasses import dataclass
@@ -31,6 +30,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
+from borderwatch.config import DEFAULTS, TRENDS_DAY_ENV, build_settings
 from borderwatch.logs import redact as _redact
 from borderwatch.store import Store, TrendUpload, utcnow
 
@@ -40,10 +40,8 @@ from .trends import DEFAULT_WEEKS, Trends, compute_trends, day_start, save_png
 
 log = logging.getLogger(__name__)
 
-TRENDS_DAY_ENV = "BORDERWATCH_TRENDS_DAY"
-TRENDS_DIR_ENV = "BORDERWATCH_TRENDS_DIR"
-DEFAULT_TRENDS_DAY = "monday"
-DEFAULT_TRENDS_DIR = "trends"
+DEFAULT_TRENDS_DAY = DEFAULTS.delivery.trends_day
+DEFAULT_TRENDS_DIR = DEFAULTS.delivery.trends_dir
 WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
 OFF = {"off", "never", "none", "false", "no"}
 MAX_COMMENT = 3500
@@ -66,13 +64,11 @@ def parse_trends_day(value: Any, where: str = "trends_day") -> int | None:
     raise TrendsDayError(f"{where}: expected a weekday (monday ... sunday) or 'off', got {value!r}")
 
 
-def trends_day(settings: dict | None) -> int | None:
+def trends_day(settings) -> int | None:
     """The weekday the chart goes out (0 = Monday), or None when switched off. The environment wins."""
-    env = os.environ.get(TRENDS_DAY_ENV)
-    if env:
-        return parse_trends_day(env, TRENDS_DAY_ENV)
-    value = (settings or {}).get("trends_day", DEFAULT_TRENDS_DAY)
-    return parse_trends_day(value, "sources.yaml settings.trends_day")
+    d = build_settings(settings).delivery
+    where = TRENDS_DAY_ENV if d.trends_day_from_env else "sources.yaml settings.trends_day"
+    return parse_trends_day(d.trends_day, where)
 
 
 def period_day(now: datetime, weekday: int) -> date:
@@ -81,8 +77,9 @@ def period_day(now: datetime, weekday: int) -> date:
     return today - timedelta(days=(today.weekday() - weekday) % 7)
 
 
-def trends_dir() -> Path:
-    return Path(os.environ.get(TRENDS_DIR_ENV) or DEFAULT_TRENDS_DIR)
+def trends_dir(settings=None) -> Path:
+    """Where the charts are saved: BORDERWATCH_TRENDS_DIR, default ./trends."""
+    return Path(build_settings(settings).delivery.trends_dir)
 
 
 def chart_filename(week: str) -> str:
@@ -278,11 +275,13 @@ def maybe_send_weekly_trends(
     deliverer,
     ruleset: RuleSet | None,
     now: datetime,
-    settings: dict | None,
+    settings,
     weeks: int = DEFAULT_WEEKS,
 ) -> TrendsOutcome:
     """Send this week's chart if it is due and not sent yet. Never raises for expected failures: the
-    outcome carries the error and the chart is retried on the next run."""
+    outcome carries the error and the chart is retried on the next run. `settings`: a Settings (or a
+    sources.yaml settings mapping, built into one with the environment)."""
+    settings = build_settings(settings)
     try:
         day = trends_day(settings)
     except TrendsDayError as exc:
@@ -314,7 +313,7 @@ def maybe_send_weekly_trends(
             return TrendsOutcome("already_sent", week=week, sentence=row.sentence, path=row.path)
     out = TrendsOutcome("sent", week=week, sentence=trends.sentence)
     try:
-        path = save_png(trends, trends_dir() / chart_filename(week))
+        path = save_png(trends, trends_dir(settings) / chart_filename(week))
     except OSError as exc:
         _mark(store, row.id, last_error=f"could not save the chart: {exc}")
         out.status, out.error = "failed", f"could not save the trends chart: {exc}"

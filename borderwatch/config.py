@@ -1,12 +1,21 @@
-"""sources.yaml -> Source records + crawl settings, with file:line:col errors."""
+"""sources.yaml -> Source records + the one Settings object, with file:line:col errors.
+
+`settings:` in sources.yaml is checked here (SETTINGS_KEYS, SETTINGS_RANGES) and, with every default and every
+environment override of those settings, becomes one frozen Settings (build_settings; SourcesConfig.resolved).
+The stages read that object; nothing else reads the raw mapping or those environment variables.
+"""
 
 from __future__ import annotations
 
+import os
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+from borderwatch.crawler.outlets.base import EXTRACT_FLAG_KEYS, EXTRACT_KEYS
 from borderwatch.records import Source
 from borderwatch.yamlload import Checker, ConfigError, load_yaml
 
@@ -30,7 +39,6 @@ SOURCE_KEYS = {
 }
 LISTING_KEYS = {"url", "links", "follow"}
 GDELT_KEYS = {"query", "sourcecountry", "sourcelang"}
-EXTRACT_KEYS = {"drop", "unwrap", "drop_lines", "org_bylines", "strip_site_name", "drop_title_paragraph"}
 SETTINGS_KEYS = {
     "backfill_days": int,
     "user_agent": str,
@@ -89,8 +97,13 @@ LANGUAGE = re.compile(r"^[a-z]{2,3}(-[A-Za-z]{2,4})?$")
 @dataclass
 class SourcesConfig:
     sources: list[Source]
-    settings: dict[str, Any] = field(default_factory=dict)
+    settings: dict[str, Any] = field(default_factory=dict)  # `settings:` as checked: only what was written
     path: str = ""
+
+    @cached_property
+    def resolved(self) -> Settings:
+        """The settings with every default and environment override: built once, on first use."""
+        return build_settings(self.settings)
 
 
 def _trends_day_ok(value: str) -> bool:
@@ -394,7 +407,7 @@ def _source_options(c: Checker, node: Any, label: str) -> dict[str, Any]:
                         key,
                         f"{label}: unknown extract key '{key}' (allowed: {', '.join(sorted(EXTRACT_KEYS))})",
                     )
-                elif key in ("strip_site_name", "drop_title_paragraph"):
+                elif key in EXTRACT_FLAG_KEYS:
                     if not isinstance(value, bool):
                         c.add(raw, key, f"{label}: extract '{key}' must be true or false")
                     else:
@@ -425,4 +438,210 @@ def load_sources(path: Path | str) -> SourcesConfig:
     return parse_sources(load_yaml(Path(path)), path)
 
 
-__all__ = ["ConfigError", "SourcesConfig", "load_sources", "parse_sources"]
+class SettingError(ConfigError):
+    """A bad schedule or timezone value (from the environment or sources.yaml settings): no file position."""
+
+    def __init__(self, message: str):
+        self.problems = []
+        Exception.__init__(self, message)
+
+
+# -- the settings object ------------------------------------------------------------------------------------
+# Every default and every environment override of a setting, in one place. sources.yaml `settings:` is
+# checked above (SETTINGS_KEYS, SETTINGS_RANGES); build_settings() turns that mapping plus the environment
+# into one frozen Settings. Values whose parsing can fail (the timezone, the trends day, the schedule, the
+# backfill variable) keep their text here and are resolved by the step that uses them, so a bad value fails
+# that step with the same message as before, not every command that reads the settings.
+# Connection details and secrets stay with their client: BORDERWATCH_DB / _DB_TIMEOUT (store.py), SLACK_*
+# (alerts/delivery.py, per destination at send time), DEEPL_AUTH_KEY / LIBRETRANSLATE_API_KEY
+# (alerts/translate.py), BORDERWATCH_GDELT_URL (a test endpoint, crawler/gdelt.py), and the process knobs
+# BORDERWATCH_LOG_FORMAT, BORDERWATCH_CACHE_DIR, BORDERWATCH_CRASH_AT.
+
+BACKFILL_DAYS_ENV = "BORDERWATCH_BACKFILL_DAYS"
+TZ_ENV = "BORDERWATCH_TZ"
+SCHEDULE_ENV = "BORDERWATCH_SCHEDULE"
+TRENDS_DAY_ENV = "BORDERWATCH_TRENDS_DAY"
+TRENDS_DIR_ENV = "BORDERWATCH_TRENDS_DIR"
+EXTRACT_WORKERS_ENV = "BORDERWATCH_EXTRACT_WORKERS"
+EXTRACT_INLINE_ENV = "BORDERWATCH_EXTRACT_INLINE"
+ALLOW_INTERNAL_ENV = "BORDERWATCH_ALLOW_INTERNAL_ADDRESSES"
+NOTIFY_ENV = "BORDERWATCH_NOTIFY"
+ARCHIVE_ENV = "BORDERWATCH_ARCHIVE_DIR"
+ARCHIVE_URL_ENV = "BORDERWATCH_ARCHIVE_URL"  # optional public base URL, for the feeds' rel="self" links
+# Clamped by build_settings even when a mapping did not come through parse_sources (which reports values
+# outside SETTINGS_RANGES as errors): politeness limits that hold whoever builds the settings.
+CLAMPED = ("download_timeout", "concurrency_per_domain", "retry_backoff")
+_URL_SPLIT = re.compile(r"[\s,]+")
+
+
+@dataclass(frozen=True)
+class CrawlSettings:
+    """Politeness and crawl limits (crawler/settings.py derives Scrapy's settings from these)."""
+
+    backfill_days: int = 7  # settings.backfill_days (BORDERWATCH_BACKFILL_DAYS wins: backfill())
+    backfill_days_env: str | None = None
+    user_agent: str | None = None  # a full User-Agent; default: borderwatch/<version> (+contact; ...)
+    contact: str = "https://github.com/borderwatch/borderwatch"
+    download_timeout: float = 20.0
+    download_delay: float = 1.0
+    autothrottle_start_delay: float | None = None  # None: max(download_delay, 2)
+    autothrottle_max_delay: float = 30.0
+    max_page_bytes: int = 5 * 1024 * 1024
+    concurrency_per_domain: int = 2
+    retry_backoff: float = 2.0
+    max_redirects: int = 5
+    gdelt_interval: float | None = None  # seconds between GDELT API requests (None: crawler/gdelt.py's)
+    extract_workers: int = -1  # settings.extract_workers: -1 not set (see below), 0 in-process
+    # Not set: BORDERWATCH_EXTRACT_WORKERS workers (default one per core), started only past the first
+    # extract_inline pages, which are extracted in the crawling process: starting the workers (spawn, each
+    # re-importing trafilatura: ~60 MB and ~0.9 s CPU apiece) costs more than it saves on a small day, and the
+    # daily run on a small server is usually a hundred pages or fewer.
+    default_extract_workers: int = -1  # BORDERWATCH_EXTRACT_WORKERS; -1: one per core
+    extract_inline: int = 150  # BORDERWATCH_EXTRACT_INLINE; 0: the pool at once
+    # fetch internal addresses: the setting (True, or networks) and BORDERWATCH_ALLOW_INTERNAL_ADDRESSES's
+    # text (crawler/addresses.py parses it and reports a bad one when the crawl starts)
+    allow_internal_addresses: bool | tuple[str, ...] = False
+    allow_internal_addresses_env: str = ""
+    failure_alert_after: int = 3  # a source failing this many runs in a row is reported in the digest
+    # per-source defaults (a source's own max_items / max_pages in sources.yaml wins; crawler/plan.py)
+    max_items: int = 100  # entries read per discovery document
+    max_pages: int = 60  # article pages fetched per source per run; the rest wait for the next run
+
+    def backfill(self) -> int:
+        """Days back a first crawl reads: BORDERWATCH_BACKFILL_DAYS, else settings.backfill_days."""
+        return int(self.backfill_days_env or self.backfill_days)
+
+
+@dataclass(frozen=True)
+class DeliverySettings:
+    timezone: str | None = None  # IANA name (BORDERWATCH_TZ wins); None: the host's zone
+    digest_title: str = "borderwatch"
+    duplicate_threshold: float = 0.5
+    duplicate_window_days: int = 14
+    trends_day: str = "monday"  # weekday or "off" (BORDERWATCH_TRENDS_DAY wins)
+    trends_day_from_env: bool = False
+    trends_dir: str = "trends"  # BORDERWATCH_TRENDS_DIR
+    translate: Any = None  # alerts/translate.TranslateSettings, or None: no translation
+    notify: tuple[str, ...] = field(default=(), repr=False)  # Apprise URLs (BORDERWATCH_NOTIFY): secrets
+    archive_dir: str | None = None  # BORDERWATCH_ARCHIVE_DIR; None: no archive
+    archive_url: str | None = None  # BORDERWATCH_ARCHIVE_URL
+
+
+@dataclass(frozen=True)
+class ScheduleSettings:
+    schedule: str = "07:00"  # HH:MM[:SS] or a crontab line (BORDERWATCH_SCHEDULE wins)
+    misfire_grace_minutes: int = 180
+    delivery_retry_minutes: float = 30.0
+    delivery_retries: int = 3
+
+
+@dataclass(frozen=True)
+class Settings:
+    crawl: CrawlSettings = field(default_factory=CrawlSettings)
+    delivery: DeliverySettings = field(default_factory=DeliverySettings)
+    schedule: ScheduleSettings = field(default_factory=ScheduleSettings)
+    retention_days: int = 90  # 0 keeps every text
+
+
+DEFAULTS = Settings()
+
+
+def _clamped(key: str, value):
+    if key in CLAMPED:
+        lo, hi = SETTINGS_RANGES[key]
+        return type(value)(min(max(value, lo), hi))
+    return value
+
+
+def _digits(text: str | None) -> int | None:
+    return int(text) if text is not None and text.strip().isdigit() else None
+
+
+def _or(value, default):
+    return default if value is None else value
+
+
+def notify_urls(env: Mapping[str, str]) -> tuple[str, ...]:
+    """The Apprise URLs in BORDERWATCH_NOTIFY (separated by spaces, commas or newlines), in order, once each."""
+    raw = (env.get(NOTIFY_ENV) or "").strip()
+    return tuple(dict.fromkeys(u for u in _URL_SPLIT.split(raw) if u))
+
+
+def build_settings(
+    raw: Mapping[str, Any] | Settings | None = None, env: Mapping[str, str] | None = None
+) -> Settings:
+    """sources.yaml `settings` (as checked by parse_sources) + the environment -> Settings.
+
+    A Settings passes through unchanged; a mapping that did not come through parse_sources is used as it is,
+    with the CLAMPED bounds applied."""
+    if isinstance(raw, Settings):
+        return raw
+    from borderwatch.alerts.translate import TranslateSettings
+
+    raw = raw or {}
+    env = os.environ if env is None else env
+    c, d, s = DEFAULTS.crawl, DEFAULTS.delivery, DEFAULTS.schedule
+
+    def num(key: str, default, kind=float):
+        value = raw.get(key)
+        return default if value is None else _clamped(key, kind(value))
+
+    allow = raw.get("allow_internal_addresses", c.allow_internal_addresses)
+    crawl = CrawlSettings(
+        backfill_days=int(raw.get("backfill_days", c.backfill_days)),
+        backfill_days_env=env.get(BACKFILL_DAYS_ENV) or None,
+        user_agent=raw.get("user_agent") or None,
+        contact=raw.get("contact") or c.contact,
+        download_timeout=num("download_timeout", c.download_timeout),
+        download_delay=num("download_delay", c.download_delay),
+        autothrottle_start_delay=num("autothrottle_start_delay", None),
+        autothrottle_max_delay=num("autothrottle_max_delay", c.autothrottle_max_delay),
+        max_page_bytes=num("max_page_bytes", c.max_page_bytes, int),
+        concurrency_per_domain=num("concurrency_per_domain", c.concurrency_per_domain, int),
+        retry_backoff=num("retry_backoff", c.retry_backoff),
+        max_redirects=num("max_redirects", c.max_redirects, int),
+        gdelt_interval=raw.get("gdelt_interval"),
+        extract_workers=int(raw.get("extract_workers", c.extract_workers)),
+        default_extract_workers=_or(_digits(env.get(EXTRACT_WORKERS_ENV)), c.default_extract_workers),
+        extract_inline=_or(_digits(env.get(EXTRACT_INLINE_ENV)), c.extract_inline),
+        allow_internal_addresses=tuple(allow) if isinstance(allow, list) else allow,
+        allow_internal_addresses_env=env.get(ALLOW_INTERNAL_ENV, ""),
+        failure_alert_after=int(raw.get("failure_alert_after", c.failure_alert_after)),
+    )
+    env_day = env.get(TRENDS_DAY_ENV)
+    delivery = DeliverySettings(
+        timezone=env.get(TZ_ENV) or raw.get("timezone") or None,
+        digest_title=str(raw.get("digest_title") or d.digest_title),
+        duplicate_threshold=float(raw.get("duplicate_threshold", d.duplicate_threshold)),
+        duplicate_window_days=int(raw.get("duplicate_window_days", d.duplicate_window_days)),
+        trends_day=str(env_day) if env_day else raw.get("trends_day", d.trends_day),
+        trends_day_from_env=bool(env_day),
+        trends_dir=env.get(TRENDS_DIR_ENV) or d.trends_dir,
+        translate=TranslateSettings.from_settings(raw),
+        notify=notify_urls(env),
+        archive_dir=(env.get(ARCHIVE_ENV) or "").strip() or None,
+        archive_url=(env.get(ARCHIVE_URL_ENV) or "").strip() or None,
+    )
+    schedule = ScheduleSettings(
+        schedule=str(env.get(SCHEDULE_ENV) or raw.get("schedule") or s.schedule).strip(),
+        misfire_grace_minutes=int(raw.get("misfire_grace_minutes", s.misfire_grace_minutes)),
+        delivery_retry_minutes=float(raw.get("delivery_retry_minutes", s.delivery_retry_minutes)),
+        delivery_retries=int(raw.get("delivery_retries", s.delivery_retries)),
+    )
+    return Settings(
+        crawl=crawl,
+        delivery=delivery,
+        schedule=schedule,
+        retention_days=int(raw.get("retention_days", DEFAULTS.retention_days)),
+    )
+
+
+__all__ = [
+    "ConfigError",
+    "Settings",
+    "SettingError",
+    "SourcesConfig",
+    "build_settings",
+    "load_sources",
+    "parse_sources",
+]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -16,20 +15,20 @@ from borderwatch.alerts.delivery import Deliverer
 from borderwatch.alerts.outbox import DeliveryOptions, DeliveryResult, deliver
 from borderwatch.alerts.stage import RulesState, load_rules_or_last_good, match_new
 from borderwatch.alerts.trends_delivery import TrendsOutcome, maybe_send_weekly_trends
-from borderwatch.config import SourcesConfig
+from borderwatch.config import DEFAULTS, SourcesConfig
 from borderwatch.crashpoint import crashpoint
 from borderwatch.diskspace import StorageFailed
 from borderwatch.lastgood import load_sources_or_last_good
 from borderwatch.lock import RunBusy, run_lock
 from borderwatch.memory import release_freed
 from borderwatch.records import WarningLine
-from borderwatch.retention import prune, retention_days
+from borderwatch.retention import prune
 from borderwatch.stopping import StopRequested, graceful_stop
 from borderwatch.store import RunRow, SourceRow, Store, utcnow
 
 log = logging.getLogger("borderwatch.cycle")
-DEFAULT_BACKFILL_DAYS = 7
-DEFAULT_FAILURE_ALERT_AFTER = 3
+DEFAULT_BACKFILL_DAYS = DEFAULTS.crawl.backfill_days
+DEFAULT_FAILURE_ALERT_AFTER = DEFAULTS.crawl.failure_alert_after
 OUTAGE_WARNING = "no source could be reached — is the network up?"
 
 
@@ -49,11 +48,7 @@ class CycleResult:
 
 
 def backfill_cutoff(cfg: SourcesConfig, now: datetime) -> datetime:
-    days = int(
-        os.environ.get("BORDERWATCH_BACKFILL_DAYS")
-        or cfg.settings.get("backfill_days", DEFAULT_BACKFILL_DAYS)
-    )
-    return now - timedelta(days=days)
+    return now - timedelta(days=cfg.resolved.crawl.backfill())
 
 
 def crawl_stage(cfg: SourcesConfig, store: Store, now: datetime, log_level: str = "WARNING", on_tick=None):
@@ -75,7 +70,7 @@ def health_warnings(store: Store, cfg: SourcesConfig) -> list[str]:
 
     Removed or disabled sources stay quiet (their history is kept, see crawler/run.py).
     """
-    after = int(cfg.settings.get("failure_alert_after", DEFAULT_FAILURE_ALERT_AFTER))
+    after = cfg.resolved.crawl.failure_alert_after
     names = [s.name for s in cfg.sources if s.enabled]
     with store.session() as s:
         rows = {r.name: r for r in s.query(SourceRow).all() if r.name in names}
@@ -177,11 +172,11 @@ def _cycle(
             + state.warnings
             + health_warnings(store, cfg)
         )
-        options = DeliveryOptions.from_settings(cfg.settings)
+        options = DeliveryOptions.from_settings(cfg.resolved)
         res.delivery = deliver(store, deliverer, state.ruleset, res.warnings, now, options=options, stop=stop)
         res.archive = maybe_update_archive(store, state.ruleset, options)
-        res.trends = maybe_send_weekly_trends(store, deliverer, state.ruleset, now, cfg.settings)
-        pruned = prune(store, retention_days(cfg.settings), now)
+        res.trends = maybe_send_weekly_trends(store, deliverer, state.ruleset, now, cfg.resolved)
+        pruned = prune(store, cfg.resolved.retention_days, now)
     except StopRequested as exc:
         res.stopped, res.stopped_by = exc.step, exc.signum
     with store.session() as s:

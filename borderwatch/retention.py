@@ -23,9 +23,10 @@ from datetime import datetime, timedelta
 from sqlalchemy import and_, exists, not_, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
+from borderwatch.config import DEFAULTS
 from borderwatch.store import ArticleRow, DigestItem, DigestPart, MatchRow, Store, utcnow
 
-DEFAULT_RETENTION_DAYS = 90
+DEFAULT_RETENTION_DAYS = DEFAULTS.retention_days  # settings.retention_days (borderwatch/config.py)
 VACUUM_EVERY_DAYS = 7
 VACUUM_KEY = "retention:last_vacuum"
 log = logging.getLogger("borderwatch.retention")
@@ -38,10 +39,6 @@ class PruneResult:
     texts_pruned: int = 0
     parts_pruned: int = 0
     vacuumed: bool = False
-
-
-def retention_days(settings: dict) -> int:
-    return int(settings.get("retention_days", DEFAULT_RETENTION_DAYS))
 
 
 def prune(store: Store, days: int = DEFAULT_RETENTION_DAYS, now: datetime | None = None, batch: int = 5000):

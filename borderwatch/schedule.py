@@ -20,7 +20,6 @@
 from __future__ import annotations
 
 import logging
-import os
 import signal
 import subprocess
 import sys
@@ -31,29 +30,24 @@ from datetime import datetime, timedelta, timezone, tzinfo
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from borderwatch.config import DEFAULTS, SettingError, build_settings
 from borderwatch.exitcodes import EXIT_BUSY, EXIT_DELIVERY, EXIT_STOPPED
-from borderwatch.yamlload import ConfigError
 
 log = logging.getLogger("borderwatch.schedule")
 
-DEFAULT_TIME = "07:00"
-DEFAULT_GRACE_MINUTES = 180
-DEFAULT_RETRY_MINUTES = 30
-DEFAULT_RETRIES = 3
+DEFAULT_TIME = DEFAULTS.schedule.schedule
+DEFAULT_GRACE_MINUTES = DEFAULTS.schedule.misfire_grace_minutes
+DEFAULT_RETRY_MINUTES = DEFAULTS.schedule.delivery_retry_minutes
+DEFAULT_RETRIES = DEFAULTS.schedule.delivery_retries
 
 
-class SettingError(ConfigError):
-    """A bad schedule or timezone value (from the environment or sources.yaml settings): no file position."""
-
-    def __init__(self, message: str):
-        self.problems = []
-        Exception.__init__(self, message)
-
-
-def resolve_timezone(settings: dict | None = None, env=None) -> tzinfo:
+def resolve_timezone(settings=None, env=None) -> tzinfo:
     """BORDERWATCH_TZ, else settings.timezone, else the host's zone (UTC if it cannot be told)."""
-    env = os.environ if env is None else env
-    name = env.get("BORDERWATCH_TZ") or (settings or {}).get("timezone")
+    return timezone_named(build_settings(settings, env).delivery.timezone)
+
+
+def timezone_named(name: str | None) -> tzinfo:
+    """The IANA zone `name` (SettingError if unknown); None: the host's zone (UTC if it cannot be told)."""
     if name:
         try:
             return ZoneInfo(str(name))
@@ -96,16 +90,16 @@ class ScheduleConfig:
         return f"{self.spec} {zone}"
 
 
-def load_schedule(settings: dict | None = None, env=None) -> ScheduleConfig:
-    env = os.environ if env is None else env
-    settings = settings or {}
-    spec = str(env.get("BORDERWATCH_SCHEDULE") or settings.get("schedule") or DEFAULT_TIME).strip()
+def load_schedule(settings=None, env=None) -> ScheduleConfig:
+    """The schedule from a Settings (or a sources.yaml settings mapping plus `env`)."""
+    s = build_settings(settings, env)
+    spec = s.schedule.schedule
     cfg = ScheduleConfig(
         spec=spec,
-        tz=resolve_timezone(settings, env),
-        misfire_grace=int(settings.get("misfire_grace_minutes", DEFAULT_GRACE_MINUTES)) * 60,
-        retry_minutes=float(settings.get("delivery_retry_minutes", DEFAULT_RETRY_MINUTES)),
-        retries=int(settings.get("delivery_retries", DEFAULT_RETRIES)),
+        tz=timezone_named(s.delivery.timezone),
+        misfire_grace=s.schedule.misfire_grace_minutes * 60,
+        retry_minutes=s.schedule.delivery_retry_minutes,
+        retries=s.schedule.delivery_retries,
     )
     try:
         if " " not in spec:

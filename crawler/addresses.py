@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import ipaddress
 import logging
-import os
 import socket
 from urllib.parse import urlsplit
 
@@ -32,9 +31,11 @@ from scrapy.exceptions import IgnoreRequest
 from scrapy.utils.defer import maybe_deferred_to_future
 from scrapy.utils.httpobj import urlparse_cached
 
+from borderwatch.config import ALLOW_INTERNAL_ENV
+
 log = logging.getLogger(__name__)
 
-ENV = "BORDERWATCH_ALLOW_INTERNAL_ADDRESSES"
+ENV = ALLOW_INTERNAL_ENV
 REFUSED = "refused:"  # how a refused request's reason starts (crawler/page_failures.py)
 
 IP = ipaddress.IPv4Address | ipaddress.IPv6Address
@@ -108,7 +109,10 @@ class AddressGuardMiddleware:
     def __init__(self, crawler):
         self.crawler = crawler
         allow: list = []
-        for value in (crawler.settings.get("BORDERWATCH_ALLOW_INTERNAL_ADDRESSES"), os.environ.get(ENV, "")):
+        # settings.allow_internal_addresses, then the variable's text (both through crawler/settings.py)
+        setting = crawler.settings.get("BORDERWATCH_ALLOW_INTERNAL_ADDRESSES")
+        variable = crawler.settings.get("BORDERWATCH_ALLOW_INTERNAL_ADDRESSES_ENV", "")
+        for value in (setting, variable):
             try:
                 got = parse_allowance(value if value is not None else False)
             except ValueError as exc:  # (sources.yaml is checked when loaded; this is the variable)

@@ -42,12 +42,17 @@ class ExtractPipeline(_SpiderAware):
 
     def __init__(self, crawler=None):
         super().__init__(crawler)
-        workers = crawler.settings.getint("BORDERWATCH_EXTRACT_WORKERS", -1) if crawler else -1
-        # one worker per core by default, started only once the day is big enough to repay them (workers.py);
-        # an explicit worker count uses the pool from the first page
-        self.pool = ExtractorPool(
-            None if workers < 0 else workers, inline_first=default_inline() if workers < 0 else 0
-        )
+        s = crawler.settings if crawler else None
+        workers = s.getint("BORDERWATCH_EXTRACT_WORKERS", -1) if s else -1
+        # an explicit worker count (settings.extract_workers) uses the pool from the first page
+        if workers >= 0:
+            self.pool = ExtractorPool(workers)
+        else:  # one worker per core by default, started once the day is big enough to repay them (config.py)
+            default = s.getint("BORDERWATCH_EXTRACT_DEFAULT_WORKERS", -1) if s else -1
+            inline = s.getint("BORDERWATCH_EXTRACT_INLINE", -1) if s else -1
+            self.pool = ExtractorPool(
+                None if default < 0 else default, inline_first=default_inline() if inline < 0 else inline
+            )
 
     def close_spider(self, spider=None):
         self.pool.shutdown()

@@ -6,13 +6,14 @@ import re
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
+from borderwatch.config import DEFAULTS
 from borderwatch.records import Source
 
 from . import gdelt, outlets
 from .outlets.base import ExtractFixes, OutletProfile
 
-DEFAULT_MAX_ITEMS = 100  # entries read per discovery document
-DEFAULT_MAX_PAGES = 60  # article pages fetched per source per run; the rest wait for the next run
+DEFAULT_MAX_ITEMS = DEFAULTS.crawl.max_items  # entries read per discovery document
+DEFAULT_MAX_PAGES = DEFAULTS.crawl.max_pages  # article pages fetched per source per run; the rest wait
 
 
 @dataclass

@@ -53,7 +53,7 @@ def run_crawl(
     """
     report = CrawlReport()
     sources = [s for s in cfg.sources if s.enabled and (only is None or s.name in only)]
-    settings = scrapy_settings({**cfg.settings, "log_level": log_level})
+    settings = scrapy_settings(cfg.resolved, log_level=log_level)
     root_level = logging.getLogger().level
     for name in ("scrapy", "twisted", "py.warnings"):
         logging.getLogger(name).setLevel(getattr(logging, log_level, logging.WARNING))

@@ -10,17 +10,20 @@ that answers robots.txt and then hangs costs 20 + 2 + 20 = 42 s per request and 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from borderwatch import __version__
+from borderwatch.config import DEFAULTS, SETTINGS_RANGES, Settings, build_settings
 
-DEFAULT_CONTACT = "https://github.com/borderwatch/borderwatch"
-DEFAULT_TIMEOUT = 20
-MAX_TIMEOUT = 30
+# The defaults and bounds live in borderwatch/config.py (Settings, SETTINGS_RANGES); named here for readers.
+DEFAULT_CONTACT = DEFAULTS.crawl.contact
+DEFAULT_TIMEOUT = DEFAULTS.crawl.download_timeout
+MAX_TIMEOUT = SETTINGS_RANGES["download_timeout"][1]
 RETRY_TIMES = 1  # 1 retry -> at most 2 attempts
-DEFAULT_BACKOFF = 2.0
-MAX_BACKOFF = 30.0
-DEFAULT_MAX_BYTES = 5 * 1024 * 1024
+DEFAULT_BACKOFF = DEFAULTS.crawl.retry_backoff
+MAX_BACKOFF = float(SETTINGS_RANGES["retry_backoff"][1])
+DEFAULT_MAX_BYTES = DEFAULTS.crawl.max_page_bytes
 RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524]
 # Timeouts only: DNS failures, refused connections and dropped connections are not retried.
 RETRY_EXCEPTIONS = [
@@ -52,12 +55,10 @@ def _without(base: dict[str, int], unused: tuple[str, ...]) -> dict[str, int]:
     return {k: v for k, v in base.items() if k not in unused}
 
 
-def user_agent(overrides: dict[str, Any]) -> str:
+def user_agent(settings: Settings | Mapping[str, Any] | None = None) -> str:
     """Identify the bot and say how to reach its operator (settings.contact or a full settings.user_agent)."""
-    if overrides.get("user_agent"):
-        return overrides["user_agent"]
-    contact = overrides.get("contact") or DEFAULT_CONTACT
-    return f"borderwatch/{__version__} (+{contact}; news monitoring bot)"
+    crawl = build_settings(settings).crawl
+    return crawl.user_agent or f"borderwatch/{__version__} (+{crawl.contact}; news monitoring bot)"
 
 
 def worst_case_seconds(timeout: float = DEFAULT_TIMEOUT, backoff: float = DEFAULT_BACKOFF) -> float:
@@ -65,17 +66,20 @@ def worst_case_seconds(timeout: float = DEFAULT_TIMEOUT, backoff: float = DEFAUL
     return timeout * (RETRY_TIMES + 1) + backoff * RETRY_TIMES
 
 
-def scrapy_settings(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
+def scrapy_settings(
+    settings: Settings | Mapping[str, Any] | None = None, log_level: str = "WARNING"
+) -> dict[str, Any]:
+    """Scrapy's settings, all derived from borderwatch's Settings (a sources.yaml mapping is built into one)."""
     from scrapy.settings import default_settings
 
     from . import gdelt
 
-    o = overrides or {}
-    timeout = min(float(o.get("download_timeout", DEFAULT_TIMEOUT)), MAX_TIMEOUT)
-    delay = float(o.get("download_delay", 1.0))
+    settings = build_settings(settings)
+    c = settings.crawl
+    timeout, delay = c.download_timeout, c.download_delay
     return {
         "BOT_NAME": "borderwatch",
-        "USER_AGENT": user_agent(o),
+        "USER_AGENT": user_agent(settings),
         "ROBOTSTXT_OBEY": True,
         "ROBOTSTXT_USER_AGENT": "borderwatch",
         # Politeness: at most 1-2 requests in flight per host (a slot per hostname), adaptive delay.
@@ -84,18 +88,20 @@ def scrapy_settings(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         # Items processed in parallel per response. An article response yields one item, so Scrapy's default
         # (100) only costs idle asyncio tasks per page in the reactor thread.
         "CONCURRENT_ITEMS": 8,
-        "CONCURRENT_REQUESTS_PER_DOMAIN": max(1, min(int(o.get("concurrency_per_domain", 2)), 2)),
+        "CONCURRENT_REQUESTS_PER_DOMAIN": c.concurrency_per_domain,
         "CONCURRENT_REQUESTS_PER_IP": 0,
         "SCHEDULER_PRIORITY_QUEUE": "scrapy.pqueues.DownloaderAwarePriorityQueue",
         "DOWNLOAD_DELAY": delay,
         # The GDELT API: one request at a time, at most one every gdelt_interval seconds (crawler/gdelt.py;
         # its requests carry download_slot=SLOT and autothrottle_dont_adjust_delay, so this delay holds).
         "DOWNLOAD_SLOTS": {
-            gdelt.SLOT: {"concurrency": 1, "delay": gdelt.interval(o.get("gdelt_interval")), "jitter": 0}
+            gdelt.SLOT: {"concurrency": 1, "delay": gdelt.interval(c.gdelt_interval), "jitter": 0}
         },
         "AUTOTHROTTLE_ENABLED": True,
-        "AUTOTHROTTLE_START_DELAY": float(o.get("autothrottle_start_delay", max(delay, 2.0))),
-        "AUTOTHROTTLE_MAX_DELAY": float(o.get("autothrottle_max_delay", 30.0)),
+        "AUTOTHROTTLE_START_DELAY": (
+            max(delay, 2.0) if c.autothrottle_start_delay is None else c.autothrottle_start_delay
+        ),
+        "AUTOTHROTTLE_MAX_DELAY": c.autothrottle_max_delay,
         "AUTOTHROTTLE_TARGET_CONCURRENCY": 1.0,
         "DOWNLOAD_TIMEOUT": timeout,
         "DNS_TIMEOUT": min(10.0, timeout),
@@ -103,13 +109,13 @@ def scrapy_settings(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "RETRY_TIMES": RETRY_TIMES,
         "RETRY_HTTP_CODES": RETRY_HTTP_CODES,
         "RETRY_EXCEPTIONS": RETRY_EXCEPTIONS,
-        "RETRY_BACKOFF": min(float(o.get("retry_backoff", DEFAULT_BACKOFF)), MAX_BACKOFF),
+        "RETRY_BACKOFF": c.retry_backoff,
         "RETRY_BACKOFF_MAX": MAX_BACKOFF,
         "RETRY_GIVE_UP_LOG_LEVEL": "INFO",
-        "DOWNLOAD_MAXSIZE": int(o.get("max_page_bytes", DEFAULT_MAX_BYTES)),
+        "DOWNLOAD_MAXSIZE": c.max_page_bytes,
         "DOWNLOAD_WARNSIZE": 0,
         "REDIRECT_ENABLED": True,
-        "REDIRECT_MAX_TIMES": int(o.get("max_redirects", 5)),
+        "REDIRECT_MAX_TIMES": c.max_redirects,
         "METAREFRESH_ENABLED": False,
         # Only http and https: no file:, ftp:, s3: or data: downloads, whatever a feed links to.
         "DOWNLOAD_HANDLERS": {
@@ -140,17 +146,26 @@ def scrapy_settings(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "HTTPCACHE_ENABLED": False,
         "LOG_ENABLED": True,
         "LOG_INSTALL_ROOT_HANDLER": False,
-        "LOG_LEVEL": o.get("log_level", "WARNING"),
+        "LOG_LEVEL": log_level,
         "SPIDER_MIDDLEWARES": {"borderwatch.crawler.storage.StorageGuardMiddleware": 1000},
         "ITEM_PIPELINES": {
             "borderwatch.crawler.pipelines.ExtractPipeline": 100,
             "borderwatch.crawler.pipelines.StorePipeline": 200,
         },
         "REQUEST_FINGERPRINTER_IMPLEMENTATION": "2.7",
-        # trafilatura worker processes; -1 = one per core (env BORDERWATCH_EXTRACT_WORKERS), 0 = in-process
-        "BORDERWATCH_EXTRACT_WORKERS": o.get("extract_workers", -1),
-        # fetch internal addresses (loopback, private, link-local ...) a feed links to: True, or networks
-        "BORDERWATCH_ALLOW_INTERNAL_ADDRESSES": o.get("allow_internal_addresses", False),
+        # trafilatura worker processes (crawler/pipelines.py): settings.extract_workers (0 = in-process), or
+        # -1: BORDERWATCH_EXTRACT_WORKERS (-1 = one per core) after the first BORDERWATCH_EXTRACT_INLINE pages
+        "BORDERWATCH_EXTRACT_WORKERS": c.extract_workers,
+        "BORDERWATCH_EXTRACT_DEFAULT_WORKERS": c.default_extract_workers,
+        "BORDERWATCH_EXTRACT_INLINE": c.extract_inline,
+        # fetch internal addresses (loopback, private, link-local ...) a feed links to: True, or networks;
+        # the setting and the variable's text (crawler/addresses.py)
+        "BORDERWATCH_ALLOW_INTERNAL_ADDRESSES": (
+            list(c.allow_internal_addresses)
+            if isinstance(c.allow_internal_addresses, tuple)
+            else c.allow_internal_addresses
+        ),
+        "BORDERWATCH_ALLOW_INTERNAL_ADDRESSES_ENV": c.allow_internal_addresses_env,
         "DEFAULT_REQUEST_HEADERS": {
             "Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,application/rss+xml,*/*;q=0.8",
             "Accept-Language": "en,es;q=0.8",

@@ -68,25 +68,25 @@ def _wait_exited(procs: list, timeout: float) -> list:
     return procs
 
 
-# Below this many pages a run extracts in the crawling process: starting the workers (spawn, each re-importing
-# trafilatura: ~60 MB and ~0.9 s CPU apiece) costs more than it saves on a small day, and the daily run on a
-# small server is usually a hundred pages or fewer. Pages after the first DEFAULT_INLINE go to the pool.
-DEFAULT_INLINE = 150
+# The defaults of the crawl's pool (pages extracted in-process before it starts, workers) are settings:
+# borderwatch/config.py CrawlSettings.extract_inline / default_extract_workers (the why is there). The crawl
+# passes them through its Scrapy settings (crawler/pipelines.py); these serve a pool made without them. They
+# import config when called, not here: every worker process imports this module.
 
 
 def default_inline() -> int:
     """Pages to extract in-process before the pool starts (env BORDERWATCH_EXTRACT_INLINE; 0 = pool at once)."""
-    env = os.environ.get("BORDERWATCH_EXTRACT_INLINE")
-    if env is not None and env.strip().isdigit():
-        return int(env)
-    return DEFAULT_INLINE
+    from borderwatch.config import build_settings
+
+    return build_settings().crawl.extract_inline
 
 
 def default_workers() -> int:
-    env = os.environ.get("BORDERWATCH_EXTRACT_WORKERS")
-    if env is not None and env.strip().isdigit():
-        return int(env)
-    return os.cpu_count() or 1
+    """BORDERWATCH_EXTRACT_WORKERS, else one per core."""
+    from borderwatch.config import build_settings
+
+    workers = build_settings().crawl.default_extract_workers
+    return (os.cpu_count() or 1) if workers < 0 else workers
 
 
 def _watch_parent(parent: int) -> None:

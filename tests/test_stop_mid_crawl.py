@@ -60,7 +60,7 @@ def _outlet(n: int) -> Outlet:
 def _popen(work, *args: str) -> subprocess.Popen:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "BORDERWATCH_"))}
     # default extraction workers (one per core), started from the first page: a small day would otherwise be
-    # extracted in-process (crawler/workers.py DEFAULT_INLINE) and the worker path would go untested
+    # extracted in-process (borderwatch/config.py CrawlSettings.extract_inline) and the worker path would go untested
     env.update({"BORDERWATCH_DB": work.db, "BORDERWATCH_EXTRACT_INLINE": "0", **work.env})
     return subprocess.Popen(
         [sys.executable, "-m", "borderwatch", *args, "--config-dir", str(work.config)],

@@ -12,17 +12,17 @@ from borderwatch.alerts.stage import load_rules_or_last_good
 from borderwatch.cli import add_common
 from borderwatch.commands.common import friendly
 from borderwatch.commands.run import report_delivery
-from borderwatch.config import load_sources
+from borderwatch.config import Settings, build_settings, load_sources
 from borderwatch.cycle import CycleResult
 from borderwatch.lock import RunBusy, run_lock
 from borderwatch.stopping import StopRequested, graceful_stop
 from borderwatch.store import Store
 
 
-def load_settings(config_dir: Path) -> dict:
-    """sources.yaml `settings` (digest timezone, duplicate window); {} when there is no sources file."""
+def load_settings(config_dir: Path) -> Settings:
+    """The settings of sources.yaml (digest timezone, duplicate window); the defaults without a sources file."""
     path = config_dir / "sources.yaml"
-    return load_sources(path).settings if path.exists() else {}
+    return load_sources(path).resolved if path.exists() else build_settings({})
 
 
 @friendly

@@ -11,7 +11,7 @@ from pathlib import Path
 from borderwatch.cli import add_common
 from borderwatch.commands.common import err, friendly
 from borderwatch.config import SourcesConfig, load_sources
-from borderwatch.cycle import DEFAULT_FAILURE_ALERT_AFTER, backfill_cutoff
+from borderwatch.cycle import backfill_cutoff
 from borderwatch.exitcodes import EXIT_ATTENTION, EXIT_ERROR, EXIT_OK
 from borderwatch.store import SourceRow, Store, utcnow
 
@@ -121,7 +121,7 @@ def cmd_list(args) -> int:
     from borderwatch.crawler.plan import plan_for
 
     history = _history(Store())
-    after = int(cfg.settings.get("failure_alert_after", DEFAULT_FAILURE_ALERT_AFTER))
+    after = cfg.resolved.crawl.failure_alert_after
     header = ["source", "outlet", "discovery", "pages", "last success", "failures", "newest item", "state"]
     rows = []
     for src in cfg.sources:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 if TYPE_CHECKING:
@@ -54,12 +54,8 @@ class ExtractFixes:
         """These fixes plus a sources.yaml `extract:` mapping (lists extend, scalars override)."""
         return replace(
             self,
-            drop=self.drop + tuple(extra.get("drop", ())),
-            unwrap=self.unwrap + tuple(extra.get("unwrap", ())),
-            drop_lines=self.drop_lines + tuple(extra.get("drop_lines", ())),
-            org_bylines=self.org_bylines + tuple(extra.get("org_bylines", ())),
-            strip_site_name=bool(extra.get("strip_site_name", self.strip_site_name)),
-            drop_title_paragraph=bool(extra.get("drop_title_paragraph", self.drop_title_paragraph)),
+            **{k: getattr(self, k) + tuple(extra.get(k, ())) for k in EXTRACT_LIST_KEYS},
+            **{k: bool(extra.get(k, getattr(self, k))) for k in EXTRACT_FLAG_KEYS},
         )
 
     # -- applied by crawler/extract.py -------------------------------------------
@@ -119,6 +115,12 @@ def _strip_site_name(title: str, names: tuple[str, ...]) -> str:
             if title.endswith(sep + name) and len(title) > len(sep + name) + 10:
                 return title[: -len(sep + name)].rstrip()
     return title
+
+
+# The keys a sources.yaml `extract:` mapping may hold (config.py checks them): every field but the hook.
+EXTRACT_LIST_KEYS = tuple(f.name for f in fields(ExtractFixes) if f.default == ())
+EXTRACT_FLAG_KEYS = tuple(f.name for f in fields(ExtractFixes) if f.default is False)
+EXTRACT_KEYS = frozenset(EXTRACT_LIST_KEYS + EXTRACT_FLAG_KEYS)
 
 
 @dataclass(frozen=True)
