@@ -42,6 +42,7 @@ from typing import Any
 
 from borderwatch.stopping import start_resource_tracker
 
+from . import worker_boot
 from .extract import Extracted, extract
 
 log = logging.getLogger("borderwatch.crawler.workers")
@@ -89,18 +90,6 @@ def default_workers() -> int:
     return (os.cpu_count() or 1) if workers < 0 else workers
 
 
-def _watch_parent(parent: int) -> None:
-    while True:
-        time.sleep(0.5)
-        if os.getppid() != parent:
-            os._exit(1)
-
-
-def _warm(parent: int) -> None:
-    threading.Thread(target=_watch_parent, args=(parent,), daemon=True, name="watch-parent").start()
-    import trafilatura  # noqa: F401  (import once per worker, not per page)
-
-
 @contextmanager
 def _keep_sigmask() -> Iterator[None]:
     """Restore this thread's blocked signals afterwards (see the module docstring)."""
@@ -118,7 +107,7 @@ class _Generation:
             self.executor = ProcessPoolExecutor(
                 workers,
                 mp_context=multiprocessing.get_context("spawn"),
-                initializer=_warm,
+                initializer=worker_boot.warm,
                 initargs=(os.getpid(),),
             )
         self.submitted = 0
@@ -187,11 +176,16 @@ class ExtractorPool:
         self._closed = False
         self._watchdog: threading.Thread | None = None
 
-    def submit(self, html: str, url: str, fixes=None) -> Future[Extracted | None] | None:
-        """A future for the extraction, or None when extraction should run in-process."""
+    def submit(self, html: str, url: str, fixes=None, backlog: int = 0) -> Future[Extracted | None] | None:
+        """A future for the extraction, or None when extraction should run in-process.
+
+        `backlog` is how many more pages the caller already knows are coming (Scrapy's queue): a day known
+        to be bigger than `inline_first` pages goes to the workers from its first page, instead of
+        extracting the first `inline_first` pages on one core while the other waits.
+        """
         if self.workers <= 0:
             return None
-        if self.inline_done < self.inline_first and self._current is None and not self._tasks:
+        if self.inline_done + backlog < self.inline_first and self._current is None and not self._tasks:
             self.inline_done += 1
             return None
         return self._submit_call(extract, html, url, fixes)

@@ -57,6 +57,32 @@ class MostWorkers:
         self._thread.join()
 
 
+def test_a_small_day_is_extracted_in_process_and_a_day_known_to_be_big_goes_to_the_workers_at_once():
+    html = a_real_page()
+    small = ExtractorPool(1, inline_first=3)
+    # three pages in all: each knows how many are still to come
+    assert [small.submit(html, f"https://example.com/{i}/", backlog=2 - i) for i in range(3)] == [None] * 3
+    assert small.generations_started == 0, "no worker started for a small day"
+    big = ExtractorPool(1, inline_first=3)
+    try:
+        fut = big.submit(html, "https://example.com/0/", backlog=10)
+        assert fut is not None and fut.result(timeout=100) is not None
+        assert big.generations_started == 1
+    finally:
+        big.shutdown()
+
+
+def test_a_worker_extracts_without_loading_the_language_detector():
+    """Languages are detected once, in the match stage; each worker would hold py3langid + numpy for nothing."""
+    pool = ExtractorPool(1)
+    try:
+        assert pool.submit(a_real_page(), "https://example.com/0/").result(timeout=100) is not None
+        loaded = pool._submit_call(faulty_work.loaded_modules, ["trafilatura", "py3langid", "numpy"])
+        assert loaded.result(timeout=100) == {"trafilatura": True, "py3langid": False, "numpy": False}
+    finally:
+        pool.shutdown()
+
+
 def test_workers_are_recycled_one_generation_at_a_time_and_every_page_comes_back():
     pool = ExtractorPool(2, tasks_per_child=5)
     html = a_real_page()

@@ -35,3 +35,10 @@ def hang(value):
 def slow(seconds: float, value):
     time.sleep(seconds)
     return value
+
+
+def loaded_modules(names: list[str]) -> dict[str, bool]:
+    """Which of `names` this (worker) process has really imported."""
+    import sys
+
+    return {n: sys.modules.get(n) is not None for n in names}
