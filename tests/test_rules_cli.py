@@ -34,12 +34,13 @@ def slack_text(posts) -> str:
 def test_rules_check_accepts_the_shipped_file(work):
     r = work.run("rules", "check", "--config-dir", str(work.config))
     assert r.returncode == 0, r.output
-    assert "OK, 14 rules" in r.stdout and "cartel_drones: Cartel drone attacks [en, es]" in r.stdout
-    # the drone-war topic ships switched off, and check says how to switch it on
+    assert "OK, 15 rules" in r.stdout and "cartel_drones: Cartel drone attacks [en, es]" in r.stdout
+    # the drone-war and all-CJNG-news topics ship switched off, and check says how to switch them on
     assert (
         "drone_warfare_lessons: Drone warfare lessons (Ukraine, Middle East) (disabled: set enabled: true"
         in r.stdout
     )
+    assert "cjng_news: CJNG news (with or without drones) (disabled: set enabled: true" in r.stdout
 
 
 def test_rules_check_lists_every_problem_with_position_and_exits_2(work):

@@ -5,8 +5,14 @@ day of the outlets' publishing) are short excerpts of real public pages, each wi
 tests/data/SCOPE.md before the rules were tuned. Each passage belongs to a third (tune_a, tune_b, heldout)
 fixed by the hash of its URL; the rules were tuned on tune_a + tune_b only, then the held-out third was scored
 once. Its misses were then used to fill vocabulary gaps, so a second held-out sample, tests/data/beat_fresh.jsonl,
-was collected and committed before the rules were run on it: that is the figure for unseen text.
-Run with -s to see the figures.
+was collected and committed before the rules were run on it.
+
+Both have since been looked at, so they are tuning data now (tests/data/SCOPE.md, "Which sets may be tuned on").
+The held-out data is the clean sample, tests/data/beat_clean.jsonl + day_clean.jsonl (split `clean`): collected
+from pages no other set uses and landed before any rule ran on it. Its first look (the rules of 97dca27) was
+precision 0.882, recall 0.750 on the beat passages and 0.0 false alarms per 100 ordinary articles; the figures
+printed now are for the current rules, which were tuned on the other sets only (see docs/rules.md for which
+clean-sample misses were visible while tuning). Run with -s to see the figures.
 
 What is asserted: the issue-14 targets (precision and recall >= 0.95 on the beat set, at most 1 false alarm
 per 100 ordinary articles) where they are met, and, where they are not met, the measured floor, so that a
@@ -33,12 +39,15 @@ RULES = HERE.parent / "config" / "keywords.yaml"
 BEAT = HERE / "data" / "beat.jsonl"
 DAY = HERE / "data" / "day_stream.jsonl"
 FRESH = HERE / "data" / "beat_fresh.jsonl"
+CLEAN_BEAT = HERE / "data" / "beat_clean.jsonl"
+CLEAN_DAY = HERE / "data" / "day_clean.jsonl"
 SPLITS = ("tune_a", "tune_b", "heldout")
 TARGET = 0.95  # issue 14: precision and recall on the beat set
 MAX_FALSE_ALARMS_PER_100 = 1.0  # issue 14: on the ordinary-day stream's off-beat passages
-# Measured floors where the target is not met (recall on text the rules were not tuned on; false alarms on
-# the day stream's held-out third: 1 of 54). Raise them when the rules get better; never lower them.
-RECALL_FLOOR = {"tune_a": 0.91, "heldout": 0.94, "fresh": 0.60}
+# Measured floors where the target is not met (recall on the clean sample, which the rules were not tuned on;
+# false alarms on the day stream's old held-out third: 1 of 54, a counter-drone maker's share price). Raise them
+# when the rules get better; never lower them.
+RECALL_FLOOR = {"clean": 0.91}
 HELDOUT_FALSE_ALARMS_PER_100 = 2.0
 WAR_TOPIC = "drone_warfare_lessons"
 
@@ -106,7 +115,14 @@ def matcher() -> Matcher:
     return Matcher(load_rules(RULES))
 
 
-@pytest.mark.parametrize("path", [BEAT, DAY, FRESH], ids=["beat", "day_stream", "beat_fresh"])
+FIXED_SPLIT = {FRESH: "fresh", CLEAN_BEAT: "clean", CLEAN_DAY: "clean"}
+
+
+@pytest.mark.parametrize(
+    "path",
+    [BEAT, DAY, FRESH, CLEAN_BEAT, CLEAN_DAY],
+    ids=["beat", "day_stream", "beat_fresh", "beat_clean", "day_clean"],
+)
 def test_real_passage_files_are_well_formed_with_url_label_and_fixed_split(path):
     items = load(path)
     assert items, path
@@ -119,7 +135,7 @@ def test_real_passage_files_are_well_formed_with_url_label_and_fixed_split(path)
         assert 0 < len(p["text"]) <= 600, p["id"]
         assert bool(p["topics"]) == (p["label"] == "relevant"), p["id"]
         # the third is a function of the URL, so nobody can move a passage into or out of the held-out part
-        assert p["split"] == ("fresh" if path == FRESH else split_of(p["url"])), p["id"]
+        assert p["split"] == FIXED_SPLIT.get(path, split_of(p["url"])), p["id"]
 
 
 def test_beat_set_is_big_balanced_and_one_third_spanish():
@@ -194,3 +210,47 @@ def test_drone_war_topic_ships_disabled_and_fires_on_war_reporting_once_switched
     assert len(war) >= 8, "the sets should hold drone-war passages"
     fired = [p["id"] for p in war if WAR_TOPIC in switched_on.fired_ids("", p["text"])]
     assert len(fired) >= 0.9 * len(war), (len(fired), len(war))
+
+
+def test_clean_sample_is_big_balanced_one_third_spanish_and_shares_no_page_with_the_other_sets():
+    beat, day = load(CLEAN_BEAT), load(CLEAN_DAY)
+    labels = Counter(p["label"] for p in beat)
+    assert len(beat) >= 80 and len(day) >= 50
+    assert abs(labels["relevant"] - labels["not_relevant"]) <= len(beat) // 10
+    assert sum(p["lang"] == "es" for p in beat) >= 0.3 * len(beat)
+    assert sum(p["label"] == "not_relevant" for p in day) >= 0.8 * len(day)
+    others = {p["url"] for path in (BEAT, DAY, FRESH) for p in load(path)}
+    assert others and not others & {p["url"] for p in beat + day}
+
+
+def test_shipped_rules_on_the_clean_held_out_sample(matcher):
+    """The clean sample (beat_clean + day_clean): never tuned on."""
+    beat, beat_errors = score(matcher, load(CLEAN_BEAT))
+    day, day_errors = score(matcher, load(CLEAN_DAY))
+    print("\nclean held-out sample (real passages, never tuned on):")
+    for key in ("all", "en", "es"):
+        print(f"  beat {key:4} {beat[key]}")
+    for key in ("all", "en", "es"):
+        print(f"  day  {key:4} {day[key]}")
+    for e in beat_errors + day_errors:
+        print("  " + e)
+    assert beat["all"].tp + beat["all"].fn >= 40 and day["all"].tn >= 40
+    assert beat["all"].precision >= TARGET, (str(beat["all"]), beat_errors)
+    assert beat["all"].recall >= RECALL_FLOOR["clean"], (str(beat["all"]), beat_errors)
+    assert day["all"].false_alarms_per_100 <= MAX_FALSE_ALARMS_PER_100, (str(day["all"]), day_errors)
+
+
+def test_cjng_news_without_drones_is_an_operator_switch_off_by_default():
+    """SCOPE.md: cartel news without drones is off the beat, CJNG included; cjng_news follows all of it."""
+    arrest = "Autoridades federales detuvieron en Zapopan a un operador del Cártel Jalisco Nueva Generación (CJNG)."
+    attack = "El CJNG atacó con drones cargados con explosivos a pobladores de Chinicuila."
+    shipped = Matcher(load_rules(RULES))
+    assert shipped.fired_ids("", arrest) == []
+    assert "cjng" in shipped.fired_ids("", attack)
+    yaml = YAML(typ="rt")
+    data = yaml.load(RULES.read_text(encoding="utf-8"))
+    node = next(r for r in data["rules"] if r["id"] == "cjng_news")
+    assert node["enabled"] is False
+    node["enabled"] = True
+    assert Matcher(parse_rules(data, RULES)).fired_ids("", arrest) == ["cjng_news"]
+
