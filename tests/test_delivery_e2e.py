@@ -106,7 +106,10 @@ def test_the_same_story_from_two_outlets_is_posted_once_under_its_best_topic_wit
     heads = [i for i, t in enumerate(texts) if t.startswith("*") and not t.startswith("*<")]
     at = texts.index(item)
     assert texts[max(h for h in heads if h < at)].startswith("*Cartel drone attacks*")
-    assert "also under: Explosive drone attacks in Latin America, FPV attack drones" in item
+    assert (
+        "also under: Explosive drone attacks in Latin America, Armed drone attacks and drug drones, FPV attack drones"
+        in item
+    )
 
 
 def test_a_later_repost_of_a_story_already_sent_is_not_sent_again(work, slack):

@@ -253,4 +253,3 @@ def test_cjng_news_without_drones_is_an_operator_switch_off_by_default():
     assert node["enabled"] is False
     node["enabled"] = True
     assert Matcher(parse_rules(data, RULES)).fired_ids("", arrest) == ["cjng_news"]
-

@@ -29,7 +29,7 @@ VOCAB = (
 RULE_SENTENCES = [
     "Officials said gunmen linked to a cartel used an armed drone in the attack.",
     "The unit deployed counter-UAS jammers near the crossing.",
-    "Prosecutors said the CJNG cell ran the operation.",
+    "Prosecutors said the CJNG cell ran the drone workshop.",
     "Analysts tied the Chapitos faction to a drone attack on the convoy.",
     "Pilots flew FPV craft carrying small explosives over Michoacán.",
 ]
