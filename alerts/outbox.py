@@ -31,12 +31,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone, tzinfo
 
-from sqlalchemy import select
-
 from borderwatch.config import DEFAULTS, Settings, build_settings
 from borderwatch.crashpoint import crashpoint
 from borderwatch.records import warning_key
-from borderwatch.store import ArticleRow, DigestItem, DigestPart, DigestRow, MatchRow, Store, utcnow
+from borderwatch.store import ArticleRow, DigestPart, MatchRow, Store, utcnow
+from borderwatch.store import outbox as queue
 
 from .dedup import Doc, cluster
 from .delivery import (
@@ -45,7 +44,6 @@ from .delivery import (
     DeliveryError,
     LookupUnavailable,
     PartRef,
-    Posted,
     describe_destination,
 )
 from .digest import DigestEntry, Mention, RenderedPart, render, render_quiet_day
@@ -165,21 +163,8 @@ def plan_digest(
     order = [r.id for r in ruleset.rules] if ruleset else []
     names = {r.id: r.name for r in ruleset.rules} if ruleset else {}
     rank = {rid: i for i, rid in enumerate(order)}
-    with store.session() as s:
-        in_digest = select(DigestItem.article_id)
-        rows = s.execute(
-            select(ArticleRow, MatchRow)
-            .join(MatchRow, MatchRow.article_id == ArticleRow.id)
-            .where(ArticleRow.status == "matched", ArticleRow.id.not_in(in_digest))
-            .order_by(ArticleRow.id)
-        ).all()
-        window = now - timedelta(days=options.dup_window_days)
-        sent_rows = s.execute(
-            select(ArticleRow.id, ArticleRow.title, ArticleRow.text)
-            .join(DigestItem, DigestItem.article_id == ArticleRow.id)
-            .join(DigestRow, DigestRow.id == DigestItem.digest_id)
-            .where(DigestRow.created_at >= window, DigestItem.destination == destination)
-        ).all()
+    rows = queue.queued_matches(store)
+    sent_rows = queue.sent_since(store, now - timedelta(days=options.dup_window_days), destination)
     arts: dict[int, ArticleRow] = {}
     matches: dict[int, list[MatchRow]] = {}
     everything = is_apprise(destination)  # an Apprise destination gets every item, under its best topic
@@ -369,57 +354,41 @@ def create_digests(
 ) -> list[int]:
     """Write several destinations' digests (destination, plan, parts, channel kind, threaded, warnings) in
     one transaction, so no item is ever recorded for one destination and lost for another."""
-    ids = []
-    with store.session() as s:
-        for destination, plan, parts, channel, threaded, warnings in digests:
-            ids.append(
-                _add_digest(s, destination, plan, parts, channel, threaded, options, now, warnings, kind)
-            )
-    return ids
-
-
-def _add_digest(s, destination, plan, parts, channel, threaded, options, now, warnings, kind) -> int:
-    keys = list(dict.fromkeys(warning_key(w) for w in warnings or []))
-    d = DigestRow(
-        channel=channel,
-        status="pending" if parts else "sent",
-        item_count=len(plan.entries),
-        created_at=now,
-        sent_at=None if parts else now,
-        kind=kind,
-        day=digest_day(now, options),
-        destination=destination,
+    return queue.create_digests(
+        store,
+        [
+            _new_digest(destination, plan, parts, channel, threaded, options, now, warnings, kind)
+            for destination, plan, parts, channel, threaded, warnings in digests
+        ],
     )
-    s.add(d)
-    s.flush()
-    for aid, role, lead, rule in plan.items:
-        s.add(
-            DigestItem(
-                digest_id=d.id,
-                article_id=aid,
-                role=role,
-                lead_article_id=lead,
-                rule_id=rule,
-                destination=destination,
-            )
-        )
+
+
+def _new_digest(destination, plan, parts, channel, threaded, options, now, warnings, kind) -> queue.NewDigest:
+    keys = list(dict.fromkeys(warning_key(w) for w in warnings or []))
+    new_parts = []
     for i, p in enumerate(parts):
         payload = dict(p.payload or {})
         if i == 0 and keys:
             payload["warnings"] = keys
-        s.add(
-            DigestPart(
-                digest_id=d.id,
-                idx=i,
-                kind=p.kind,
+        new_parts.append(
+            queue.NewPart(
                 blocks=p.blocks,
                 text=p.text,
-                status="pending",
                 thread=bool(threaded and i > 0),
                 payload=payload or None,
+                kind=p.kind,
             )
         )
-    return d.id
+    return queue.NewDigest(
+        destination=destination,
+        channel=channel,
+        items=[queue.NewItem(aid, role, lead, rule) for aid, role, lead, rule in plan.items],
+        parts=new_parts,
+        item_count=len(plan.entries),
+        created_at=now,
+        day=digest_day(now, options),
+        kind=kind,
+    )
 
 
 def digest_day(now: datetime, options: DeliveryOptions) -> str:
@@ -429,32 +398,14 @@ def digest_day(now: datetime, options: DeliveryOptions) -> str:
 
 def warnings_posted(store: Store, day: str) -> set[str]:
     """Keys of the warnings already in the outbox for `day` (sent, or queued and retried until sent)."""
-    with store.session() as s:
-        payloads = s.scalars(
-            select(DigestPart.payload)
-            .join(DigestRow, DigestRow.id == DigestPart.digest_id)
-            .where(
-                DigestRow.day == day,
-                DigestPart.idx == 0,
-                DigestPart.kind == "message",
-                DigestRow.destination == DEFAULT_DESTINATION,
-            )
-        ).all()
+    payloads = queue.first_part_payloads(store, day, DEFAULT_DESTINATION)
     return {k for p in payloads if isinstance(p, dict) for k in p.get("warnings") or []}
 
 
 def supersede_stale_quiet_days(store: Store, today: str) -> int:
     """An earlier day's quiet-day message that never went out is dropped, not posted late: today's run
     checks the warnings afresh, and posts the ones still true (their keys are new for today)."""
-    with store.session() as s:
-        stale = s.scalars(
-            select(DigestRow).where(
-                DigestRow.kind == "warnings", DigestRow.status == "pending", DigestRow.day < today
-            )
-        ).all()
-        for d in stale:
-            d.status = "superseded"
-        return len(stale)
+    return queue.supersede_pending(store, "warnings", today)
 
 
 def _with_note(blocks: list[dict]) -> list[dict]:
@@ -463,11 +414,7 @@ def _with_note(blocks: list[dict]) -> list[dict]:
 
 def send_digest(store: Store, digest_id: int, deliverer: Deliverer, stop=None) -> int:
     """Send every unsent part of a digest, in order. Raises DeliveryError and leaves the rest queued."""
-    with store.session() as s:
-        digest = s.get(DigestRow, digest_id)
-        parts = s.scalars(
-            select(DigestPart).where(DigestPart.digest_id == digest_id).order_by(DigestPart.idx)
-        ).all()
+    digest, parts = queue.digest_and_parts(store, digest_id)
     total, sent = len(parts), 0
     parent: DigestPart | None = None
     for part in parts:
@@ -504,10 +451,10 @@ def send_digest(store: Store, digest_id: int, deliverer: Deliverer, stop=None) -
                 log.info(
                     "part %s/%s of digest %s was already posted (ts %s)", ref.idx, total, digest_id, found.ts
                 )
-                row = _mark_sent(store, part.id, found)
+                row = queue.mark_part_sent(store, part.id, found.ts, found.channel_id)
                 parent = row if part.idx == 0 else parent
                 continue
-        _mark_sending(store, part.id)
+        queue.mark_part_sending(store, part.id)
         crashpoint(f"before_post_{ref.idx}")
         try:
             if part.kind == "notify":
@@ -517,58 +464,22 @@ def send_digest(store: Store, digest_id: int, deliverer: Deliverer, stop=None) -
             else:
                 posted = deliverer.post(blocks, part.text, ref)
         except DeliveryError as exc:
-            _mark_failed(store, part.id, "sending" if (exc.maybe_sent or unknown) else "pending", str(exc))
+            queue.mark_part_failed(
+                store, part.id, "sending" if (exc.maybe_sent or unknown) else "pending", str(exc)
+            )
             raise
         crashpoint(f"after_post_{ref.idx}")
-        row = _mark_sent(store, part.id, posted)
+        row = queue.mark_part_sent(store, part.id, posted.ts, posted.channel_id)
         parent = row if part.idx == 0 else parent
         sent += 1
         crashpoint(f"after_part_{ref.idx}")
-    with store.session() as s:
-        d = s.get(DigestRow, digest_id)
-        d.status = "sent"
-        d.sent_at = utcnow()
+    queue.mark_digest_sent(store, digest_id)
     return sent
-
-
-def _mark_sending(store: Store, part_id: int) -> None:
-    with store.session() as s:
-        p = s.get(DigestPart, part_id)
-        p.status = "sending"
-        p.attempts = (p.attempts or 0) + 1
-        p.first_attempt_at = p.first_attempt_at or utcnow()
-
-
-def _mark_sent(store: Store, part_id: int, posted: Posted) -> DigestPart:
-    with store.session() as s:
-        p = s.get(DigestPart, part_id)
-        p.status = "sent"
-        p.ts = posted.ts or p.ts
-        p.channel_id = posted.channel_id or p.channel_id
-        p.sent_at = utcnow()
-        p.last_error = None
-        s.flush()
-        return p
-
-
-def _mark_failed(store: Store, part_id: int, status: str, error: str) -> None:
-    with store.session() as s:
-        p = s.get(DigestPart, part_id)
-        p.status = status
-        p.last_error = error[:2000]
 
 
 def pending_digests(store: Store) -> list[tuple[int, str]]:
     """(digest id, destination) of every digest not fully sent, oldest first."""
-    with store.session() as s:
-        return [
-            (r.id, r.destination)
-            for r in s.execute(
-                select(DigestRow.id, DigestRow.destination)
-                .where(DigestRow.status == "pending")
-                .order_by(DigestRow.id)
-            ).all()
-        ]
+    return queue.pending_digests(store)
 
 
 def _error_text(failed: dict[str, str]) -> str | None:
@@ -698,17 +609,9 @@ def preview(
     """
     now = now or utcnow()
     out: list[PreviewMessage] = []
-    with store.session() as s:
-        for did, dest in pending_digests(store):
-            parts = s.scalars(
-                select(DigestPart).where(DigestPart.digest_id == did).order_by(DigestPart.idx)
-            ).all()
-            for p in parts:
-                if p.status != "sent":
-                    text = _notify_text(p.text, p.payload) if p.kind == "notify" else p.text
-                    out.append(
-                        PreviewMessage(did, p.idx + 1, len(parts), p.status, p.thread, p.blocks, text, dest)
-                    )
+    for p, total, dest in queue.unsent_parts(store):
+        text = _notify_text(p.text, p.payload) if p.kind == "notify" else p.text
+        out.append(PreviewMessage(p.digest_id, p.idx + 1, total, p.status, p.thread, p.blocks, text, dest))
     merged = DigestPlan([], [])
     for dest, plan in plan_all(store, ruleset, options, now, deliverer):
         if is_apprise(dest):  # every item again, rendered for its medium: shown, not counted twice

@@ -11,10 +11,10 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
-
 from borderwatch.records import RuleMatch
-from borderwatch.store import ArticleRow, MatchRow, Store
+from borderwatch.store import Store
+from borderwatch.store.articles import articles_with_rules_since
+from borderwatch.store.feedback import marked_articles
 
 from .matcher import Matcher
 from .rules import RuleSet
@@ -98,32 +98,7 @@ def replay(store: Store, ruleset: RuleSet, since: datetime, batch: int = 500) ->
     matcher = Matcher(ruleset)
     report = ReplayReport(since=since)
     order = {r.id: i for i, r in enumerate(ruleset.rules)}
-    last_id = 0
-    while True:
-        with store.session() as s:
-            rows = s.execute(
-                select(
-                    ArticleRow.id,
-                    ArticleRow.title,
-                    ArticleRow.text,
-                    ArticleRow.url,
-                    ArticleRow.source,
-                    ArticleRow.status,
-                    ArticleRow.language,
-                )
-                .where(ArticleRow.first_seen >= since, ArticleRow.id > last_id)
-                .order_by(ArticleRow.id)
-                .limit(batch)
-            ).all()
-            if not rows:
-                break
-            ids = [r.id for r in rows]
-            stored: dict[int, list[str]] = {}
-            for aid, rid in s.execute(
-                select(MatchRow.article_id, MatchRow.rule_id).where(MatchRow.article_id.in_(ids))
-            ):
-                stored.setdefault(aid, []).append(rid)
-        last_id = rows[-1].id
+    for rows, stored in articles_with_rules_since(store, since, batch):
         for r in rows:
             if r.status != "matched":
                 report.skipped += 1
@@ -185,21 +160,9 @@ class FeedbackReplay:
 
 def replay_feedback(store: Store, ruleset: RuleSet, since: datetime) -> FeedbackReplay:
     """Re-match the items marked in Slack since `since` (whenever they were first seen) with `ruleset`."""
-    from borderwatch.store import FeedbackRow
-
     matcher = Matcher(ruleset)
     out = FeedbackReplay(since=since)
-    with store.session() as s:
-        rows = s.execute(
-            select(FeedbackRow.article_id, FeedbackRow.rule_id, FeedbackRow.verdict)
-            .where(FeedbackRow.updated_at >= since)
-            .order_by(FeedbackRow.article_id, FeedbackRow.rule_id)
-        ).all()
-        marks = {(aid, rule, verdict) for aid, rule, verdict in rows}  # several users: once per item
-        arts = {
-            a.id: a
-            for a in s.scalars(select(ArticleRow).where(ArticleRow.id.in_({m[0] for m in marks}))).all()
-        }
+    marks, arts = marked_articles(store, since)  # several users' same mark: once per item
     fired: dict[int, list[str]] = {}
     for aid, rule, verdict in sorted(marks):
         a = arts.get(aid)

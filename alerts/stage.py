@@ -10,14 +10,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy import func, select
-
 from borderwatch.crashpoint import crashpoint
 from borderwatch.language import detect as detect_language
 from borderwatch.language import release as release_language_model
 from borderwatch.lastgood import load_or_last_good
 from borderwatch.records import WarningLine
-from borderwatch.store import ArticleRow, MatchRow, Store
+from borderwatch.store import Store
+from borderwatch.store import articles as stored_articles
 from borderwatch.yamlload import ConfigError
 
 from .matcher import Matcher
@@ -85,36 +84,28 @@ def load_rules_or_last_good(store: Store, path: Path) -> RulesState:
 
 
 def count_unmatched(store: Store) -> int:
-    with store.session() as s:
-        return s.scalar(select(func.count()).select_from(ArticleRow).where(ArticleRow.status == "new")) or 0
+    return stored_articles.count_unmatched(store)
 
 
 def match_new(store: Store, ruleset: RuleSet, batch: int = 200) -> tuple[int, int]:
     """Match every article in state 'new'. Returns (articles matched against, articles that fired a rule)."""
     matcher = Matcher(ruleset)
     tagger = shipped_tagger()
-    seen = fired = 0
-    while True:
-        with store.session() as s:
-            rows = s.scalars(
-                select(ArticleRow).where(ArticleRow.status == "new").order_by(ArticleRow.id).limit(batch)
-            ).all()
-            if not rows:
-                break
-            for row in rows:
-                seen += 1
-                crashpoint("mid_match")  # test-only: a kill -9 inside a batch must roll it back whole
-                # detected here, once per article, in this one process (borderwatch/language.py); replaces
-                # the page's declared language trafilatura saw
-                row.language = detect_language(row.title, row.text)
-                matches = matcher.match(row.title or "", row.text or "", language=row.language)
-                if matches:
-                    fired += 1
-                    # who and where, once, while the text is at hand (the digest and trends read it back)
-                    row.tags = tagger.tag(row.title or "", row.text or "").stored(tagger.version)
-                for m in matches:
-                    s.add(MatchRow(article_id=row.id, rule_id=m.rule, terms=list(m.terms), snippet=m.snippet))
-                row.status = "matched"
+
+    def match(row) -> tuple[str | None, list[stored_articles.NewMatch], dict | None]:
+        crashpoint("mid_match")  # test-only: a kill -9 inside a batch must roll it back whole
+        # detected here, once per article, in this one process (borderwatch/language.py); replaces
+        # the page's declared language trafilatura saw
+        language = detect_language(row.title, row.text)
+        found = [
+            stored_articles.NewMatch(m.rule, list(m.terms), m.snippet)
+            for m in matcher.match(row.title or "", row.text or "", language=language)
+        ]
+        # who and where, once, while the text is at hand (the digest and trends read it back)
+        tags = tagger.tag(row.title or "", row.text or "").stored(tagger.version) if found else None
+        return language, found, tags
+
+    seen, fired = stored_articles.match_unmatched(store, match, batch)
     tag_untagged(store)
     release_language_model()
     return seen, fired
@@ -126,14 +117,6 @@ TAG_BACKFILL = 500  # per run: a database upgraded to tags catches up over a few
 def tag_untagged(store: Store, limit: int = TAG_BACKFILL) -> int:
     """Tag matched articles that have no tags yet (matched before migration 0008), oldest first."""
     tagger = shipped_tagger()
-    with store.session() as s:
-        rows = s.scalars(
-            select(ArticleRow)
-            .where(ArticleRow.status == "matched", ArticleRow.tags.is_(None))
-            .where(ArticleRow.id.in_(select(MatchRow.article_id)))
-            .order_by(ArticleRow.id)
-            .limit(limit)
-        ).all()
-        for row in rows:
-            row.tags = tagger.tag(row.title or "", row.text or "").stored(tagger.version)
-    return len(rows)
+    return stored_articles.tag_untagged(
+        store, lambda row: tagger.tag(row.title or "", row.text or "").stored(tagger.version), limit
+    )

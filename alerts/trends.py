@@ -23,9 +23,9 @@ from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
 
-from sqlalchemy import func, or_, select
-
-from borderwatch.store import ArticleRow, MatchRow, RunRow, Store
+from borderwatch.store import Store
+from borderwatch.store.articles import first_kept_article_seen, matches_in_window, tagged_matches_in_window
+from borderwatch.store.runs import first_run_started_at
 
 from .rules import RuleSet
 from .tagging import shipped, tags_for
@@ -165,11 +165,7 @@ def watched_since(store: Store) -> datetime | None:
     """When borderwatch started watching: its first run, or the first sighting of an article kept for
     matching if that is earlier (a database filled by an import or by tests). Articles published before
     that (the first run's backfill) fall in weeks drawn as gaps: a week only counts once it was watched."""
-    with store.session() as s:
-        candidates = [
-            s.scalar(select(func.min(RunRow.started_at))),
-            s.scalar(select(func.min(ArticleRow.first_seen)).where(ArticleRow.status != "old")),
-        ]
+    candidates = [first_run_started_at(store), first_kept_article_seen(store)]
     found = [c if c.tzinfo else c.replace(tzinfo=timezone.utc) for c in candidates if c is not None]
     return min(found) if found else None
 
@@ -180,13 +176,8 @@ def weekly_counts(
     """(week start dates, per-rule counts, distinct matched articles), oldest week first. With rule_ids
     None (no valid rules file ever), every rule id found in the matches is a topic."""
     start = end - timedelta(weeks=weeks)
-    with store.session() as s:
-        rows = s.execute(
-            select(MatchRow.rule_id, ArticleRow.id, ArticleRow.published, ArticleRow.first_seen)
-            .join(ArticleRow, ArticleRow.id == MatchRow.article_id)
-            .where(or_(ArticleRow.published >= start, ArticleRow.first_seen >= start))
-        ).all()
-    ids = list(rule_ids) if rule_ids is not None else sorted({r.rule_id for r in rows})
+    rows = matches_in_window(store, start)
+    ids = list(rule_ids) if rule_ids is not None else sorted({r[0] for r in rows})
     per_rule = {rid: [0] * weeks for rid in ids}
     articles: list[set[int]] = [set() for _ in range(weeks)]
     for rule_id, article_id, published, first_seen in rows:
@@ -208,32 +199,13 @@ def weekly_states(
     """{(state, country): matched articles per week}, oldest first. Tags are read as stored at match time;
     articles matched before tagging existed (or by an older gazetteer) are tagged from their text."""
     start = end - timedelta(weeks=weeks)
-    matched = select(MatchRow.article_id)
-    if rule_ids is not None:
-        matched = matched.where(MatchRow.rule_id.in_(rule_ids))
-    with store.session() as s:
-        rows = s.execute(
-            select(ArticleRow.id, ArticleRow.published, ArticleRow.first_seen, ArticleRow.tags)
-            .where(ArticleRow.id.in_(matched))
-            .where(or_(ArticleRow.published >= start, ArticleRow.first_seen >= start))
-        ).all()
-        version = shipped().version
-        stale = [r.id for r in rows if not r.tags or r.tags.get("v") != version]
-        texts = {}
-        if stale:
-            texts = {
-                a.id: (a.title, a.text)
-                for a in s.execute(
-                    select(ArticleRow.id, ArticleRow.title, ArticleRow.text).where(ArticleRow.id.in_(stale))
-                )
-            }
+    rows = tagged_matches_in_window(store, start, rule_ids, shipped().version)
     per_state: dict[tuple[str, str], list[int]] = {}
-    for article_id, published, first_seen, stored in rows:
-        when = article_date(published, first_seen)
+    for a in rows:
+        when = article_date(a.published, a.first_seen)
         if not (start <= when < end):
             continue
-        title, text = texts.get(article_id, ("", ""))
-        tags = tags_for(stored, title or "", text or "")
+        tags = tags_for(a.tags, a.title or "", a.text or "")
         idx = int((when - start) // timedelta(weeks=1))
         for key in dict.fromkeys((p.admin1, p.country) for p in tags.places):
             per_state.setdefault(key, [0] * weeks)[idx] += 1

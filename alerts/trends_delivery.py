@@ -27,12 +27,10 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError
-
 from borderwatch.config import DEFAULTS, TRENDS_DAY_ENV, build_settings
 from borderwatch.logs import redact as _redact
-from borderwatch.store import Store, TrendUpload, utcnow
+from borderwatch.store import Store, TrendUpload
+from borderwatch.store.trends import claim_chart, due_chart, update_chart
 
 from .rules import RuleSet
 from .slacktext import clip, code, escape
@@ -248,28 +246,6 @@ class TrendsOutcome:
     error: str | None = None
 
 
-def _mark(store: Store, row_id: int, **fields) -> None:
-    with store.session() as s:
-        row = s.get(TrendUpload, row_id)
-        for k, v in fields.items():
-            setattr(row, k, v)
-        if fields.get("status") == "sent":
-            row.sent_at = utcnow()
-            row.last_error = None
-
-
-def _claim_row(store: Store, week: str, channel: str, sentence: str) -> TrendUpload:
-    try:
-        with store.session() as s:
-            row = TrendUpload(week=week, channel=channel, status="pending", sentence=sentence)
-            s.add(row)
-            s.flush()
-            return row
-    except IntegrityError:  # another run created it first
-        with store.session() as s:
-            return s.scalar(select(TrendUpload).where(TrendUpload.week == week))
-
-
 def maybe_send_weekly_trends(
     store: Store,
     deliverer,
@@ -289,18 +265,10 @@ def maybe_send_weekly_trends(
     if day is None:
         return TrendsOutcome("off")
     week = period_day(now, day).isoformat()
-    with store.session() as s:
-        s.execute(  # an unfinished older chart is not sent late once a newer one is due
-            update(TrendUpload)
-            .where(TrendUpload.week < week, TrendUpload.status.in_(("pending", "sending")))
-            .values(status="superseded")
-        )
-        row = s.scalar(select(TrendUpload).where(TrendUpload.week == week))
-        # after trends_day moved earlier in the week, a chart already sent for a later day covers this one
-        later = s.scalar(
-            select(TrendUpload.week).where(TrendUpload.week > week, TrendUpload.status == "sent").limit(1)
-        )
-    if later is not None or (row is not None and row.status in ("sent", "superseded")):
+    # an unfinished older chart is not sent late once a newer one is due; a later week's sent chart
+    # (trends_day moved earlier in the week) covers this one
+    row, later = due_chart(store, week)
+    if later or (row is not None and row.status in ("sent", "superseded")):
         return TrendsOutcome("already_sent", week=week, sentence=row.sentence if row else None)
     trends = compute_trends(store, ruleset, day_start(date.fromisoformat(week)), weeks, generated_at=now)
     if row is None:
@@ -308,18 +276,18 @@ def maybe_send_weekly_trends(
             # nothing matched, or no watched week before this one to compare with (the first weeks after
             # installing): a chart would say nothing yet
             return TrendsOutcome("empty", week=week, sentence=trends.sentence)
-        row = _claim_row(store, week, deliverer.kind, trends.sentence)
+        row = claim_chart(store, week, deliverer.kind, trends.sentence)
         if row.status == "sent":
             return TrendsOutcome("already_sent", week=week, sentence=row.sentence, path=row.path)
     out = TrendsOutcome("sent", week=week, sentence=trends.sentence)
     try:
         path = save_png(trends, trends_dir(settings) / chart_filename(week))
     except OSError as exc:
-        _mark(store, row.id, last_error=f"could not save the chart: {exc}")
+        update_chart(store, row.id, last_error=f"could not save the chart: {exc}")
         out.status, out.error = "failed", f"could not save the trends chart: {exc}"
         return out
     out.path = str(path)
-    _mark(store, row.id, path=out.path, sentence=trends.sentence)
+    update_chart(store, row.id, path=out.path, sentence=trends.sentence)
     if deliverer.kind == "slack":
         return _send_slack(store, deliverer, row, trends, path, out)
     return _send_text(store, deliverer, row, trends, out)
@@ -331,14 +299,14 @@ def _send_slack(store, deliverer, row: TrendUpload, trends: Trends, path: Path, 
         try:
             shared, ts = uploader.find_shared(row.file_id)
         except UploadError as exc:
-            _mark(store, row.id, last_error=str(exc))
+            update_chart(store, row.id, last_error=str(exc))
             out.status, out.error, out.file_id = "failed", str(exc), row.file_id
             return out
         if shared:
-            _mark(store, row.id, status="sent", ts=ts)
+            update_chart(store, row.id, status="sent", ts=ts)
             out.status, out.file_id = "recovered", row.file_id
             return out
-    _mark(store, row.id, status="sending", file_id=None, attempts=(row.attempts or 0) + 1)
+    update_chart(store, row.id, status="sending", file_id=None, attempts=(row.attempts or 0) + 1)
     try:
         got = uploader.upload(
             path.read_bytes(),
@@ -346,13 +314,13 @@ def _send_slack(store, deliverer, row: TrendUpload, trends: Trends, path: Path, 
             title=f"borderwatch trends, {trends.week_label}",
             comment=slack_comment(trends),
             alt=alt_text(trends),
-            on_file_id=lambda fid: _mark(store, row.id, file_id=fid),
+            on_file_id=lambda fid: update_chart(store, row.id, file_id=fid),
         )
     except UploadError as exc:
-        _mark(store, row.id, status="sending" if exc.maybe_sent else "pending", last_error=str(exc))
+        update_chart(store, row.id, status="sending" if exc.maybe_sent else "pending", last_error=str(exc))
         out.status, out.error = "failed", str(exc)
         return out
-    _mark(store, row.id, status="sent", file_id=got["file_id"], ts=got["ts"])
+    update_chart(store, row.id, status="sent", file_id=got["file_id"], ts=got["ts"])
     out.file_id = got["file_id"]
     return out
 
@@ -360,7 +328,7 @@ def _send_slack(store, deliverer, row: TrendUpload, trends: Trends, path: Path, 
 def _send_text(store, deliverer, row: TrendUpload, trends: Trends, out: TrendsOutcome):
     """Webhook and console: the summary and where the PNG was saved. A webhook cannot be searched, so (as
     for the digest) a post whose answer was lost is sent again next run."""
-    _mark(store, row.id, status="sending", attempts=(row.attempts or 0) + 1)
+    update_chart(store, row.id, status="sending", attempts=(row.attempts or 0) + 1)
     if deliverer.kind == "webhook":
         text = slack_comment(trends) + f"\nChart saved on the borderwatch host: `{code(out.path)}`"
         try:
@@ -372,12 +340,12 @@ def _send_text(store, deliverer, row: TrendUpload, trends: Trends, out: TrendsOu
             ok, detail, maybe = False, msg, "refused" not in msg.lower()
         if not ok:
             error = f"Slack webhook: {detail}"
-            _mark(store, row.id, status="sending" if maybe else "pending", last_error=error)
+            update_chart(store, row.id, status="sending" if maybe else "pending", last_error=error)
             out.status, out.error = "failed", error
             return out
     else:
         stream = getattr(deliverer, "out", None) or sys.stdout
         stream.write(trends.summary() + f"\nChart saved to {out.path}\n\n")
         stream.flush()
-    _mark(store, row.id, status="sent")
+    update_chart(store, row.id, status="sent")
     return out

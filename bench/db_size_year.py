@@ -37,7 +37,6 @@ from borderwatch.alerts.delivery import Deliverer  # noqa: E402
 from borderwatch.alerts.outbox import deliver  # noqa: E402
 from borderwatch.alerts.rules import load_rules  # noqa: E402
 from borderwatch.alerts.stage import match_new  # noqa: E402
-from borderwatch.retention import prune  # noqa: E402
 from borderwatch.store import (  # noqa: E402
     ArticleRow,
     CompressedText,
@@ -48,6 +47,7 @@ from borderwatch.store import (  # noqa: E402
     Store,
     UrlSeen,
 )
+from borderwatch.store.retention import prune  # noqa: E402
 
 WORDS = (
     "the government officials said on monday that security forces in the state had been deployed after reports "

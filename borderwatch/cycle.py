@@ -8,8 +8,6 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TextIO
 
-from sqlalchemy import select
-
 from borderwatch.alerts.archive import ArchiveResult, maybe_update_archive
 from borderwatch.alerts.delivery import Deliverer
 from borderwatch.alerts.outbox import DeliveryOptions, DeliveryResult, deliver
@@ -24,7 +22,10 @@ from borderwatch.memory import release_freed
 from borderwatch.records import WarningLine
 from borderwatch.retention import prune
 from borderwatch.stopping import StopRequested, graceful_stop
-from borderwatch.store import RunRow, SourceRow, Store, utcnow
+from borderwatch.store import Store, utcnow
+from borderwatch.store.articles import fired_by_source
+from borderwatch.store.crawl import source_health
+from borderwatch.store.runs import close_interrupted_runs, finish_run, start_run
 
 log = logging.getLogger("borderwatch.cycle")
 DEFAULT_BACKFILL_DAYS = DEFAULTS.crawl.backfill_days
@@ -72,8 +73,7 @@ def health_warnings(store: Store, cfg: SourcesConfig) -> list[str]:
     """
     after = cfg.resolved.crawl.failure_alert_after
     names = [s.name for s in cfg.sources if s.enabled]
-    with store.session() as s:
-        rows = {r.name: r for r in s.query(SourceRow).all() if r.name in names}
+    rows = {r.name: r for r in source_health(store) if r.name in names}
     out = []
     for name in names:  # in sources.yaml order
         r = rows.get(name)
@@ -122,17 +122,13 @@ def recover_interrupted(store: Store, now) -> int:
     the next request with 304 would hide those entries for good. Dropping the validators once costs one full
     feed download per source; entries already stored are still skipped by URL.
     """
-    with store.session() as s:
-        dead = s.scalars(select(RunRow).where(RunRow.finished_at.is_(None))).all()
-        for run in dead:
-            run.status = "interrupted"
-            run.finished_at = now
+    dead = close_interrupted_runs(store, now)
     if dead:
         store.forget_validators()
         log.warning(
             "the previous run was interrupted; re-reading every feed in full so nothing it missed is lost"
         )
-    return len(dead)
+    return dead
 
 
 def _cycle(
@@ -143,11 +139,7 @@ def _cycle(
     cfg = sources_state.cfg
     res.warnings = list(sources_state.warnings)  # said even when a stop ends the run before the digest
     recover_interrupted(store, now)
-    with store.session() as s:
-        run = RunRow(started_at=now)
-        s.add(run)
-        s.flush()
-        run_id = run.id
+    run_id = start_run(store, now)
     pruned = None
     try:
         with stop.deferred():
@@ -179,11 +171,12 @@ def _cycle(
         pruned = prune(store, cfg.resolved.retention_days, now)
     except StopRequested as exc:
         res.stopped, res.stopped_by = exc.step, exc.signum
-    with store.session() as s:
-        run = s.get(RunRow, run_id)
-        run.finished_at = utcnow()
-        run.status = "stopped" if res.stopped else ("delivery_failed" if res.delivery.error else "ok")
-        run.stats = {
+    status = "stopped" if res.stopped else ("delivery_failed" if res.delivery.error else "ok")
+    finish_run(
+        store,
+        run_id,
+        status,
+        {
             "sources": res.crawl.source_counts(max_errors=5) if res.crawl else {},
             "requests": res.crawl.requests if res.crawl else 0,
             "outage": res.outage,
@@ -192,13 +185,14 @@ def _cycle(
             "digest_items": res.delivery.items if res.delivery else 0,
             "trends": res.trends.status if res.trends else None,
             "texts_pruned": pruned.texts_pruned if pruned else 0,
-        }
+        },
+    )
     log.info(
         "run finished",
         extra={
             "event": "run.finished",
             "run_id": run_id,
-            "status": run.status,
+            "status": status,
             "matched": res.matched_articles,
             "fired": res.fired,
             "digest_items": res.delivery.items if res.delivery else 0,
@@ -210,15 +204,4 @@ def _cycle(
 
 def matches_by_source(store: Store, since: datetime) -> dict[str, int]:
     """Articles per source that fired at least one rule since `since` (for the run summary)."""
-    from sqlalchemy import distinct, func
-
-    from borderwatch.store import ArticleRow, MatchRow
-
-    with store.session() as s:
-        rows = s.execute(
-            select(ArticleRow.source, func.count(distinct(MatchRow.article_id)))
-            .join(MatchRow, MatchRow.article_id == ArticleRow.id)
-            .where(MatchRow.matched_at >= since)
-            .group_by(ArticleRow.source)
-        ).all()
-    return {src: n for src, n in rows}
+    return fired_by_source(store, since)

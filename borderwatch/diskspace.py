@@ -20,14 +20,10 @@ class StorageFailed(RuntimeError):
 
 def database_dir(url: str) -> str | None:
     """The directory holding a SQLite database file, or None (PostgreSQL, in-memory)."""
-    if not url.startswith("sqlite"):
-        return None
-    from sqlalchemy.engine import make_url
+    from borderwatch.store.db import sqlite_path
 
-    path = make_url(url).database or ""
-    if path.startswith("file:"):
-        path = path[5:].split("?", 1)[0]
-    if not path or path == ":memory:":
+    path = sqlite_path(url)
+    if path is None:
         return None
     return os.path.dirname(os.path.abspath(path)) or "."
 

@@ -53,9 +53,9 @@ def _secrets() -> list[str]:
     db = os.environ.get("BORDERWATCH_DB")
     if db:
         try:
-            from sqlalchemy.engine import make_url
+            from borderwatch.store.db import url_password
 
-            pw = make_url(db).password
+            pw = url_password(db)
             if pw and len(pw) >= 3:
                 out.append(str(pw))
         except Exception:

@@ -134,15 +134,10 @@ def next_due(cfg: ScheduleConfig, now: datetime) -> datetime | None:
 
 def last_completed(store) -> datetime | None:
     """When the database last saw the daily job done: a cycle that finished ok, or a digest fully sent."""
-    from sqlalchemy import func, select
+    from borderwatch.store.outbox import last_daily_sent_at
+    from borderwatch.store.runs import last_ok_run_finished_at
 
-    from borderwatch.store import DigestRow, RunRow
-
-    with store.session() as s:
-        run = s.scalar(select(func.max(RunRow.finished_at)).where(RunRow.status == "ok"))
-        sent = s.scalar(
-            select(func.max(DigestRow.sent_at)).where(DigestRow.status == "sent", DigestRow.kind == "daily")
-        )
+    run, sent = last_ok_run_finished_at(store), last_daily_sent_at(store)
     stamps = [_aware(x) for x in (run, sent) if x is not None]
     return max(stamps) if stamps else None
 

@@ -7,8 +7,7 @@ from collections.abc import Callable
 from functools import wraps
 from pathlib import Path
 
-from sqlalchemy.exc import DBAPIError, SQLAlchemyError
-
+from borderwatch.store import DatabaseError
 from borderwatch.yamlload import ConfigError
 
 
@@ -95,7 +94,7 @@ def friendly(fn: Callable[..., int]) -> Callable[..., int]:
         except StorageFailed as exc:
             err(str(exc))
             return 2
-        except (DBAPIError, SQLAlchemyError) as exc:
+        except DatabaseError as exc:
             for line in explain_db_error(exc):
                 err(line)
             return 2

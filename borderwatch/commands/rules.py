@@ -199,9 +199,7 @@ def cmd_replay(args) -> int:
 
 
 def _has_table(store, name: str) -> bool:
-    from sqlalchemy import inspect
-
-    return inspect(store.engine).has_table(name)
+    return store.has_table(name)
 
 
 def _marked_json(m) -> dict:
@@ -323,8 +321,6 @@ def cmd_feedback(args) -> int:
 
 def _open_existing_store(Store, url: str):
     """The database as it is (never created or migrated by a replay), or None with a message."""
-    from sqlalchemy import inspect
-
     if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
         if not Path(url[len("sqlite:///") :]).exists():
             err(
@@ -332,7 +328,7 @@ def _open_existing_store(Store, url: str):
             )
             return None
     store = Store(url, create=False)
-    if not inspect(store.engine).has_table("articles"):
+    if not store.has_table("articles"):
         err("the database (BORDERWATCH_DB) has no stored articles yet: run `borderwatch run` first")
         return None
     return store

@@ -14,6 +14,7 @@ from borderwatch.config import SourcesConfig, load_sources
 from borderwatch.cycle import backfill_cutoff
 from borderwatch.exitcodes import EXIT_ATTENTION, EXIT_ERROR, EXIT_OK
 from borderwatch.store import SourceRow, Store, utcnow
+from borderwatch.store.crawl import source_health
 
 EXIT_FAILING = EXIT_ATTENTION  # a source failed the check
 
@@ -23,8 +24,7 @@ def _day(when: datetime | None) -> str:
 
 
 def _history(store: Store) -> dict[str, SourceRow]:
-    with store.session() as s:
-        return {r.name: r for r in s.query(SourceRow).all()}
+    return {r.name: r for r in source_health(store)}
 
 
 def _select(cfg: SourcesConfig, names: list[str] | None) -> set[str] | None:

@@ -15,25 +15,13 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, not_, select
-from sqlalchemy.exc import SQLAlchemyError
-
 from borderwatch.cli import add_common
 from borderwatch.commands.common import friendly
 from borderwatch.exitcodes import EXIT_ATTENTION, EXIT_OK
-from borderwatch.store import (
-    ArticleRow,
-    DigestItem,
-    DigestPart,
-    DigestRow,
-    KeyValue,
-    MatchRow,
-    RunRow,
-    SourceRow,
-    Store,
-    redact_url,
-    utcnow,
-)
+from borderwatch.store import DatabaseError, Store, outbox, redact_url, utcnow
+from borderwatch.store.articles import count_unmatched, text_counts
+from borderwatch.store.crawl import source_health
+from borderwatch.store.runs import last_run as last_run_row
 from borderwatch.yamlload import ConfigError
 
 STALE_RUN_HOURS = 36  # a daily run older than this needs attention
@@ -70,18 +58,16 @@ def _size(n: int | None) -> str:
 def _section(fn: Callable[[], dict]) -> dict:
     try:
         return fn()
-    except SQLAlchemyError as exc:
+    except DatabaseError as exc:
         orig = getattr(exc, "orig", None) or exc
         return {"error": f"unavailable: {str(orig).splitlines()[0] if str(orig) else type(orig).__name__}"}
 
 
 def collect(store: Store, config_dir: Path) -> dict[str, Any]:
     """Everything the status screen shows, as plain data (the --json output)."""
-    from borderwatch import migrations
-
     out: dict[str, Any] = {"database": {"url": redact_url(store.url), "backend": store.dialect}}
     missing = store.dialect == "sqlite" and not store.size_bytes()  # checked first: connecting creates it
-    if missing or migrations.state(store.engine).empty:
+    if missing or store.schema_state().empty:
         out["database"].update({"missing": True, "schema": "none (the database does not exist yet)"})
         for key in ("last_run", "last_digest"):
             out[key] = {"at": None}
@@ -95,104 +81,74 @@ def collect(store: Store, config_dir: Path) -> dict[str, Any]:
         }
         return out
     out["database"].update(
-        _section(
-            lambda: {"size_bytes": store.size_bytes(), "schema": migrations.state(store.engine).describe()}
-        )
+        _section(lambda: {"size_bytes": store.size_bytes(), "schema": store.schema_state().describe()})
     )
     try:
-        out["database"]["schema_up_to_date"] = migrations.state(store.engine).up_to_date
-    except SQLAlchemyError:
+        out["database"]["schema_up_to_date"] = store.schema_state().up_to_date
+    except DatabaseError:
         out["database"]["schema_up_to_date"] = None
 
     def last_run() -> dict:
-        with store.session() as s:
-            run = s.scalars(select(RunRow).order_by(RunRow.id.desc()).limit(1)).first()
-            if run is None:
-                return {"at": None}
-            stats = run.stats or {}
-            secs = (run.finished_at - run.started_at).total_seconds() if run.finished_at else None
-            return {
-                "at": _iso(run.started_at),
-                "ago": _ago(run.started_at),
-                "status": run.status if run.finished_at else "running or crashed (never finished)",
-                "seconds": round(secs, 1) if secs is not None else None,
-                "new_articles": sum(v.get("new", 0) for v in (stats.get("sources") or {}).values()),
-                "matched": stats.get("matched"),
-                "fired": stats.get("fired"),
-                "digest_items": stats.get("digest_items"),
-                "hours_since": (utcnow() - run.started_at).total_seconds() / 3600,
-                "finished": run.finished_at is not None,
-            }
+        run = last_run_row(store)
+        if run is None:
+            return {"at": None}
+        stats = run.stats or {}
+        secs = (run.finished_at - run.started_at).total_seconds() if run.finished_at else None
+        return {
+            "at": _iso(run.started_at),
+            "ago": _ago(run.started_at),
+            "status": run.status if run.finished_at else "running or crashed (never finished)",
+            "seconds": round(secs, 1) if secs is not None else None,
+            "new_articles": sum(v.get("new", 0) for v in (stats.get("sources") or {}).values()),
+            "matched": stats.get("matched"),
+            "fired": stats.get("fired"),
+            "digest_items": stats.get("digest_items"),
+            "hours_since": (utcnow() - run.started_at).total_seconds() / 3600,
+            "finished": run.finished_at is not None,
+        }
 
     def last_digest() -> dict:
-        with store.session() as s:
-            d = s.scalars(
-                select(DigestRow)
-                .where(DigestRow.status == "sent")
-                .order_by(DigestRow.sent_at.desc(), DigestRow.id.desc())
-                .limit(1)
-            ).first()
-            if d is None:
-                return {"at": None}
-            ts = s.scalars(
-                select(DigestPart.ts).where(DigestPart.digest_id == d.id).order_by(DigestPart.idx)
-            ).all()
-            return {
-                "at": _iso(d.sent_at),
-                "ago": _ago(d.sent_at),
-                "items": d.item_count,
-                "messages": len(ts),
-                "channel": d.channel,
-                "slack_ts": [t for t in ts if t],
-            }
+        found = outbox.last_sent_digest(store)
+        if found is None:
+            return {"at": None}
+        d, ts = found
+        return {
+            "at": _iso(d.sent_at),
+            "ago": _ago(d.sent_at),
+            "items": d.item_count,
+            "messages": len(ts),
+            "channel": d.channel,
+            "slack_ts": [t for t in ts if t],
+        }
 
     def queued() -> dict:
-        with store.session() as s:
-            has_match = select(MatchRow.article_id)
-            in_digest = select(DigestItem.article_id)
-            items = s.scalar(
-                select(func.count(ArticleRow.id)).where(
-                    ArticleRow.status == "matched",
-                    ArticleRow.id.in_(has_match),
-                    not_(ArticleRow.id.in_(in_digest)),
-                )
-            )
-            unmatched = s.scalar(select(func.count(ArticleRow.id)).where(ArticleRow.status == "new"))
-            pending = s.scalar(select(func.count(DigestRow.id)).where(DigestRow.status == "pending"))
-            parts = s.scalar(
-                select(func.count(DigestPart.id))
-                .join(DigestRow, DigestRow.id == DigestPart.digest_id)
-                .where(DigestRow.status == "pending", DigestPart.status != "sent")
-            )
-            return {
-                "items": items,
-                "unmatched_articles": unmatched,
-                "digests_unfinished": pending,
-                "parts_unsent": parts,
-            }
+        items = outbox.count_queued(store)
+        unmatched = count_unmatched(store)
+        pending, parts = outbox.count_unsent(store)
+        return {
+            "items": items,
+            "unmatched_articles": unmatched,
+            "digests_unfinished": pending,
+            "parts_unsent": parts,
+        }
 
     def sources() -> dict:
-        with store.session() as s:
-            rows = s.scalars(select(SourceRow).order_by(SourceRow.name)).all()
-            failing = [
-                {
-                    "name": r.name,
-                    "failures_in_a_row": r.consecutive_failures,
-                    "last_error": (r.last_error or "")[:300],
-                    "last_error_at": _iso(r.last_error_at),
-                    "last_success": _iso(r.last_success_at),
-                }
-                for r in rows
-                if (r.consecutive_failures or 0) > 0
-            ]
-            return {"known": len(rows), "failing": failing}
+        rows = source_health(store)
+        failing = [
+            {
+                "name": r.name,
+                "failures_in_a_row": r.consecutive_failures,
+                "last_error": (r.last_error or "")[:300],
+                "last_error_at": _iso(r.last_error_at),
+                "last_success": _iso(r.last_success_at),
+            }
+            for r in rows
+            if (r.consecutive_failures or 0) > 0
+        ]
+        return {"known": len(rows), "failing": failing}
 
     def retention() -> dict:
-        with store.session() as s:
-            total = s.scalar(select(func.count(ArticleRow.id)))
-            with_text = s.scalar(select(func.count(ArticleRow.id)).where(ArticleRow.text.is_not(None)))
-            pruned = s.scalar(select(func.count(ArticleRow.id)).where(ArticleRow.text_pruned_at.is_not(None)))
-            return {"articles": total, "with_text": with_text, "text_pruned": pruned}
+        return text_counts(store)
 
     out["last_run"] = _section(last_run)
     out["last_digest"] = _section(last_digest)
@@ -255,10 +211,8 @@ def _config_state(store: Store | None, path: Path, key: str, load: Callable[[Pat
     st["last_good_stored"] = None
     if store is not None:
         try:
-            with store.session() as s:
-                row = s.get(KeyValue, key)
-                st["last_good_stored"] = _iso(row.updated_at) if row else None
-        except SQLAlchemyError:
+            st["last_good_stored"] = _iso(store.kv_updated_at(key))
+        except DatabaseError:
             pass
     return st
 

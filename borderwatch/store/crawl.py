@@ -1,0 +1,261 @@
+"""Crawl state: what was seen, what the discovery documents said last time, which pages failed, the
+articles stored, and each source's health. Called from the crawl's start-up, pipelines and end."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+
+from .db import Store
+from .models import ArticleRow, FetchState, PageFailure, SourceRow, UrlSeen, utcnow
+
+
+# -- conditional GET validators per discovery URL ---------------------------------------------------------
+@dataclass(frozen=True)
+class Validators:
+    etag: str | None
+    last_modified: str | None
+    items_found: int
+
+
+def validators(store: Store, sources: Iterable[str]) -> dict[str, Validators]:
+    """Every stored discovery URL of these sources (feeds, sitemaps and their children, listings)."""
+    with store.session() as s:
+        rows = s.scalars(select(FetchState).where(FetchState.source.in_(list(sources)))).all()
+        return {r.url: Validators(r.etag, r.last_modified, r.items_found or 0) for r in rows}
+
+
+@dataclass(frozen=True)
+class FetchRecord:
+    """One discovery document fetched. `validators` only for a 200: the new ETag/Last-Modified/items."""
+
+    url: str
+    source: str
+    status: int | None
+    error: str | None
+    validators: Validators | None = None
+
+
+def record_fetch(store: Store, rec: FetchRecord) -> None:
+    with store.session() as s:
+        st = s.get(FetchState, rec.url)
+        if st is None:
+            st = FetchState(url=rec.url, source=rec.source)
+            s.add(st)
+        st.last_status = rec.status
+        st.last_error = rec.error
+        st.last_fetched = utcnow()
+        if rec.validators is not None:
+            st.etag = rec.validators.etag
+            st.last_modified = rec.validators.last_modified
+            st.items_found = rec.validators.items_found
+
+
+def forget_validators(store: Store, urls: Iterable[str]) -> None:
+    """Read these discovery URLs in full next run (no If-None-Match / If-Modified-Since)."""
+    urls = list(urls)
+    if not urls:
+        return
+    with store.session() as s:
+        for st in s.scalars(select(FetchState).where(FetchState.url.in_(urls))).all():
+            st.etag = st.last_modified = None
+
+
+# -- URLs seen ---------------------------------------------------------------------------------------------
+def seen(store: Store, urls: Iterable[str], guids: Iterable[str | None]) -> tuple[set[str], set[str]]:
+    """Which of these canonical URLs, and which feed GUIDs, lead to something stored (or never to ask)."""
+    urls, guids = list(dict.fromkeys(urls)), [g for g in dict.fromkeys(guids) if g]
+    with store.session() as s:
+        got_urls = set(s.scalars(select(UrlSeen.url).where(UrlSeen.url.in_(urls))).all()) if urls else set()
+        got_guids = (
+            set(s.scalars(select(ArticleRow.guid).where(ArticleRow.guid.in_(guids))).all())
+            if guids
+            else set()
+        )
+    return got_urls, got_guids
+
+
+@dataclass(frozen=True)
+class OldEntry:
+    """A feed entry outside the backfill window: kept as seen from its feed metadata, never fetched."""
+
+    url: str  # canonical
+    guid: str | None
+    source: str
+    title: str
+    author: str | None
+    published: datetime | None
+
+
+def remember_old(store: Store, entries: list[OldEntry]) -> None:
+    if not entries:
+        return
+    with store.session() as s:
+        for e in entries:
+            art = ArticleRow(
+                url=e.url,
+                guid=e.guid,
+                source=e.source,
+                title=e.title,
+                author=e.author,
+                published=e.published,
+                status="old",
+            )
+            s.add(art)
+            s.flush()
+            s.add(UrlSeen(url=e.url, article_id=art.id))
+
+
+# -- articles ----------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class NewArticle:
+    url: str  # canonical
+    guid: str | None
+    source: str
+    title: str
+    author: str | None
+    published: datetime | None
+    text: str | None
+    language: str | None
+    status: str  # new | old
+
+
+def store_article(store: Store, art: NewArticle, aliases: Iterable[str]) -> tuple[int, bool]:
+    """Store the article unless one of its URLs is known; record every URL as seen.
+    Returns (article id, True if it was already stored). One query for all of the page's URLs."""
+    keys = {art.url, *aliases}
+    with store.session() as s:
+        known = {r.url: r for r in s.scalars(select(UrlSeen).where(UrlSeen.url.in_(keys)))}
+        existing = next((r.article_id for r in known.values() if r.article_id is not None), None)
+        existed = existing is not None
+        if not existed:
+            row = ArticleRow(
+                url=art.url,
+                guid=art.guid,
+                source=art.source,
+                title=art.title,
+                author=art.author,
+                published=art.published,
+                text=art.text,
+                language=art.language,
+                status=art.status,
+            )
+            s.add(row)
+            s.flush()
+            existing = row.id
+        for k in keys - known.keys():
+            s.add(UrlSeen(url=k, article_id=existing))
+        return existing, existed
+
+
+# -- pages that failed -------------------------------------------------------------------------------------
+def page_failures(store: Store, sources: Iterable[str]) -> list[PageFailure]:
+    with store.session() as s:
+        return list(s.scalars(select(PageFailure).where(PageFailure.source.in_(list(sources)))).all())
+
+
+def drop_page_failures(store: Store, urls: Iterable[str]) -> None:
+    urls = list(urls)
+    if not urls:
+        return
+    with store.session() as s:
+        for row in s.scalars(select(PageFailure).where(PageFailure.url.in_(urls))).all():
+            s.delete(row)
+
+
+@dataclass(frozen=True)
+class PageFailureRecord:
+    url: str  # canonical
+    source: str
+    entry: dict  # the feed entry as JSON
+    discovery_url: str | None
+    status: int | None
+    reason: str
+    give_up: bool  # no retry on a later run (the spider decides: crawler/page_failures.py)
+
+
+def record_page_failure(store: Store, rec: PageFailureRecord) -> None:
+    """Count one more failed run for the page, or, given up, drop its row; with no title to keep (the feed
+    entry has none) the URL is then marked seen for good."""
+    now = utcnow()
+    with store.session() as s:
+        row = s.get(PageFailure, rec.url)
+        if row is None:
+            row = PageFailure(url=rec.url, source=rec.source, entry=rec.entry, failures=0)
+            row.first_failed = now
+            s.add(row)
+        row.failures = (row.failures or 0) + 1
+        row.last_failed = now
+        row.last_status = rec.status
+        row.last_reason = rec.reason[:2000]
+        row.discovery_url = rec.discovery_url or row.discovery_url
+        if rec.give_up:
+            # from here on urls_seen (written when the item is stored) keeps it from being fetched
+            s.expunge(row) if row in s.new else s.delete(row)
+            if not rec.entry.get("title") and s.get(UrlSeen, rec.url) is None:
+                s.add(UrlSeen(url=rec.url, article_id=None))  # nothing to keep from the feed: just never ask
+
+
+# -- source health -----------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class SourceOutcome:
+    name: str
+    ok: bool
+    discovered: int
+    newest: datetime | None
+    reason: str
+
+
+def record_source_health(store: Store, outcomes: list[SourceOutcome], now: datetime) -> None:
+    """Per source: last run, last success, consecutive failures and the reason, newest item seen. Rows are
+    kept by name: a source removed from sources.yaml keeps its history."""
+    with store.session() as s:
+        for o in outcomes:
+            row = store.source_row(s, o.name)
+            row.last_run_at = now
+            row.items_found = o.discovered
+            if o.newest is not None and (row.newest_item is None or o.newest > row.newest_item):
+                row.newest_item = min(o.newest, now)
+            if o.ok:
+                row.last_success_at = now
+                row.consecutive_failures = 0
+            else:
+                row.consecutive_failures = (row.consecutive_failures or 0) + 1
+                row.last_error = o.reason[:2000]
+                row.last_error_at = now
+
+
+def source_health(store: Store) -> list[SourceRow]:
+    """Every source's health row, by name."""
+    with store.session() as s:
+        return list(s.scalars(select(SourceRow).order_by(SourceRow.name)).all())
+
+
+@dataclass(frozen=True)
+class PageFailureCleared:
+    """A page that failed on an earlier run needs no retry any more (fetched now, or feed-only)."""
+
+    url: str  # canonical
+
+
+def retryable_page_failures(store: Store, sources: Iterable[str]) -> list[PageFailure]:
+    """The pages of these sources that failed on an earlier run and are still not stored (rows for pages
+    stored meanwhile, e.g. under another URL, are dropped). Three queries, whatever the count."""
+    rows = page_failures(store, sources)
+    if not rows:
+        return []
+    got_urls, got_guids = seen(store, [r.url for r in rows], [(r.entry or {}).get("guid") for r in rows])
+    done = [r for r in rows if r.url in got_urls or (r.entry or {}).get("guid") in got_guids]
+    drop_page_failures(store, [r.url for r in done])
+    return [r for r in rows if r not in done]
+
+
+@dataclass(frozen=True)
+class GdeltWindowDone:
+    """A GDELT query's window read in full: the next run starts from `end` (crawler/gdelt.py)."""
+
+    state_key: str
+    end: datetime
