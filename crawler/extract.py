@@ -66,14 +66,26 @@ def canonical_link(tree, url: str) -> str | None:
     return urljoin(urljoin(url, base[0].strip()) if base else url, href)
 
 
-def extract(html: str | bytes, url: str, fixes: ExtractFixes | None = None) -> Extracted | None:
+def decode(body: bytes, encoding: str) -> str:
+    """The page's text exactly as Scrapy's TextResponse.text decodes it (w3lib, the response's encoding)."""
+    from w3lib.encoding import html_to_unicode
+
+    return html_to_unicode(f"charset={encoding}", body)[1]
+
+
+def extract(
+    html: str | bytes, url: str, fixes: ExtractFixes | None = None, encoding: str | None = None
+) -> Extracted | None:
     """Main text and metadata of one page, or None when the page has no main text.
 
     `fixes` are the outlet's corrections (crawler/outlets/): chrome removed before trafilatura sees the
     page, bylines and titles cleaned after. The page is parsed once, here in the extraction worker: the
     canonical link is read from the tree trafilatura then works on, so the crawling process (Scrapy's single
-    reactor thread) never parses a page.
+    reactor thread) never parses a page. With `encoding` (the response's), `html` is the raw body and is
+    decoded here too, so the crawling process does not decode it either.
     """
+    if encoding is not None and isinstance(html, bytes):
+        html = decode(html, encoding)
     # (imported here, not at the top: a run in which no page is new, every feed answering 304, never loads
     # trafilatura, ~36 MB and ~0.4 s of CPU)
     import trafilatura

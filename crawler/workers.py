@@ -176,7 +176,19 @@ class ExtractorPool:
         self._closed = False
         self._watchdog: threading.Thread | None = None
 
-    def submit(self, html: str, url: str, fixes=None, backlog: int = 0) -> Future[Extracted | None] | None:
+    @property
+    def may_extract_inline(self) -> bool:
+        """Whether the next page may still be extracted in-process (then `submit` wants its `backlog`)."""
+        return (
+            self.workers > 0
+            and self.inline_done < self.inline_first
+            and self._current is None
+            and not self._tasks
+        )
+
+    def submit(
+        self, html: str | bytes, url: str, fixes=None, backlog: int = 0, encoding: str | None = None
+    ) -> Future[Extracted | None] | None:
         """A future for the extraction, or None when extraction should run in-process.
 
         `backlog` is how many more pages the caller already knows are coming (Scrapy's queue): a day known
@@ -185,10 +197,10 @@ class ExtractorPool:
         """
         if self.workers <= 0:
             return None
-        if self.inline_done + backlog < self.inline_first and self._current is None and not self._tasks:
+        if self.may_extract_inline and self.inline_done + backlog < self.inline_first:
             self.inline_done += 1
             return None
-        return self._submit_call(extract, html, url, fixes)
+        return self._submit_call(extract, html, url, fixes, encoding)
 
     def _submit_call(self, fn: Callable[..., Any], *args) -> Future:
         out: Future = Future()

@@ -83,6 +83,18 @@ def test_a_worker_extracts_without_loading_the_language_detector():
         pool.shutdown()
 
 
+def test_a_page_sent_as_its_raw_body_is_extracted_as_if_decoded_by_scrapy():
+    from scrapy.http import HtmlResponse
+
+    from borderwatch.crawler.extract import extract
+
+    html = a_real_page().replace("</p>", " — “cartel” año</p>", 1)
+    url = "https://example.com/a/"
+    for enc in ("utf-8", "cp1252"):
+        resp = HtmlResponse(url, body=html.encode(enc, errors="replace"), encoding=enc)
+        assert extract(resp.body, url, encoding=resp.encoding) == extract(resp.text, url)
+
+
 def test_workers_are_recycled_one_generation_at_a_time_and_every_page_comes_back():
     pool = ExtractorPool(2, tasks_per_child=5)
     html = a_real_page()
