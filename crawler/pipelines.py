@@ -1,4 +1,8 @@
-"""Item pipelines: fetched page -> trafilatura extraction -> database row (deduplicated by canonical URL)."""
+"""Item pipelines: fetched page -> trafilatura extraction -> database row (deduplicated by canonical URL).
+
+The spider's crawl-state records (borderwatch.store.crawl: fetch results, old entries, page failures) pass
+the extraction untouched and are written by StorePipeline, the crawl's one writer.
+"""
 
 from __future__ import annotations
 
@@ -7,11 +11,10 @@ import logging
 from concurrent.futures.process import BrokenProcessPool
 
 from scrapy.exceptions import DropItem
-from sqlalchemy import select
-from sqlalchemy.exc import DBAPIError
 
 from borderwatch.records import Article, Entry
-from borderwatch.store import ArticleRow, UrlSeen, utcnow
+from borderwatch.store import DBAPIError, utcnow
+from borderwatch.store import crawl as crawl_state
 
 from .extract import extract
 from .storage import storage_failed
@@ -58,6 +61,8 @@ class ExtractPipeline(_SpiderAware):
         self.pool.shutdown()
 
     async def process_item(self, item):
+        if not isinstance(item, dict):  # a crawl-state record: nothing to extract
+            return item
         ex = None
         if item.get("html"):
             fixes = item.get("fixes")
@@ -127,47 +132,81 @@ class ExtractPipeline(_SpiderAware):
 
 
 class StorePipeline(_SpiderAware):
+    """The crawl's one writer: stored articles, and the spider's crawl-state records.
+
+    A storage failure (disk full, database gone) stops the crawl at the first item it could not write
+    (crawler/storage.py); items after it are dropped quietly, and the next run fetches them again.
+    """
+
     def process_item(self, item):
         spider = self.spider
-        art: Article = item["article"]
-        store = spider.store
+        if isinstance(item, dict):
+            art: Article = item["article"]
+            if spider.report.storage_error:  # the crawl is stopping: the next run fetches this page again
+                return {"url": art.url, "source": art.source, "status": "not stored"}
+            try:
+                status = self._store_article(spider, art, item)
+            except DBAPIError as exc:  # disk full, database gone: stop the crawl (crawler/storage.py)
+                storage_failed(self.crawler, exc)
+                return {"url": art.url, "source": art.source, "status": "not stored"}
+            return {"url": art.url, "source": art.source, "status": status}
+        if spider.report.storage_error:
+            return item
+        try:
+            self._record(spider.store, item)
+        except DBAPIError as exc:
+            storage_failed(self.crawler, exc)
+        return item
+
+    @staticmethod
+    def _record(store, item) -> None:
+        if isinstance(item, crawl_state.FetchRecord):
+            crawl_state.record_fetch(store, item)
+        elif isinstance(item, crawl_state.OldEntry):
+            crawl_state.remember_old(store, [item])
+        elif isinstance(item, crawl_state.PageFailureRecord):
+            crawl_state.record_page_failure(store, item)
+        elif isinstance(item, crawl_state.PageFailureCleared):
+            crawl_state.drop_page_failures(store, [item.url])
+        elif isinstance(item, crawl_state.GdeltWindowDone):
+            store.set_gdelt_window_end(item.state_key, item.end)
+        else:
+            raise TypeError(f"StorePipeline got an item it does not know: {type(item).__name__}")
+
+    @staticmethod
+    def _store_article(spider, art: Article, item) -> str:
         now = utcnow()
         published = art.published
         if published is not None and published > now:
             published = now  # a future date is a publisher's error; do not let it sort above everything
         status = "old" if published is not None and published < spider.cutoff else "new"
-        if spider.report.storage_error:  # the crawl is stopping: the next run fetches this page again
-            return {"url": art.url, "source": art.source, "status": "not stored"}
-        try:
-            self._store(store, art, item, published, status, spider)
-        except DBAPIError as exc:  # disk full, database gone: stop the crawl (crawler/storage.py)
-            storage_failed(self.crawler, exc)
-            return {"url": art.url, "source": art.source, "status": "not stored"}
-        return {"url": art.url, "source": art.source, "status": status}
+        # one query for all of the page's URLs (not a get per URL, twice): this runs in the reactor thread
+        _, existed = crawl_state.store_article(
+            spider.store,
+            crawl_state.NewArticle(
+                url=art.url,
+                guid=art.guid,
+                source=art.source,
+                title=art.title,
+                author=art.author,
+                published=published,
+                text=art.text,
+                language=art.language,
+                status=status,
+            ),
+            item["aliases"],
+        )
+        if existed:
+            spider.report.for_source(item["entry"].source).seen += 1
+        return status
 
-    @staticmethod
-    def _store(store, art: Article, item, published, status: str, spider) -> None:
-        with store.session() as s:
-            keys = {art.url, *item["aliases"]}
-            # one query for all of the page's URLs (not a get per URL, twice): this runs in the reactor thread
-            known = {r.url: r for r in s.scalars(select(UrlSeen).where(UrlSeen.url.in_(keys)))}
-            existing = next((r.article_id for r in known.values() if r.article_id is not None), None)
-            if existing is None:
-                row = ArticleRow(
-                    url=art.url,
-                    guid=art.guid,
-                    source=art.source,
-                    title=art.title,
-                    author=art.author,
-                    published=published,
-                    text=art.text,
-                    language=art.language,
-                    status=status,
-                )
-                s.add(row)
-                s.flush()
-                existing = row.id
-            elif spider:
-                spider.report.for_source(item["entry"].source).seen += 1
-            for k in keys - known.keys():
-                s.add(UrlSeen(url=k, article_id=existing))
+    def close_spider(self, spider=None):
+        """Every item is written by now: drop the validators of documents whose rest waits for next run
+        (not after a storage failure: the crawl counts as interrupted and drops its sources' validators)."""
+        spider = self.spider or spider
+        if spider is None or spider.checking or not spider.revalidate or spider.report.storage_error:
+            return
+        try:
+            crawl_state.forget_validators(spider.store, spider.revalidate)
+        except DBAPIError as exc:
+            storage_failed(self.crawler, exc)

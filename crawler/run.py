@@ -11,7 +11,9 @@ from scrapy.crawler import CrawlerProcess
 
 from borderwatch.config import SourcesConfig
 from borderwatch.store import Store, utcnow
+from borderwatch.store.crawl import SourceOutcome, record_source_health
 
+from .history import CrawlHistory
 from .report import CrawlReport
 from .settings import scrapy_settings
 from .spider import OutletSpider
@@ -68,6 +70,7 @@ def run_crawl(
         logging.getLogger(name).setLevel(getattr(logging, log_level, logging.WARNING))
     started = time.monotonic()
     crawler = process.create_crawler(OutletSpider)
+    history = CrawlHistory.load(store, sources, mode)  # batch reads, before the reactor runs
     process.crawl(
         crawler,
         sources=sources,
@@ -76,6 +79,7 @@ def run_crawl(
         cutoff=cutoff,
         mode=mode,
         known_sources=cfg.sources,
+        history=history,
     )
     if on_tick is not None:  # live progress: the CLI redraws from the report twice a second
         from twisted.internet import task
@@ -123,19 +127,10 @@ def record_health(store: Store, report: CrawlReport, sources) -> None:
     Rows are kept by name: a source removed from sources.yaml keeps its history, and picks it up again
     if it comes back.
     """
-    now = utcnow()
-    with store.session() as s:
-        for src in sources:
-            rep = report.for_source(src.name)
-            row = store.source_row(s, src.name)
-            row.last_run_at = now
-            row.items_found = rep.discovered
-            if rep.newest is not None and (row.newest_item is None or rep.newest > row.newest_item):
-                row.newest_item = min(rep.newest, now)
-            if rep.ok:
-                row.last_success_at = now
-                row.consecutive_failures = 0
-            else:
-                row.consecutive_failures = (row.consecutive_failures or 0) + 1
-                row.last_error = rep.reason[:2000]
-                row.last_error_at = now
+    outcomes = []
+    for src in sources:
+        rep = report.for_source(src.name)
+        outcomes.append(
+            SourceOutcome(src.name, rep.ok, rep.discovered, rep.newest, "" if rep.ok else rep.reason)
+        )
+    record_source_health(store, outcomes, utcnow())

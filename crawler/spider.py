@@ -1,10 +1,15 @@
 """One spider driven by sources.yaml: discovery documents (feeds, sitemaps, listings) -> new article pages.
 
-Decides here, against the database, what is *not* fetched: URLs and feed GUIDs seen before, entries older
-than the backfill window (stored as seen from their feed metadata), links the outlet's filters leave out,
-pages of paywalled outlets (their item comes from the feed alone), and unchanged discovery documents
-(conditional GET -> 304). Article pages that fail are retried on a few later runs or kept from their feed
-entry (crawler/page_failures.py).
+Decides here what is *not* fetched: URLs and feed GUIDs seen before, entries older than the backfill
+window (stored as seen from their feed metadata), links the outlet's filters leave out, pages of paywalled
+outlets (their item comes from the feed alone), and unchanged discovery documents (conditional GET -> 304).
+Article pages that fail are retried on a few later runs or kept from their feed entry
+(crawler/page_failures.py).
+
+The spider opens no database session: what it needs from earlier runs is read in batches before the crawl
+(crawler/history.py: validators, pages to retry, GDELT windows) and, per discovery document, one batch
+"seen?" lookup; everything it learns leaves as an item (borderwatch.store.crawl's records) that
+StorePipeline writes.
 
 GDELT queries (crawler/gdelt.py) are discovery documents too: their articles are requested from their own
 publishers like any feed entry, and filed under the publisher's name.
@@ -20,13 +25,21 @@ from datetime import datetime
 import scrapy
 from scrapy.http import Response
 from scrapy.spidermiddlewares.httperror import HttpError
-from sqlalchemy import select
 
 from borderwatch.records import Entry, Source
-from borderwatch.store import ArticleRow, FetchState, PageFailure, Store, UrlSeen, utcnow
+from borderwatch.store import Store, utcnow
+from borderwatch.store.crawl import (
+    FetchRecord,
+    GdeltWindowDone,
+    OldEntry,
+    PageFailureCleared,
+    PageFailureRecord,
+    Validators,
+)
 
 from . import gdelt
 from .discovery import DiscoveryError, parse_feed
+from .history import CrawlHistory
 from .page_failures import (
     PAGE_RETRY_RUNS,
     entry_from_json,
@@ -61,6 +74,7 @@ class OutletSpider(scrapy.Spider):
         cutoff: datetime,
         mode: str = "run",
         known_sources: list[Source] | None = None,
+        history: CrawlHistory | None = None,
         **kwargs,
     ):
         super().__init__(**kwargs)
@@ -72,14 +86,16 @@ class OutletSpider(scrapy.Spider):
         self.publishers = gdelt.Publishers(known, PROFILES)
         self.known_plans: dict[str, SourcePlan] = {s.name: plan_for(s) for s in known}
         self.known_plans.update(self.plans)
-        self.store = store
+        self.store = store  # for the pipelines; the spider itself reads only `history`
+        self.history = history if history is not None else CrawlHistory.load(store, sources, mode)
         self.report = report
         self.cutoff = cutoff
         self.mode = mode
         self.now = utcnow()
-        self.requested: set[str] = set()  # canonical article URLs asked for in this run
+        self.requested: set[str] = set()  # canonical article URLs asked for (or stored as old) in this run
+        self.old_guids: set[str] = set()  # GUIDs of entries stored as old in this run
         self.revalidate: set[str] = set()  # discovery URLs to read in full next run
-        self.retrying: set[str] = set()  # canonical URLs of pages that failed on an earlier run, asked again
+        self.retrying: dict[str, int] = {}  # canonical URL -> runs failed before, of pages asked again
 
     @property
     def checking(self) -> bool:
@@ -90,13 +106,12 @@ class OutletSpider(scrapy.Spider):
         self, url: str, plan: SourcePlan, kind: str, selector: str | None = None, parent: str | None = None
     ) -> scrapy.Request:
         headers = {}
-        with self.store.session() as s:
-            st = s.get(FetchState, url)
-            if st is not None:
-                if st.etag:
-                    headers["If-None-Match"] = st.etag
-                if st.last_modified:
-                    headers["If-Modified-Since"] = st.last_modified
+        st = self.history.validators.get(url)
+        if st is not None:
+            if st.etag:
+                headers["If-None-Match"] = st.etag
+            if st.last_modified:
+                headers["If-Modified-Since"] = st.last_modified
         meta = {
             "source": plan.name,
             "kind": kind,
@@ -128,7 +143,7 @@ class OutletSpider(scrapy.Spider):
 
     def _gdelt_request(self, key: str, plan: SourcePlan, query: gdelt.Query) -> scrapy.Request:
         """One article-list request for the window since this query's last success (crawler/gdelt.py)."""
-        start, end = gdelt.window(self.now, self.store.gdelt_window_end(query.state_key()), self.cutoff)
+        start, end = gdelt.window(self.now, self.history.gdelt_windows.get(query.state_key()), self.cutoff)
         meta = {
             "source": plan.name,
             "kind": "gdelt",
@@ -165,25 +180,18 @@ class OutletSpider(scrapy.Spider):
         so a feed that lists one again in this run does not ask for it a second time.
         """
         out = []
-        with self.store.session() as s:
-            rows = s.scalars(select(PageFailure).where(PageFailure.source.in_(list(self.plans)))).all()
-            for row in rows:
-                entry = entry_from_json(row.entry)
-                if self.store.seen(s, row.url, entry.guid):  # stored meanwhile (e.g. under another URL)
-                    s.delete(row)
-                    continue
-                rep = self.report.for_source(row.source)
-                self.requested.add(row.url)
-                self.retrying.add(row.url)
-                rep.retried += 1
-                if not self._page_plan(
-                    entry
-                ).fetch_pages:  # the outlet is feed-only now: keep what the feed said
-                    s.delete(row)
-                    rep.teasers += 1
-                    out.append(self._from_feed(entry))
-                    continue
-                out.append(self._article_request(entry, row.discovery_url))
+        for row in self.history.retries:  # pages stored meanwhile (e.g. under another URL) are left out
+            entry = entry_from_json(row.entry)
+            rep = self.report.for_source(row.source)
+            self.requested.add(row.url)
+            self.retrying[row.url] = row.failures or 0
+            rep.retried += 1
+            if not self._page_plan(entry).fetch_pages:  # the outlet is feed-only now: keep what the feed said
+                out.append(PageFailureCleared(row.url))
+                rep.teasers += 1
+                out.append(self._from_feed(entry))
+                continue
+            out.append(self._article_request(entry, row.discovery_url))
         return out
 
     @staticmethod
@@ -220,23 +228,18 @@ class OutletSpider(scrapy.Spider):
 
     def _record_fetch(
         self, url: str, source: str, status: int | None, error: str | None, response=None, items=0
-    ):
+    ) -> list[FetchRecord]:
+        """The item that stores what this fetch said (none in check mode)."""
         if self.checking:
-            return  # a check must not move the validators: the next run would miss what the check saw
-        with self.store.session() as s:
-            st = s.get(FetchState, url)
-            if st is None:
-                st = FetchState(url=url, source=source)
-                s.add(st)
-            st.last_status = status
-            st.last_error = error
-            st.last_fetched = utcnow()
-            if response is not None and status == 200:
-                etag = response.headers.get(b"ETag")
-                lm = response.headers.get(b"Last-Modified")
-                st.etag = etag.decode("latin-1") if etag else None
-                st.last_modified = lm.decode("latin-1") if lm else None
-                st.items_found = items
+            return []  # a check must not move the validators: the next run would miss what the check saw
+        new = None
+        if response is not None and status == 200:
+            etag = response.headers.get(b"ETag")
+            lm = response.headers.get(b"Last-Modified")
+            new = Validators(
+                etag.decode("latin-1") if etag else None, lm.decode("latin-1") if lm else None, items
+            )
+        return [FetchRecord(url, source, status, error, new)]
 
     def discovery_failed(self, failure):
         meta = failure.request.meta
@@ -248,7 +251,7 @@ class OutletSpider(scrapy.Spider):
             )  # e.g. "Please limit requests to one every 5 seconds"
             reason += f": {said!r}" if said else ""
         self._document(meta, status, reason)
-        self._record_fetch(meta["discovery_url"], meta["source"], status, reason)
+        return self._record_fetch(meta["discovery_url"], meta["source"], status, reason)
 
     def parse_discovery(self, response: Response):
         meta = response.meta
@@ -258,10 +261,9 @@ class OutletSpider(scrapy.Spider):
         if response.status == 304:
             rep.not_modified += 1
             doc = self._document(meta, 304)
-            with self.store.session() as s:
-                st = s.get(FetchState, url)
-                doc.items = st.items_found if st else 0
-            self._record_fetch(url, name, 304, None)
+            st = self.history.validators.get(url)
+            doc.items = st.items_found if st else 0
+            yield from self._record_fetch(url, name, 304, None)
             return
         try:
             if kind == "feed":
@@ -278,7 +280,7 @@ class OutletSpider(scrapy.Spider):
                 entries = parse_listing(response, meta.get("links") or "a[href]", name)
         except DiscoveryError as exc:
             self._document(meta, response.status, str(exc))
-            self._record_fetch(url, name, response.status, str(exc))
+            yield from self._record_fetch(url, name, response.status, str(exc))
             return
         entries = [e for e in entries if is_http(e.url)]
         wanted = [e for e in entries if plan.wants(e.url)]
@@ -290,46 +292,62 @@ class OutletSpider(scrapy.Spider):
             if e.published and (doc.newest is None or e.published > doc.newest):
                 doc.newest = e.published
             rep.saw_date(e.published)
-        self._record_fetch(url, name, response.status, None, response, items=len(wanted))
+        yield from self._record_fetch(url, name, response.status, None, response, items=len(wanted))
         if self.checking:
             return
         deferred = rep.deferred
+        # one lookup for the whole document (not one per entry): this runs in the reactor thread
+        seen_urls, seen_guids = self.history.seen(
+            [k for k in (canonicalize(e.url) for e in wanted) if k not in self.requested],
+            [e.guid for e in wanted],
+        )
+        old: list[OldEntry] = []
         for entry in wanted:
-            out = self._follow(entry, plan, url)
+            out = self._follow(entry, plan, url, seen_urls, seen_guids, old)
             if out is not None:
                 yield out
+        yield from old
         if kind == "gdelt" and rep.deferred == deferred:
             # the next window starts here; with articles left over (max_pages) it stays, and they come next run
-            self.store.set_gdelt_window_end(meta["gdelt_state"], meta["gdelt_end"])
+            yield GdeltWindowDone(meta["gdelt_state"], meta["gdelt_end"])
 
-    def _follow(self, entry: Entry, plan: SourcePlan, discovery_url: str):
-        """The request (or, for a paywalled outlet, the finished item) for one discovered entry, if new."""
+    def _follow(
+        self,
+        entry: Entry,
+        plan: SourcePlan,
+        discovery_url: str,
+        seen_urls: set[str],
+        seen_guids: set[str],
+        old: list[OldEntry],
+    ):
+        """The request (or, for a paywalled outlet, the finished item) for one discovered entry, if new.
+        An entry outside the backfill window goes into `old` (stored as seen, never fetched or sent)."""
         rep = self.report.for_source(entry.source)
         rep.discovered += 1
         key = canonicalize(entry.url)
         if key in self.requested:
             rep.seen += 1
             return None
-        with self.store.session() as s:
-            if self.store.seen(s, key, entry.guid):
-                rep.seen += 1
-                return None
-            if entry.published is not None and entry.published < self.cutoff:
-                # Outside the backfill window: remember it from its feed metadata, never fetch or send it.
-                art = ArticleRow(
+        if key in seen_urls or (entry.guid and (entry.guid in seen_guids or entry.guid in self.old_guids)):
+            rep.seen += 1
+            return None
+        if entry.published is not None and entry.published < self.cutoff:
+            # Outside the backfill window: remember it from its feed metadata, never fetch or send it.
+            old.append(
+                OldEntry(
                     url=key,
                     guid=entry.guid,
                     source=entry.outlet or entry.source,
                     title=entry.title or "",
                     author=entry.author,
                     published=entry.published,
-                    status="old",
                 )
-                s.add(art)
-                s.flush()
-                s.add(UrlSeen(url=key, article_id=art.id))
-                rep.old += 1
-                return None
+            )
+            self.requested.add(key)  # listed again in this run: seen, as it would be in the database
+            if entry.guid:
+                self.old_guids.add(entry.guid)
+            rep.old += 1
+            return None
         if rep.new >= plan.max_pages:
             rep.deferred += 1
             self.revalidate.add(discovery_url)  # so the next run sees the rest even if nothing changed
@@ -356,39 +374,33 @@ class OutletSpider(scrapy.Spider):
         reason = describe_failure(failure)
         status = failure_status(failure)
         key = canonicalize(entry.url)
-        now = utcnow()
-        with self.store.session() as s:
-            row = s.get(PageFailure, key)
-            if row is None:
-                row = PageFailure(url=key, source=entry.source, entry=entry_to_json(entry), failures=0)
-                row.first_failed = now
-                s.add(row)
-            row.failures = (row.failures or 0) + 1
-            row.last_failed = now
-            row.last_status = status
-            row.last_reason = reason[:2000]
-            row.discovery_url = req.meta.get("discovery_url") or row.discovery_url
-            runs = row.failures
-            give_up = gives_up_at_once(status, reason) or runs >= PAGE_RETRY_RUNS
-            refused = is_refused(reason)
-            if give_up:
-                # from here on urls_seen (written when the item is stored) keeps it from being fetched
-                s.expunge(row) if row in s.new else s.delete(row)
-                if (refused or not entry.title) and s.get(UrlSeen, key) is None:
-                    s.add(UrlSeen(url=key, article_id=None))  # nothing to keep from the feed: just never ask
+        runs = self.retrying.get(key, 0) + 1  # a page is asked for at most once per run
+        give_up = gives_up_at_once(status, reason) or runs >= PAGE_RETRY_RUNS
+        refused = is_refused(reason)
+        record = PageFailureRecord(
+            url=key,
+            source=entry.source,
+            entry=entry_to_json(entry),
+            discovery_url=req.meta.get("discovery_url"),
+            status=status,
+            reason=reason,
+            give_up=give_up,
+            # nothing to keep from the feed (or a refused address): mark it seen, just never ask again
+            never_ask=give_up and (refused or not entry.title),
+        )
         if not give_up:
             rep.errors.append(f"{entry.url}: {reason}; asked again next run ({runs}/{PAGE_RETRY_RUNS})")
-            return None
+            return [record]
         after = f" after {runs} runs" if runs > 1 else ""
         if refused:
             rep.errors.append(f"{entry.url}: {reason}; never fetched, not kept")
-            return None
+            return [record]
         if not entry.title:
             rep.errors.append(f"{entry.url}: {reason}; given up{after} (the feed gave no title to keep)")
-            return None
+            return [record]
         rep.errors.append(f"{entry.url}: {reason}; kept from the feed entry, not fetched again{after}")
         rep.from_feed += 1
-        return [self._from_feed(entry)]
+        return [record, self._from_feed(entry)]
 
     def parse_article(self, response: Response):
         entry: Entry = response.meta["entry"]
@@ -397,10 +409,7 @@ class OutletSpider(scrapy.Spider):
         rep.touch()
         key = canonicalize(entry.url)
         if key in self.retrying:  # a page that failed on an earlier run came through
-            with self.store.session() as s:
-                row = s.get(PageFailure, key)
-                if row is not None:
-                    s.delete(row)
+            yield PageFailureCleared(key)
         # No parsing here: the extraction worker reads the canonical link from the tree trafilatura builds
         # anyway (crawler/extract.py); a selector here would parse every page a second time, in the reactor.
         yield {
@@ -410,11 +419,4 @@ class OutletSpider(scrapy.Spider):
             "fixes": self._page_plan(entry).fixes,
         }
 
-    def closed(self, reason):
-        if self.checking or not self.revalidate or self.report.storage_error:
-            return
-        with self.store.session() as s:
-            for url in self.revalidate:
-                st = s.get(FetchState, url)
-                if st is not None:
-                    st.etag = st.last_modified = None
+    # StorePipeline.close_spider drops the validators of `revalidate` once every item is written.

@@ -12,9 +12,9 @@ from __future__ import annotations
 import logging
 
 from scrapy.utils.defer import deferred_from_coro
-from sqlalchemy.exc import DBAPIError
 
 from borderwatch.diskspace import disk_full_message
+from borderwatch.store import DBAPIError
 
 log = logging.getLogger(__name__)
 

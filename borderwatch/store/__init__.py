@@ -14,6 +14,7 @@ Stages call these named functions instead of building queries. The names below s
 `borderwatch.store` directly.
 """
 
+from sqlalchemy.exc import DBAPIError  # noqa: F401  (the database itself failed: disk full, gone, locked)
 from sqlalchemy.exc import SQLAlchemyError as DatabaseError  # noqa: F401  (what every query may raise)
 
 from .db import (  # noqa: F401

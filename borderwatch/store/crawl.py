@@ -175,11 +175,12 @@ class PageFailureRecord:
     status: int | None
     reason: str
     give_up: bool  # no retry on a later run (the spider decides: crawler/page_failures.py)
+    never_ask: bool = False  # given up with nothing to keep (no title, or a refused address): mark it seen
 
 
 def record_page_failure(store: Store, rec: PageFailureRecord) -> None:
-    """Count one more failed run for the page, or, given up, drop its row; with no title to keep (the feed
-    entry has none) the URL is then marked seen for good."""
+    """Count one more failed run for the page, or, given up, drop its row; with nothing to keep from the
+    feed (`never_ask`) the URL is then marked seen for good."""
     now = utcnow()
     with store.session() as s:
         row = s.get(PageFailure, rec.url)
@@ -195,7 +196,7 @@ def record_page_failure(store: Store, rec: PageFailureRecord) -> None:
         if rec.give_up:
             # from here on urls_seen (written when the item is stored) keeps it from being fetched
             s.expunge(row) if row in s.new else s.delete(row)
-            if not rec.entry.get("title") and s.get(UrlSeen, rec.url) is None:
+            if rec.never_ask and s.get(UrlSeen, rec.url) is None:
                 s.add(UrlSeen(url=rec.url, article_id=None))  # nothing to keep from the feed: just never ask
 
 

@@ -17,7 +17,7 @@ from sqlalchemy import create_engine, event, select, text, update
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-from .models import ArticleRow, FetchState, KeyValue, SourceRow, TranslationRow, UrlSeen, utcnow
+from .models import FetchState, KeyValue, SourceRow, TranslationRow, utcnow
 
 DEFAULT_DB = "sqlite:///borderwatch.db"
 DEFAULT_TIMEOUT = 30.0  # seconds; BORDERWATCH_DB_TIMEOUT overrides
@@ -211,14 +211,7 @@ class Store:
     def set_gdelt_window_end(self, key: str, when: datetime) -> None:
         self.set_kv(key, when.astimezone(timezone.utc).isoformat())
 
-    # -- crawl-side queries --------------------------------------------------
-    def seen(self, s: Session, url: str, guid: str | None = None) -> bool:
-        if s.get(UrlSeen, url) is not None:
-            return True
-        if guid and s.scalar(select(ArticleRow.id).where(ArticleRow.guid == guid).limit(1)) is not None:
-            return True
-        return False
-
+    # -- crawl-side state (the rest is in crawl.py) ------------------------------------------------
     def forget_validators(self, sources: list[str] | None = None) -> None:
         """Drop the feeds' ETag/Last-Modified (of `sources`, or all): the next crawl reads them in full."""
         q = update(FetchState).values(etag=None, last_modified=None)
