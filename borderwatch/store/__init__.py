@@ -8,7 +8,7 @@
 - articles.py: matching, tagging and reading stored articles (match stage, replay, trends, counts);
 - feedback.py: consultants' verdicts on digest items;
 - trends.py: the weekly chart's exactly-once row (trend_uploads);
-- runs.py: run records; retention.py: what is pruned and when.
+- runs.py: run records; retention.py: what is pruned and when; lock.py: one run at a time (the run lock).
 
 Stages call these named functions instead of building queries. The names below stay importable from
 `borderwatch.store` directly.
