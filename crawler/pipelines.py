@@ -65,11 +65,12 @@ class ExtractPipeline(_SpiderAware):
             return item
         ex = None
         if item.get("html"):
-            fixes = item.get("fixes")
+            fixes, encoding = item.get("fixes"), item.get("encoding")
             try:
-                fut = self.pool.submit(item["html"], item["url"], fixes)
+                backlog = self._backlog() if self.pool.may_extract_inline else 0
+                fut = self.pool.submit(item["html"], item["url"], fixes, backlog=backlog, encoding=encoding)
                 ex = (
-                    extract(item["html"], item["url"], fixes)
+                    extract(item["html"], item["url"], fixes, encoding)
                     if fut is None
                     else await asyncio.wrap_future(fut)
                 )
@@ -79,6 +80,15 @@ class ExtractPipeline(_SpiderAware):
             except Exception as exc:  # a bug in trafilatura, lxml or an outlet fix/hook: keep the feed entry
                 self._report(item, f"{item['url']}: extraction failed ({type(exc).__name__}: {exc})", exc)
         return self.build(item, ex)
+
+    def _backlog(self) -> int:
+        """Pages Scrapy already holds besides this one (queued requests and downloads in flight; a few of them
+        are feeds): a day known to be big goes to the workers from its first page (workers.py)."""
+        engine = getattr(self.crawler, "engine", None)
+        try:
+            return len(engine.scheduler) + len(engine.downloader.active)
+        except (AttributeError, TypeError):  # no engine (a pipeline used on its own), another Scrapy
+            return 0
 
     def _report(self, item, message: str, exc: BaseException | None = None) -> None:
         """Count the failure for the run summary; log it (with the traceback when it was unexpected)."""

@@ -415,7 +415,9 @@ class OutletSpider(scrapy.Spider):
         yield {
             "entry": entry,
             "url": response.url,
-            "html": response.text if isinstance(response, scrapy.http.TextResponse) else "",
+            # the raw body and its encoding: the extraction worker decodes it (crawler/extract.py), not the reactor
+            "html": response.body if isinstance(response, scrapy.http.TextResponse) else b"",
+            "encoding": response.encoding if isinstance(response, scrapy.http.TextResponse) else None,
             "fixes": self._page_plan(entry).fixes,
         }
 
