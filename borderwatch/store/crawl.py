@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import delete, select, update
 
 from .db import Store
 from .models import ArticleRow, FetchState, PageFailure, SourceRow, UrlSeen, utcnow
@@ -57,11 +57,11 @@ def record_fetch(store: Store, rec: FetchRecord) -> None:
 def forget_validators(store: Store, urls: Iterable[str]) -> None:
     """Read these discovery URLs in full next run (no If-None-Match / If-Modified-Since)."""
     urls = list(urls)
-    if not urls:
-        return
-    with store.session() as s:
-        for st in s.scalars(select(FetchState).where(FetchState.url.in_(urls))).all():
-            st.etag = st.last_modified = None
+    if urls:
+        with store.session() as s:
+            s.execute(
+                update(FetchState).where(FetchState.url.in_(urls)).values(etag=None, last_modified=None)
+            )
 
 
 # -- URLs seen ---------------------------------------------------------------------------------------------
@@ -159,11 +159,9 @@ def page_failures(store: Store, sources: Iterable[str]) -> list[PageFailure]:
 
 def drop_page_failures(store: Store, urls: Iterable[str]) -> None:
     urls = list(urls)
-    if not urls:
-        return
-    with store.session() as s:
-        for row in s.scalars(select(PageFailure).where(PageFailure.url.in_(urls))).all():
-            s.delete(row)
+    if urls:
+        with store.session() as s:
+            s.execute(delete(PageFailure).where(PageFailure.url.in_(urls)))
 
 
 @dataclass(frozen=True)
