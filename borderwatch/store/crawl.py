@@ -126,29 +126,46 @@ class NewArticle:
 def store_article(store: Store, art: NewArticle, aliases: Iterable[str]) -> tuple[int, bool]:
     """Store the article unless one of its URLs is known; record every URL as seen.
     Returns (article id, True if it was already stored). One query for all of the page's URLs."""
-    keys = {art.url, *aliases}
+    return store_articles(store, [(art, aliases)])[0]
+
+
+def store_articles(store: Store, batch: list[tuple[NewArticle, Iterable[str]]]) -> list[tuple[int, bool]]:
+    """store_article for a batch, in one transaction: one query for every URL of every page, one INSERT
+    round for the new articles, one for their URLs. In batch order, so a page whose URL an earlier page of
+    the same batch already brought counts as seen, exactly as when they are stored one by one.
+    Returns (article id, True if it was already stored) per page."""
+    keyed = [(art, {art.url, *aliases}) for art, aliases in batch]
     with store.session() as s:
-        known = {r.url: r for r in s.scalars(select(UrlSeen).where(UrlSeen.url.in_(keys)))}
-        existing = next((r.article_id for r in known.values() if r.article_id is not None), None)
-        existed = existing is not None
-        if not existed:
-            row = ArticleRow(
-                url=art.url,
-                guid=art.guid,
-                source=art.source,
-                title=art.title,
-                author=art.author,
-                published=art.published,
-                text=art.text,
-                language=art.language,
-                status=art.status,
-            )
-            s.add(row)
-            s.flush()
-            existing = row.id
-        for k in keys - known.keys():
-            s.add(UrlSeen(url=k, article_id=existing))
-        return existing, existed
+        every = set().union(*(keys for _art, keys in keyed)) if keyed else set()
+        known: dict[str, int | ArticleRow | None] = {
+            r.url: r.article_id for r in s.scalars(select(UrlSeen).where(UrlSeen.url.in_(every)))
+        }
+        placed: list[tuple[int | ArticleRow, bool]] = []
+        seen_rows: list[tuple[str, ArticleRow | int]] = []
+        for art, keys in keyed:
+            existing = next((known[k] for k in keys if known.get(k) is not None), None)
+            existed = existing is not None
+            if not existed:
+                existing = ArticleRow(
+                    url=art.url,
+                    guid=art.guid,
+                    source=art.source,
+                    title=art.title,
+                    author=art.author,
+                    published=art.published,
+                    text=art.text,
+                    language=art.language,
+                    status=art.status,
+                )
+                s.add(existing)
+            for k in keys - known.keys():
+                seen_rows.append((k, existing))
+                known[k] = existing
+            placed.append((existing, existed))
+        s.flush()  # the new articles' ids
+        ident = lambda a: a if isinstance(a, int) else a.id  # noqa: E731
+        s.add_all(UrlSeen(url=k, article_id=ident(a)) for k, a in seen_rows)
+        return [(ident(a), existed) for a, existed in placed]
 
 
 # -- pages that failed -------------------------------------------------------------------------------------
