@@ -1,7 +1,7 @@
 """One-pass matching of every rule over a document.
 
-All variants of all terms of all rules are compiled into one Aho-Corasick automaton (pyahocorasick) over
-token strings (see textnorm). A document's title and text are folded and tokenised once into
+All variants of all terms of all rules are compiled into one Aho-Corasick automaton (ahocorasick-rs, over
+bytes) over token strings (see textnorm). A document's title and text are folded and tokenised once into
 
     " title tokens | text tokens "
 
@@ -33,19 +33,20 @@ from collections import defaultdict
 from dataclasses import dataclass
 from functools import lru_cache
 
-import ahocorasick
+import ahocorasick_rs
 
 from borderwatch.language import allows as lang_allows
 from borderwatch.records import RuleMatch
 
 from .rules import Rule, RuleSet, Term
-from .textnorm import normalize, term_tokens, token_spans
+from .textnorm import lower_bytes, normalize_bytes, term_tokens, token_spans
 
 # Words that stay singular in the all-words plural of a phrase (articles, prepositions, conjunctions).
 STOPWORDS = frozenset(
     "a al and at by con de del e el en for in la las los o of on or para por the to u with y".split()
 )
 SEP = "|"
+_SEP_B = SEP.encode()
 SNIPPET_WIDTH = 240
 # A sentence ends at . ! ? … (plus closing quotes) and whitespace, or at a line break; "U.S." does not end one.
 SENTENCE_END = re.compile(r"(?<!\b[A-Z])[.!?…][\"'”’)\]]*\s+|\n\s*")
@@ -229,14 +230,29 @@ class Matcher:
                 self._terms.append(t)
         keys = key_table(self._terms)
         self._auto = None
+        # pattern i of the automaton -> (term id, tokens, None) for the common case of one case-insensitive
+        # term behind a key, else (-1, 0, ((term id, cased key bytes or None, tokens), ...))
+        self._entries: list[tuple] = []
         if keys:
-            self._auto = ahocorasick.Automaton()
+            patterns = []
             for key, vals in keys.items():
+                patterns.append(key.encode("utf-8", "surrogatepass"))
                 if len(vals) == 1 and vals[0][1] is None:
-                    self._auto.add_word(key, (len(key), vals[0][0], vals[0][2], None))
+                    self._entries.append((vals[0][0], vals[0][2], None))
                 else:
-                    self._auto.add_word(key, (len(key), -1, 0, tuple(vals)))
-            self._auto.make_automaton()
+                    self._entries.append(
+                        (
+                            -1,
+                            0,
+                            tuple(
+                                (tid, None if need is None else need.encode("utf-8", "surrogatepass"), n)
+                                for tid, need, n in vals
+                            ),
+                        )
+                    )
+            self._auto = ahocorasick_rs.BytesAhoCorasick(
+                patterns, matchkind=ahocorasick_rs.MATCHKIND_STANDARD
+            )
         self._compiled: list[_Compiled] = []
         by_tid: dict[int, set[int]] = defaultdict(set)
         ids = self._ids
@@ -270,34 +286,35 @@ class Matcher:
 
     @property
     def key_count(self) -> int:
-        return len(self._auto) if self._auto is not None else 0
+        return len(self._entries)
 
     # -- scanning --------------------------------------------------------------
     def scan(self, title: str, text: str) -> Doc:
         """One automaton pass over " title | text ": every hit with its token position.
 
-        Hits come in order of their end offset, so the token position is kept by counting the spaces
-        since the previous hit (str.count, C speed): the whole document is counted about once.
+        The automaton runs over the UTF-8 bytes of the lower-cased token string (textnorm.normalize_bytes,
+        lower_bytes: byte for byte aligned with the cased one). Overlapping hits come in order of their end
+        offset, so the token position is kept by counting the spaces since the previous hit (bytes.count,
+        C speed): the whole document is counted about once.
         """
         title = title or ""
         text = text or ""
-        t = normalize(title, lower=False)
-        cased = t + SEP + normalize(text, lower=False)
-        tt = t.count(" ") - 1
+        t = normalize_bytes(title)
+        cased = t + _SEP_B + normalize_bytes(text)
+        tt = t.count(b" ") - 1
         doc = Doc(title, text, tt)
         if self._auto is None:
             return doc
-        low = cased.lower()
-        if len(low) != len(cased):  # not reachable after fold(); kept so offsets can never drift
-            low = "".join(ch if len(ch.lower()) != 1 else ch.lower() for ch in cased)
+        low = lower_bytes(cased)
         sep = len(t)
         hits = doc.hits
+        entries = self._entries
         spaces, upto = 0, 0  # spaces in low[:upto]
-        for end, (length, tid, ntok, vals) in self._auto.iter(low):
-            if end >= upto:
-                spaces += low.count(" ", upto, end + 1)
-                upto = end + 1
-            start = end - length + 1
+        for pi, start, end in self._auto.find_matches_as_indexes(low, overlapping=True):
+            if end > upto:
+                spaces += low.count(b" ", upto, end)
+                upto = end
+            tid, ntok, vals = entries[pi]
             if vals is None:  # the common case: one case-insensitive term behind this key
                 # spaces up to the key's closing space, minus its own (ntok + 1), = tokens before it;
                 # text tokens sit one further on, behind the "|" separator
@@ -309,7 +326,7 @@ class Matcher:
                     occ.append((i, ntok))
                 continue
             for tid2, need, ntok2 in vals:
-                if need is not None and cased[start : end + 1] != need:
+                if need is not None and cased[start:end] != need:
                     continue
                 i = spaces - ntok2 - 1 - (start > sep)
                 occ = hits.get(tid2)

@@ -84,19 +84,108 @@ def fold(text: str) -> str:
     return _fold(text, tokens=False)
 
 
+def _token_char(ch: str) -> str:
+    """What _fold(tokens=True) makes of one non-ASCII character."""
+    rep = FOLD.get(ord(ch))
+    if rep is None:
+        if _MARKS.match(ch):
+            return ""
+        return ch if ch.isalnum() else " "
+    return rep if rep.isalnum() else " "
+
+
+def _build_latin1_table() -> bytes:
+    """One bytes.translate table that folds and tokenises every Latin-1 character at once (for each of them
+    _token_char gives one Latin-1 character; checked here)."""
+    table = bytearray(256)
+    for b in range(256):
+        ch = chr(b)
+        rep = (ch if ch.isalnum() else " ") if b < 128 else _token_char(ch)
+        assert len(rep) == 1 and ord(rep) < 256, (ch, rep)
+        table[b] = ord(rep)
+    return bytes(table)
+
+
+_LATIN1_TABLE = _build_latin1_table()
+_SPACE_RUNS = re.compile(b"  +")
+
+
+def _latin1_tokens(text: str) -> bytes | None:
+    """The text folded and tokenised (letters and digits kept, everything else a space) as Latin-1 bytes,
+    or None when it keeps a letter beyond Latin-1 (Greek, Cyrillic, CJK ...).
+
+    News text in English and Spanish is Latin-1 apart from a few typographic characters (quotes, dashes,
+    ellipses, non-breaking spaces, the odd emoji): those are replaced first (one str.replace per distinct
+    character), then one bytes.translate over the Latin-1 encoding folds the accents and turns punctuation
+    into spaces.
+    """
+    if not text.isascii():
+        chars = _non_ascii(text)
+        if any(unicodedata.combining(ch) for ch in chars):  # decomposed accents: compose them first (NFC)
+            text = unicodedata.normalize("NFC", text)
+            chars = _non_ascii(text)
+        for ch in chars:
+            if ord(ch) > 255:
+                rep = _token_char(ch)
+                if rep and ord(rep[0]) > 255:
+                    return None
+                text = text.replace(ch, rep)
+    return text.encode("latin-1").translate(_LATIN1_TABLE)
+
+
+def normalize_bytes(text: str) -> bytes:
+    """b' tok1 tok2 ... ': the token string of normalize(text, lower=False), as UTF-8 bytes.
+
+    What the matcher scans (its automaton runs over bytes): one translate over the Latin-1 bytes (the usual
+    case, see _latin1_tokens; else fold, then a translate of the UTF-8 bytes), then one regex pass that
+    collapses runs of spaces (cheaper than split + join: most words are followed by a single space). After
+    folding, English and Spanish news is ASCII, so the Latin-1 bytes are already the UTF-8 ones.
+    """
+    b = _latin1_tokens(text)
+    if b is not None:
+        b = _SPACE_RUNS.sub(b" ", b).strip(b" ")
+        if not b.isascii():
+            b = b.decode("latin-1").encode("utf-8")
+    else:
+        f = _fold(text, tokens=True).encode("utf-8", "surrogatepass").translate(_SPACE_TABLE)
+        b = _SPACE_RUNS.sub(b" ", f).strip(b" ")
+    return b" " + b + b" " if b else b" "
+
+
+def lower_bytes(b: bytes) -> bytes:
+    """The lower case of normalize_bytes() output, byte for byte aligned with it (same length, and every
+    character keeps its UTF-8 length), so that offsets found in the lower-cased bytes hold in the original.
+
+    ASCII (the usual case) is bytes.lower(). Otherwise str.lower(), except for the rare characters whose
+    lower case is longer or has another UTF-8 length (the Kelvin sign, capital sharp s, dotted I), kept as
+    they are.
+    """
+    if b.isascii():
+        return b.lower()
+    s = b.decode("utf-8", "surrogatepass")
+    low = s.lower()
+    odd = {
+        c
+        for c in set(s)
+        if not c.isascii()
+        and (
+            len(c.lower()) != 1
+            or len(c.lower().encode("utf-8", "surrogatepass")) != len(c.encode("utf-8", "surrogatepass"))
+        )
+    }
+    if odd or len(low) != len(s):
+        low = "".join(c if c in odd else c.lower() for c in s)
+    return low.encode("utf-8", "surrogatepass")
+
+
 def normalize(text: str, lower: bool = True) -> str:
     """' tok1 tok2 ... ': the token string matching runs over (lower-cased unless lower=False).
 
     Same tokens as WORD.findall(fold(text)) (a token is a run of characters for which str.isalnum() is
-    true), computed with C-speed bytes operations instead of a regex pass.
+    true), computed with C-speed bytes operations (normalize_bytes) instead of a regex over the words.
     """
-    f = _fold(text, tokens=True)
-    s = b" ".join(f.encode("utf-8", "surrogatepass").translate(_SPACE_TABLE).split()).decode(
-        "utf-8", "surrogatepass"
-    )
-    if lower:
-        s = s.lower()
-    return f" {s} " if s else " "
+    s = normalize_bytes(text).decode("utf-8", "surrogatepass")
+    return s.lower() if lower else s
 
 
 def term_tokens(term: str) -> list[str]:
