@@ -13,7 +13,9 @@ rule ran on it. First looks, the only figures for unseen text:
 - tests/data/beat_clean.jsonl + day_clean.jsonl (split `clean`), rules of 97dca27 (before the second session's
   tuning): beat precision 0.882, recall 0.750; 0.0 false alarms per 100 ordinary articles (0 of 59);
 - tests/data/beat_clean2.jsonl + day_clean2.jsonl (split `clean2`), the tuned rules of f23ca84: beat precision
-  0.973, recall 0.750 (Spanish 0.944, English 0.633); 0.0 false alarms per 100 (0 of 33).
+  0.973, recall 0.750 (Spanish 0.944, English 0.633); 0.0 false alarms per 100 (0 of 33);
+- tests/data/beat_clean3.jsonl (split `clean3`, 54 passages, beat only), the rules of a824e40: precision 1.000,
+  recall 0.692 (Spanish 0.778, English 0.647).
 The misses of both were seen afterwards and some vocabulary classes were filled from them (docs/rules.md), so the
 figures printed now are no longer unseen-text figures. Run with -s to see them.
 
@@ -46,13 +48,14 @@ CLEAN_BEAT = HERE / "data" / "beat_clean.jsonl"
 CLEAN_DAY = HERE / "data" / "day_clean.jsonl"
 CLEAN2_BEAT = HERE / "data" / "beat_clean2.jsonl"
 CLEAN2_DAY = HERE / "data" / "day_clean2.jsonl"
+CLEAN3_BEAT = HERE / "data" / "beat_clean3.jsonl"
 SPLITS = ("tune_a", "tune_b", "heldout")
 TARGET = 0.95  # issue 14: precision and recall on the beat set
 MAX_FALSE_ALARMS_PER_100 = 1.0  # issue 14: on the ordinary-day stream's off-beat passages
 # Measured floors where the target is not met (recall on the clean sample, which the rules were not tuned on;
 # false alarms on the day stream's old held-out third: 1 of 54, a counter-drone maker's share price). Raise them
 # when the rules get better; never lower them.
-RECALL_FLOOR = {"clean": 0.91, "clean2": 0.87}
+RECALL_FLOOR = {"clean": 0.91, "clean2": 0.87, "clean3": 0.69}
 HELDOUT_FALSE_ALARMS_PER_100 = 2.0
 WAR_TOPIC = "drone_warfare_lessons"
 
@@ -126,13 +129,23 @@ FIXED_SPLIT = {
     CLEAN_DAY: "clean",
     CLEAN2_BEAT: "clean2",
     CLEAN2_DAY: "clean2",
+    CLEAN3_BEAT: "clean3",
 }
 
 
 @pytest.mark.parametrize(
     "path",
-    [BEAT, DAY, FRESH, CLEAN_BEAT, CLEAN_DAY, CLEAN2_BEAT, CLEAN2_DAY],
-    ids=["beat", "day_stream", "beat_fresh", "beat_clean", "day_clean", "beat_clean2", "day_clean2"],
+    [BEAT, DAY, FRESH, CLEAN_BEAT, CLEAN_DAY, CLEAN2_BEAT, CLEAN2_DAY, CLEAN3_BEAT],
+    ids=[
+        "beat",
+        "day_stream",
+        "beat_fresh",
+        "beat_clean",
+        "day_clean",
+        "beat_clean2",
+        "day_clean2",
+        "beat_clean3",
+    ],
 )
 def test_real_passage_files_are_well_formed_with_url_label_and_fixed_split(path):
     items = load(path)
@@ -277,3 +290,25 @@ def test_cjng_news_without_drones_is_an_operator_switch_off_by_default():
     assert node["enabled"] is False
     node["enabled"] = True
     assert Matcher(parse_rules(data, RULES)).fired_ids("", arrest) == ["cjng_news"]
+
+
+def test_shipped_rules_on_the_third_clean_sample(matcher):
+    """beat_clean3: collected after the second tuning round (first look in the module docstring)."""
+    items = load(CLEAN3_BEAT)
+    scores, errors = score(matcher, items)
+    print("\nclean3 held-out sample (real passages; first look in the docstring):")
+    for key in ("all", "en", "es"):
+        print(f"  beat {key:4} {scores[key]}")
+    for e in errors:
+        print("  " + e)
+    labels = Counter(p["label"] for p in items)
+    assert len(items) >= 50 and abs(labels["relevant"] - labels["not_relevant"]) <= len(items) // 10
+    assert sum(p["lang"] == "es" for p in items) >= 0.3 * len(items)
+    earlier = {
+        p["url"]
+        for path in (BEAT, DAY, FRESH, CLEAN_BEAT, CLEAN_DAY, CLEAN2_BEAT, CLEAN2_DAY)
+        for p in load(path)
+    }
+    assert not earlier & {p["url"] for p in items}
+    assert scores["all"].precision >= TARGET, (str(scores["all"]), errors)
+    assert scores["all"].recall >= RECALL_FLOOR["clean3"], (str(scores["all"]), errors)
