@@ -162,21 +162,16 @@ def cmd_check(args) -> int:
 # -- replay -----------------------------------------------------------------------------------------------
 @friendly
 def cmd_replay(args) -> int:
-    from borderwatch.alerts.replay import SinceError, parse_since, replay
-    from borderwatch.store import Store, db_url, utcnow
+    from borderwatch.alerts.replay import replay
 
     path = rules_path(args)
     ruleset = load_or_report(path)
     if ruleset is None:
         return 2
-    try:
-        since = parse_since(args.since, utcnow())
-    except SinceError as exc:
-        err(str(exc))
+    opened = _since_and_store(args)
+    if opened is None:
         return 2
-    store = _open_existing_store(Store, db_url())
-    if store is None:
-        return 2
+    since, store = opened
     report = replay(store, ruleset, since)
     fb = None
     if args.feedback:
@@ -259,17 +254,11 @@ def _print_feedback_replay(fb, limit: int) -> None:
 @friendly
 def cmd_feedback(args) -> int:
     from borderwatch.alerts.feedback import feedback_by_rule
-    from borderwatch.alerts.replay import SinceError, parse_since
-    from borderwatch.store import Store, db_url, utcnow
 
-    try:
-        since = parse_since(args.since, utcnow())
-    except SinceError as exc:
-        err(str(exc))
+    opened = _since_and_store(args)
+    if opened is None:
         return 2
-    store = _open_existing_store(Store, db_url())
-    if store is None:
-        return 2
+    since, store = opened
     if not _has_table(store, "feedback"):
         err("the database predates feedback: run `borderwatch db upgrade` (or any run) first")
         return 2
@@ -317,6 +306,20 @@ def cmd_feedback(args) -> int:
             top = sorted(f.terms.items(), key=lambda kv: (-kv[1], kv[0]))[:8]
             print(f"{'':4}terms on not-relevant items: " + ", ".join(f"{t} ({n})" for t, n in top))
     return 0
+
+
+def _since_and_store(args):
+    """`--since` parsed and the existing database opened, or None after saying which one failed."""
+    from borderwatch.alerts.replay import SinceError, parse_since
+    from borderwatch.store import Store, db_url, utcnow
+
+    try:
+        since = parse_since(args.since, utcnow())
+    except SinceError as exc:
+        err(str(exc))
+        return None
+    store = _open_existing_store(Store, db_url())
+    return None if store is None else (since, store)
 
 
 def _open_existing_store(Store, url: str):
