@@ -17,6 +17,7 @@ from ruamel.yaml import YAML
 
 from borderwatch.alerts.matcher import Matcher
 from borderwatch.alerts.rules import load_rules
+from tests.support.scoring import Counts
 
 HERE = Path(__file__).resolve().parent
 RULES = HERE.parent / "config" / "keywords.yaml"
@@ -29,20 +30,8 @@ def passages(path: Path) -> list[dict]:
 
 
 @dataclass
-class Score:
-    tp: int = 0
-    fp: int = 0
-    fn: int = 0
-    tn: int = 0
+class Score(Counts):
     topic_ok: int = 0
-
-    @property
-    def precision(self) -> float:
-        return self.tp / (self.tp + self.fp) if self.tp + self.fp else 1.0
-
-    @property
-    def recall(self) -> float:
-        return self.tp / (self.tp + self.fn) if self.tp + self.fn else 1.0
 
     def __str__(self) -> str:
         return (

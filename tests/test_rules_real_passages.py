@@ -38,6 +38,7 @@ from ruamel.yaml import YAML
 
 from borderwatch.alerts.matcher import Matcher
 from borderwatch.alerts.rules import load_rules, parse_rules
+from tests.support.scoring import Counts
 
 HERE = Path(__file__).resolve().parent
 RULES = HERE.parent / "config" / "keywords.yaml"
@@ -69,24 +70,7 @@ def split_of(url: str) -> str:
 
 
 @dataclass
-class Score:
-    tp: int = 0
-    fp: int = 0
-    fn: int = 0
-    tn: int = 0
-
-    @property
-    def precision(self) -> float:
-        return self.tp / (self.tp + self.fp) if self.tp + self.fp else 1.0
-
-    @property
-    def recall(self) -> float:
-        return self.tp / (self.tp + self.fn) if self.tp + self.fn else 1.0
-
-    @property
-    def false_alarms_per_100(self) -> float:
-        return 100 * self.fp / (self.fp + self.tn) if self.fp + self.tn else 0.0
-
+class Score(Counts):
     def __str__(self) -> str:
         return (
             f"P {self.precision:.3f} R {self.recall:.3f} "
