@@ -73,14 +73,31 @@ class Workdir:
             {"SLACK_BOT_TOKEN": TOKEN, "SLACK_CHANNEL": "C0DIGEST", "SLACK_API_URL": slack.api_url}
         )
 
-    def run(self, *args: str, timeout: float = 120, env: dict | None = None) -> Result:
+    def cli_env(self, env: dict | None = None) -> dict:
+        """The CLI's environment: ours without SLACK_*/BORDERWATCH_*, then this dir's database and env."""
         full_env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "BORDERWATCH_"))}
         full_env.update({"BORDERWATCH_DB": self.db, **self.env, **(env or {})})
+        return full_env
+
+    def run(self, *args: str, timeout: float = 120, env: dict | None = None) -> Result:
         cmd = [sys.executable, "-m", "borderwatch", *args]
         if args and args[0] in ("run", "crawl", "match", "deliver") and "--config-dir" not in args:
             cmd += ["--config-dir", str(self.config)]
-        p = subprocess.run(cmd, cwd=self.path, env=full_env, capture_output=True, text=True, timeout=timeout)
+        p = subprocess.run(
+            cmd, cwd=self.path, env=self.cli_env(env), capture_output=True, text=True, timeout=timeout
+        )
         return Result(p.returncode, p.stdout, p.stderr)
+
+    def popen(self, *args: str, env: dict | None = None) -> subprocess.Popen:
+        """`borderwatch ARGS --config-dir CONFIG` started in the background, its output piped."""
+        return subprocess.Popen(
+            [sys.executable, "-m", "borderwatch", *args, "--config-dir", str(self.config)],
+            cwd=self.path,
+            env=self.cli_env(env),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
 
 
 @pytest.fixture

@@ -7,10 +7,8 @@ holds back the answer to a post it has already accepted.
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
-import sys
 import time
 
 import pytest
@@ -29,16 +27,7 @@ EXPECTED = {
 
 
 def spawn(work, *args: str) -> subprocess.Popen:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "BORDERWATCH_"))}
-    env.update({"BORDERWATCH_DB": work.db, **work.env})
-    return subprocess.Popen(
-        [sys.executable, "-m", "borderwatch", *args, "--config-dir", str(work.config)],
-        cwd=work.path,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    return work.popen(*args)
 
 
 def assert_each_part_and_item_posted_once(work, slack, urls: list[str]) -> None:

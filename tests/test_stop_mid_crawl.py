@@ -8,11 +8,9 @@ interrupted and its feeds are re-read in full by the next run."""
 
 from __future__ import annotations
 
-import os
 import random
 import signal
 import subprocess
-import sys
 import time
 
 import pytest
@@ -58,18 +56,9 @@ def _outlet(n: int) -> Outlet:
 
 
 def _popen(work, *args: str) -> subprocess.Popen:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "BORDERWATCH_"))}
     # default extraction workers (one per core), started from the first page: a small day would otherwise be
     # extracted in-process (borderwatch/config.py CrawlSettings.extract_inline) and the worker path would go untested
-    env.update({"BORDERWATCH_DB": work.db, "BORDERWATCH_EXTRACT_INLINE": "0", **work.env})
-    return subprocess.Popen(
-        [sys.executable, "-m", "borderwatch", *args, "--config-dir", str(work.config)],
-        cwd=work.path,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    return work.popen(*args, env={"BORDERWATCH_EXTRACT_INLINE": "0"})
 
 
 def _article_requests(server, ok: bool = False) -> list[str]:

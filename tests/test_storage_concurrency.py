@@ -9,9 +9,7 @@ as borderwatch/lock.py exists (it was seen failing without it: both runs posted 
 from __future__ import annotations
 
 import importlib.util
-import os
 import subprocess
-import sys
 import time
 
 import pytest
@@ -29,16 +27,7 @@ pytestmark = pytest.mark.skipif(
 
 
 def start_run(work) -> subprocess.Popen:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "BORDERWATCH_"))}
-    env.update({"BORDERWATCH_DB": work.db, **work.env})
-    return subprocess.Popen(
-        [sys.executable, "-m", "borderwatch", "run", "--config-dir", str(work.config)],
-        cwd=work.path,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    return work.popen("run")
 
 
 @pytest.mark.both_backends
