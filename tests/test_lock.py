@@ -166,3 +166,21 @@ def test_full_cycle_on_postgres_posts_once(pg_url, work, slack):
     slack.inject("drop")
     assert work.run("run").returncode == 0  # nothing new: nothing posted (the fault stays unused)
     assert len(slack.posts) == 1
+
+
+def test_crawl_alone_waits_its_turn_behind_a_running_cycle_and_fetches_nothing(work, server):
+    """`borderwatch crawl` takes the run lock like `run` and `deliver`: beside a running cycle it exits 4 at once,
+    naming the holder, without a single request to an outlet; once the lock is free the same crawl goes ahead."""
+    holder = hold(work.db)
+    try:
+        r = work.run("crawl")
+    finally:
+        holder.send_signal(signal.SIGKILL)
+        holder.wait()
+    assert r.returncode == 4, r.output
+    assert f"another borderwatch run is in progress (test holder pid {holder.pid}" in r.output
+    assert "Traceback" not in r.output
+    assert server.requests() == []
+    r = work.run("crawl", "-q")
+    assert r.returncode == 0, r.output
+    assert server.requests(), "the crawl after the holder died fetched nothing"

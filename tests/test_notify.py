@@ -30,7 +30,9 @@ def html_links(text: str) -> list[str]:
     return re.findall(r'<h3><a href="([^"]+)"', text)
 
 
-def test_digest_reaches_slack_a_json_webhook_and_e_mail_once_each_rendered_for_the_medium(work, slack, targets):
+def test_digest_reaches_slack_a_json_webhook_and_e_mail_once_each_rendered_for_the_medium(
+    work, slack, targets
+):
     hook, smtp = targets
     work.slack_env(slack)
     r = work.run("run", "--json", env=notify_env(hook, smtp))

@@ -161,7 +161,9 @@ class Publisher:
     country: str
     stories: list[Story] = field(default_factory=list)
     server: FixtureServer | None = None
-    page_lang: str | None = None  # the <html lang> the theme declares, when not the story's (a template default)
+    page_lang: str | None = (
+        None  # the <html lang> the theme declares, when not the story's (a template default)
+    )
 
 
 PUBLISHERS = [
