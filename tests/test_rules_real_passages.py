@@ -8,15 +8,19 @@ once. Its misses were then used to fill vocabulary gaps, so a fresh sample, test
 collected and committed before the rules were run on it.
 
 Both have since been looked at, so they are tuning data now (tests/data/SCOPE.md, "Which sets may be tuned on").
-The held-out data are two clean samples, each collected from pages no earlier set uses and landed before any
+The held-out data are clean samples, each collected from pages no earlier set uses and landed before any
 rule ran on it. First looks, the only figures for unseen text:
 - tests/data/beat_clean.jsonl + day_clean.jsonl (split `clean`), rules of 97dca27 (before the second session's
   tuning): beat precision 0.882, recall 0.750; 0.0 false alarms per 100 ordinary articles (0 of 59);
 - tests/data/beat_clean2.jsonl + day_clean2.jsonl (split `clean2`), the tuned rules of f23ca84: beat precision
   0.973, recall 0.750 (Spanish 0.944, English 0.633); 0.0 false alarms per 100 (0 of 33);
 - tests/data/beat_clean3.jsonl (split `clean3`, 54 passages, beat only), the rules of a824e40: precision 1.000,
-  recall 0.692 (Spanish 0.778, English 0.647).
-The misses of both were seen afterwards and some vocabulary classes were filled from them (docs/rules.md), so the
+  recall 0.692 (Spanish 0.778, English 0.647);
+- tests/data/beat_clean4.jsonl + day_clean4.jsonl (split `clean4`, 94 + 41 passages), the rules of 6e44b2d
+  (config/keywords.yaml as of 8eeca8a): beat precision 0.976, recall 0.800 (Spanish 0.812, English 0.794; 40 of
+  50; one false alarm among 44 near misses, CBP drones on the US-Canada border); 0.0 false alarms per 100
+  ordinary articles (0 of 39).
+The misses of each were seen afterwards and some vocabulary classes were filled from them (docs/rules.md), so the
 figures printed now are no longer unseen-text figures. Run with -s to see them.
 
 What is asserted: the issue-14 targets (precision and recall >= 0.95 on the beat set, at most 1 false alarm
@@ -50,13 +54,15 @@ CLEAN_DAY = HERE / "data" / "day_clean.jsonl"
 CLEAN2_BEAT = HERE / "data" / "beat_clean2.jsonl"
 CLEAN2_DAY = HERE / "data" / "day_clean2.jsonl"
 CLEAN3_BEAT = HERE / "data" / "beat_clean3.jsonl"
+CLEAN4_BEAT = HERE / "data" / "beat_clean4.jsonl"
+CLEAN4_DAY = HERE / "data" / "day_clean4.jsonl"
 SPLITS = ("tune_a", "tune_b", "heldout")
 TARGET = 0.95  # issue 14: precision and recall on the beat set
 MAX_FALSE_ALARMS_PER_100 = 1.0  # issue 14: on the ordinary-day stream's off-beat passages
 # Measured floors where the target is not met (recall on the clean sample, which the rules were not tuned on;
 # false alarms on the day stream's old held-out third: 1 of 54, a counter-drone maker's share price). Raise them
 # when the rules get better; never lower them.
-RECALL_FLOOR = {"clean": 0.91, "clean2": 0.87, "clean3": 0.69}
+RECALL_FLOOR = {"clean": 0.91, "clean2": 0.87, "clean3": 0.69, "clean4": 0.80}
 HELDOUT_FALSE_ALARMS_PER_100 = 2.0
 WAR_TOPIC = "drone_warfare_lessons"
 
@@ -114,12 +120,14 @@ FIXED_SPLIT = {
     CLEAN2_BEAT: "clean2",
     CLEAN2_DAY: "clean2",
     CLEAN3_BEAT: "clean3",
+    CLEAN4_BEAT: "clean4",
+    CLEAN4_DAY: "clean4",
 }
 
 
 @pytest.mark.parametrize(
     "path",
-    [BEAT, DAY, FRESH, CLEAN_BEAT, CLEAN_DAY, CLEAN2_BEAT, CLEAN2_DAY, CLEAN3_BEAT],
+    [BEAT, DAY, FRESH, CLEAN_BEAT, CLEAN_DAY, CLEAN2_BEAT, CLEAN2_DAY, CLEAN3_BEAT, CLEAN4_BEAT, CLEAN4_DAY],
     ids=[
         "beat",
         "day_stream",
@@ -129,6 +137,8 @@ FIXED_SPLIT = {
         "beat_clean2",
         "day_clean2",
         "beat_clean3",
+        "beat_clean4",
+        "day_clean4",
     ],
 )
 def test_real_passage_files_are_well_formed_with_url_label_and_fixed_split(path):
@@ -296,3 +306,33 @@ def test_shipped_rules_on_the_third_clean_sample(matcher):
     assert not earlier & {p["url"] for p in items}
     assert scores["all"].precision >= TARGET, (str(scores["all"]), errors)
     assert scores["all"].recall >= RECALL_FLOOR["clean3"], (str(scores["all"]), errors)
+
+
+def test_shipped_rules_on_the_fourth_clean_sample(matcher):
+    """beat_clean4 + day_clean4: collected after the clean3 tuning, landed before any rule ran on them."""
+    beat_items, day_items = load(CLEAN4_BEAT), load(CLEAN4_DAY)
+    beat, beat_errors = score(matcher, beat_items)
+    day, day_errors = score(matcher, day_items)
+    print("\nclean4 held-out sample (real passages; first look in the docstring):")
+    for key in ("all", "en", "es"):
+        print(f"  beat {key:4} {beat[key]}")
+    for key in ("all", "en", "es"):
+        print(f"  day  {key:4} {day[key]}")
+    for e in beat_errors + day_errors:
+        print("  " + e)
+    labels = Counter(p["label"] for p in beat_items)
+    assert len(beat_items) >= 60 and abs(labels["relevant"] - labels["not_relevant"]) <= len(beat_items) // 10
+    assert sum(p["lang"] == "es" for p in beat_items) >= 0.3 * len(beat_items)
+    assert len(day_items) >= 40 and sum(p["label"] == "not_relevant" for p in day_items) >= 0.8 * len(
+        day_items
+    )
+    earlier = {
+        p["url"]
+        for path in (BEAT, DAY, FRESH, CLEAN_BEAT, CLEAN_DAY, CLEAN2_BEAT, CLEAN2_DAY, CLEAN3_BEAT)
+        for p in load(path)
+    }
+    assert earlier and not earlier & {p["url"] for p in beat_items + day_items}
+    assert beat["all"].tp + beat["all"].fn >= 40 and day["all"].tn >= 30
+    assert beat["all"].precision >= TARGET, (str(beat["all"]), beat_errors)
+    assert beat["all"].recall >= RECALL_FLOOR["clean4"], (str(beat["all"]), beat_errors)
+    assert day["all"].false_alarms_per_100 <= MAX_FALSE_ALARMS_PER_100, (str(day["all"]), day_errors)
