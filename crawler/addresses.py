@@ -10,9 +10,10 @@ layer reads it (`socket.gethostbyname`: 0xa9fea9fe, 2852039166 and 0251.0376.025
 169.254.169.254), through Scrapy's DNS cache, so the address checked is the address connected to (a second
 DNS answer cannot swap it within the run).
 
-A source's own hosts are trusted: an internal address that the host of one of the source's configured
+A source's own endpoints are trusted: an internal address and port that one of the source's configured
 feed/sitemap/listing URLs resolves to is allowed for that source (the loopback fixture outlets in the tests,
-an intranet outlet). For intranet deployments `allow_internal_addresses: true` in sources.yaml settings (or
+an intranet outlet). Only that port: a feed on 10.0.0.5:8080 does not open 10.0.0.5:22 or the host's admin
+port to its links. For intranet deployments `allow_internal_addresses: true` in sources.yaml settings (or
 BORDERWATCH_ALLOW_INTERNAL_ADDRESSES=1) turns the guard off; a list of networks (`[10.20.0.0/16]`, or
 `10.20.0.0/16,fd00::/8` in the variable) allows just those. A refused request fails like any page
 (`refused: … internal address`) and is reported for its source; the page is never asked for again
@@ -39,6 +40,15 @@ ENV = ALLOW_INTERNAL_ENV
 REFUSED = "refused:"  # how a refused request's reason starts (crawler/page_failures.py)
 
 IP = ipaddress.IPv4Address | ipaddress.IPv6Address
+DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def _port(parts) -> int | None:
+    """The port a URL connects to (its own, or its scheme's default); None for a malformed one."""
+    try:
+        return parts.port or DEFAULT_PORTS.get(parts.scheme)
+    except ValueError:
+        return None
 
 
 class AddressRefused(IgnoreRequest):
@@ -124,7 +134,7 @@ class AddressGuardMiddleware:
             allow += got or []
         self.off = allow is True
         self.allowed: list[Network] = [] if allow is True else allow
-        self._own: dict[str, set[IP]] = {}  # source -> the addresses its configured hosts resolve to
+        self._own: dict[str, set[tuple[IP, int | None]]] = {}  # source -> its configured (address, port)s
         self.refused = 0
 
     @classmethod
@@ -147,18 +157,19 @@ class AddressGuardMiddleware:
         except ValueError:
             return set()
 
-    async def _own_addresses(self, source: str | None) -> set[IP]:
-        """Addresses of the source's configured hosts (all sources' for a request without one, robots.txt)."""
+    async def _own_endpoints(self, source: str | None) -> set[tuple[IP, int | None]]:
+        """(address, port) of the source's configured URLs (all sources' for a request without one, robots.txt)."""
         spider = self.crawler.spider
         plans = getattr(spider, "plans", {}) or {}
         names = [source] if source in plans else list(plans)
-        out: set[IP] = set()
+        out: set[tuple[IP, int | None]] = set()
         for name in names:
             if name not in self._own:
-                hosts = {urlsplit(url).hostname for _kind, url, _sel in plans[name].discovery}
-                own: set[IP] = set()
-                for h in hosts - {None}:
-                    own |= await self._resolve(h)
+                own: set[tuple[IP, int | None]] = set()
+                for _kind, url, _sel in plans[name].discovery:
+                    parts = urlsplit(url)
+                    if parts.hostname:
+                        own |= {(ip, _port(parts)) for ip in await self._resolve(parts.hostname)}
                 self._own[name] = own
             out |= self._own[name]
         return out
@@ -166,18 +177,21 @@ class AddressGuardMiddleware:
     async def process_request(self, request: Request) -> None:
         if self.off:
             return None
-        host = urlparse_cached(request).hostname or ""
+        parts = urlparse_cached(request)
+        host = parts.hostname or ""
         for ip in await self._resolve(host):
             kind = internal_kind(ip)
             if kind is None or any(ip in net for net in self.allowed):
                 continue
-            if ip in await self._own_addresses(request.meta.get("source")):
+            if (ip, _port(parts)) in await self._own_endpoints(request.meta.get("source")):
                 continue
             self.refused += 1
             self.crawler.stats.inc_value("borderwatch/address_refused")
             shown = host if str(ip) == host.strip("[]") else f"{host} ({ip})"
+            if parts.port:
+                shown += f" port {parts.port}"
             raise AddressRefused(
-                f"{REFUSED} {shown} is a {kind} address, not this source's own host (internal addresses are "
+                f"{REFUSED} {shown} is a {kind} address, not this source's own host and port (internal addresses are "
                 f"not fetched; allow_internal_addresses turns this off)"
             )
         return None

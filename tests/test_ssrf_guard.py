@@ -1,5 +1,6 @@
 """Feed links and redirects never reach internal addresses (crawler/addresses.py), while a source's own host
-(here an outlet on 127.0.0.2) still crawls; each refused link is reported for its source."""
+and port (here an outlet on 127.0.0.2) still crawls, and no other port of that host is opened by its links;
+each refused link is reported for its source."""
 
 from __future__ import annotations
 
@@ -90,18 +91,26 @@ def _publish(own, outlets, hostile_links: list[str]) -> None:
 @pytest.fixture
 def hostile(work):
     """An outlet on 127.0.0.2 whose feed also links to 127.0.0.3, to a 302 that leads there, and to the cloud
-    metadata address in hex and as an IPv4-mapped IPv6 literal. 127.0.0.3 serves a "secret" that matches."""
-    with FixtureServer("127.0.0.2") as own, FixtureServer("127.0.0.3") as inside:
+    metadata address in hex and as an IPv4-mapped IPv6 literal, and to another port of its own address
+    (an admin port on the outlet's host). 127.0.0.3 and that port serve a "secret" that matches."""
+    with (
+        FixtureServer("127.0.0.2") as own,
+        FixtureServer("127.0.0.3") as inside,
+        FixtureServer("127.0.0.2") as side_port,
+    ):
         outlets = FixtureOutlets(own, [Outlet("intranet", "Intranet Wire", "rss", [STORY])])
         secret = "<html><body><article><h1>CJNG FPV drone secret</h1><p>{}</p></article></body></html>"
         inside.put("/secret/", secret.format("CJNG FPV drone attack credentials " * 20))
         inside.put("/iam/security-credentials/", secret.format("CJNG FPV drone attack role key " * 20))
+        side_port.put("/admin/", secret.format("CJNG FPV drone attack admin console " * 20))
+        inside.side_port = side_port  # the same secret-keeper role, on the outlet's own address
         own.fault("/moved/", redirect_to=inside.url("/iam/security-credentials/"))
         hostile_links = [
             inside.url("/secret/"),
             own.url("/moved/"),
             "http://0xa9fea9fe/latest/meta-data/",
             f"http://[::ffff:127.0.0.3]:{inside.port}/secret/",
+            side_port.url("/admin/"),
         ]
         _publish(own, outlets, hostile_links)
         (work.config / "sources.yaml").write_text(outlets.sources_yaml())
@@ -116,10 +125,12 @@ def test_links_and_redirects_to_internal_addresses_are_refused_and_reported_whil
     r = work.run("run", "--json")
     assert r.returncode == 0, r.output
     assert inside.requests() == [], "an internal address was fetched"
+    assert inside.side_port.requests() == [], "another port of the outlet's own address was fetched"
     summary = json.loads(r.stdout)
     errors = summary["sources"]["Intranet Wire"]["errors"]
     refused = [e for e in errors if ": refused: " in e]
-    assert len(refused) == 4, errors
+    assert len(refused) == 5, errors
+    assert any(f"127.0.0.2 port {inside.side_port.port} is a loopback address" in e for e in refused), errors
     for link in hostile_links[::2]:
         assert any(e.startswith(link) for e in refused), (link, errors)
     assert any("127.0.0.3" in e and "loopback" in e for e in refused)  # the 302's target
@@ -132,7 +143,7 @@ def test_links_and_redirects_to_internal_addresses_are_refused_and_reported_whil
 
     r = work.run("run", "--json")  # refused links are never asked for again, nor reported twice
     assert r.returncode == 0, r.output
-    assert inside.requests() == []
+    assert inside.requests() == [] and inside.side_port.requests() == []
     assert not [e for e in json.loads(r.stdout)["sources"]["Intranet Wire"]["errors"] if "refused" in e]
 
 
