@@ -29,8 +29,8 @@ from typing import Any
 
 from borderwatch.config import DEFAULTS, TRENDS_DAY_ENV, build_settings
 from borderwatch.logs import redact as _redact
-from borderwatch.store import Store, TrendUpload
-from borderwatch.store.trends import claim_chart, due_chart, update_chart
+from borderwatch.store import Store
+from borderwatch.store.trends import TrendChart, claim_chart, due_chart, update_chart
 
 from .rules import RuleSet
 from .slacktext import clip, code, escape
@@ -283,30 +283,30 @@ def maybe_send_weekly_trends(
     try:
         path = save_png(trends, trends_dir(settings) / chart_filename(week))
     except OSError as exc:
-        update_chart(store, row.id, last_error=f"could not save the chart: {exc}")
+        update_chart(store, row, last_error=f"could not save the chart: {exc}")
         out.status, out.error = "failed", f"could not save the trends chart: {exc}"
         return out
     out.path = str(path)
-    update_chart(store, row.id, path=out.path, sentence=trends.sentence)
+    update_chart(store, row, path=out.path, sentence=trends.sentence)
     if deliverer.kind == "slack":
         return _send_slack(store, deliverer, row, trends, path, out)
     return _send_text(store, deliverer, row, trends, out)
 
 
-def _send_slack(store, deliverer, row: TrendUpload, trends: Trends, path: Path, out: TrendsOutcome):
+def _send_slack(store, deliverer, row: TrendChart, trends: Trends, path: Path, out: TrendsOutcome):
     uploader = SlackTrendsUploader(deliverer)
     if row.status == "sending" and row.file_id:
         try:
             shared, ts = uploader.find_shared(row.file_id)
         except UploadError as exc:
-            update_chart(store, row.id, last_error=str(exc))
+            update_chart(store, row, last_error=str(exc))
             out.status, out.error, out.file_id = "failed", str(exc), row.file_id
             return out
         if shared:
-            update_chart(store, row.id, status="sent", ts=ts)
+            update_chart(store, row, status="sent", ts=ts)
             out.status, out.file_id = "recovered", row.file_id
             return out
-    update_chart(store, row.id, status="sending", file_id=None, attempts=(row.attempts or 0) + 1)
+    update_chart(store, row, status="sending", file_id=None, attempts=(row.attempts or 0) + 1)
     try:
         got = uploader.upload(
             path.read_bytes(),
@@ -314,21 +314,21 @@ def _send_slack(store, deliverer, row: TrendUpload, trends: Trends, path: Path, 
             title=f"borderwatch trends, {trends.week_label}",
             comment=slack_comment(trends),
             alt=alt_text(trends),
-            on_file_id=lambda fid: update_chart(store, row.id, file_id=fid),
+            on_file_id=lambda fid: update_chart(store, row, file_id=fid),
         )
     except UploadError as exc:
-        update_chart(store, row.id, status="sending" if exc.maybe_sent else "pending", last_error=str(exc))
+        update_chart(store, row, status="sending" if exc.maybe_sent else "pending", last_error=str(exc))
         out.status, out.error = "failed", str(exc)
         return out
-    update_chart(store, row.id, status="sent", file_id=got["file_id"], ts=got["ts"])
+    update_chart(store, row, status="sent", file_id=got["file_id"], ts=got["ts"])
     out.file_id = got["file_id"]
     return out
 
 
-def _send_text(store, deliverer, row: TrendUpload, trends: Trends, out: TrendsOutcome):
+def _send_text(store, deliverer, row: TrendChart, trends: Trends, out: TrendsOutcome):
     """Webhook and console: the summary and where the PNG was saved. A webhook cannot be searched, so (as
     for the digest) a post whose answer was lost is sent again next run."""
-    update_chart(store, row.id, status="sending", attempts=(row.attempts or 0) + 1)
+    update_chart(store, row, status="sending", attempts=(row.attempts or 0) + 1)
     if deliverer.kind == "webhook":
         text = slack_comment(trends) + f"\nChart saved on the borderwatch host: `{code(out.path)}`"
         try:
@@ -340,12 +340,12 @@ def _send_text(store, deliverer, row: TrendUpload, trends: Trends, out: TrendsOu
             ok, detail, maybe = False, msg, "refused" not in msg.lower()
         if not ok:
             error = f"Slack webhook: {detail}"
-            update_chart(store, row.id, status="sending" if maybe else "pending", last_error=error)
+            update_chart(store, row, status="sending" if maybe else "pending", last_error=error)
             out.status, out.error = "failed", error
             return out
     else:
         stream = getattr(deliverer, "out", None) or sys.stdout
         stream.write(trends.summary() + f"\nChart saved to {out.path}\n\n")
         stream.flush()
-    update_chart(store, row.id, status="sent")
+    update_chart(store, row, status="sent")
     return out

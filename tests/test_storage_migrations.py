@@ -10,6 +10,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -17,7 +18,17 @@ from sqlalchemy import create_engine, func, inspect, select, text
 from sqlalchemy.orm import Session
 
 from borderwatch import migrations
-from borderwatch.store import ArticleRow, Base, DigestItem, DigestRow, KeyValue, MatchRow, Store, UrlSeen
+from borderwatch.store import (
+    ArticleRow,
+    Base,
+    DigestItem,
+    DigestPart,
+    DigestRow,
+    KeyValue,
+    MatchRow,
+    Store,
+    UrlSeen,
+)
 
 from .conftest import REPO
 from .legacy import store_v0_1_0 as v010
@@ -226,6 +237,73 @@ def test_migrations_downgrade_and_upgrade_again_keep_the_data(db_url):
     with store.session() as s:
         assert s.scalar(select(ArticleRow.text).where(ArticleRow.url == "https://example.com/a/")) == "body"
         assert s.scalar(select(func.count(MatchRow.id))) == 1
+
+
+TREND_UPLOADS = [  # trend_uploads rows as 0008 kept them: week, channel, status, file_id, ts, path, sentence,
+    # attempts, last_error, created_at, sent_at
+    ("2026-11-09", "webhook", "superseded", None, None, None, "S0", 1, "HTTP 500", NOW, None),
+    ("2026-11-16", "slack", "sent", "F0001", "1.5", "/c/16.png", "S1", 1, None, NOW, NOW + timedelta(1)),
+    ("2026-11-23", "slack", "sending", "F0002", None, "/c/23.png", "S2", 2, "lost answer", NOW, None),
+    ("2026-11-30", "console", "pending", None, None, None, "S3", 0, None, NOW, None),
+]
+TREND_COLUMNS = "week channel status file_id ts path sentence attempts last_error created_at sent_at".split()
+# as the 0008 models wrote it (datetimes through SQLAlchemy's DateTime, as the TZ type does)
+TREND_TABLE = sa.table(
+    "trend_uploads",
+    *(sa.column(n, sa.DateTime(timezone=True) if n.endswith("_at") else None) for n in TREND_COLUMNS),
+)
+
+
+def trend_uploads(engine) -> list[tuple]:
+    with engine.connect() as c:
+        return [tuple(r) for r in c.execute(sa.select(TREND_TABLE).order_by(TREND_TABLE.c.week)).all()]
+
+
+@pytest.mark.both_backends
+def test_0009_moves_trend_uploads_into_the_outbox_and_its_downgrade_moves_them_back(db_url):
+    from borderwatch.store import outbox
+    from borderwatch.store.trends import charts
+
+    engine = create_engine(db_url)
+    migrations.upgrade(engine, "0008")
+    with engine.begin() as c:
+        c.execute(TREND_TABLE.insert(), [dict(zip(TREND_COLUMNS, r, strict=True)) for r in TREND_UPLOADS])
+    before = trend_uploads(engine)
+    assert [r[:9] for r in before] == [r[:9] for r in TREND_UPLOADS]
+    store = Store(db_url)
+    assert store.migrated == REVISIONS[REVISIONS.index("0009") :]
+    assert not inspect(engine).has_table("trend_uploads")
+    got = [
+        (c.week, c.channel, c.status, c.file_id, c.ts, c.path, c.sentence, c.attempts, c.last_error)
+        for c in charts(store)
+    ]
+    assert got == [r[:9] for r in TREND_UPLOADS]
+    assert [(c.created_at, c.sent_at) for c in charts(store)] == [r[9:] for r in TREND_UPLOADS]
+    with store.session() as s:
+        kinds = s.execute(
+            select(DigestRow.kind, DigestRow.status, DigestRow.day).order_by(DigestRow.day)
+        ).all()
+        parts = s.execute(select(DigestPart.kind, DigestPart.status).order_by(DigestPart.digest_id)).all()
+    assert kinds == [
+        ("trends", "superseded", "2026-11-09"),
+        ("trends", "sent", "2026-11-16"),
+        ("trends", "pending", "2026-11-23"),
+        ("trends", "pending", "2026-11-30"),
+    ]
+    assert parts == [("file", "pending"), ("file", "sent"), ("file", "sending"), ("file", "pending")]
+    # the charts are not digests to the daily delivery, the status or the preview
+    assert outbox.count_unsent(store) == (0, 0) and outbox.last_sent_digest(store) is None
+    assert outbox.pending_digests(store) == [] and outbox.unsent_parts(store) == []
+    with store.engine.begin() as conn:
+        command.downgrade(migrations._config(conn), "0008")
+    assert trend_uploads(engine) == before
+    with engine.connect() as c:
+        assert c.execute(text("SELECT count(*) FROM digests")).scalar() == 0
+        assert c.execute(text("SELECT count(*) FROM digest_parts")).scalar() == 0
+    assert "file_id" not in {col["name"] for col in inspect(engine).get_columns("digest_parts")}
+    assert Store(db_url).migrated == ["0009"] and len(charts(store)) == 4  # and up again
+    store.dispose()
+    engine.dispose()
 
 
 def test_the_migrations_form_one_numbered_chain():

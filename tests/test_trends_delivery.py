@@ -13,7 +13,8 @@ from PIL import Image
 from borderwatch.alerts.delivery import ConsoleDeliverer, SlackApiDeliverer, WebhookDeliverer
 from borderwatch.alerts.rules import load_rules
 from borderwatch.alerts.trends_delivery import maybe_send_weekly_trends
-from borderwatch.store import RunRow, Store, TrendUpload
+from borderwatch.store import RunRow, Store
+from borderwatch.store.trends import charts
 
 from .conftest import REPO, TOKEN
 from .trends_history import END, _article, build_history
@@ -50,8 +51,8 @@ def slack_deliverer(slack):
 
 
 def rows(store):
-    with store.session() as s:
-        return s.query(TrendUpload).order_by(TrendUpload.week).all()
+    """The weekly charts: digests of kind 'trends' in the outbox, oldest week first."""
+    return charts(store)
 
 
 def test_chart_is_uploaded_once_with_the_sentence_to_the_digest_channel(

@@ -7,7 +7,7 @@
 - crawl.py: crawl state (URLs seen, conditional-GET validators, page failures, stored articles, source health);
 - articles.py: matching, tagging and reading stored articles (match stage, replay, trends, counts);
 - feedback.py: consultants' verdicts on digest items;
-- trends.py: the weekly chart's exactly-once row (trend_uploads);
+- trends.py: the weekly trends chart, a digest of its own kind in the outbox;
 - runs.py: run records; retention.py: what is pruned and when; lock.py: one run at a time (the run lock).
 
 Stages call these named functions instead of building queries. The names below stay importable from
@@ -43,8 +43,8 @@ from .models import (  # noqa: F401
     RunRow,
     SourceRow,
     TranslationRow,
-    TrendUpload,
     UrlSeen,
     utcnow,
 )
 from .outbox import delivered_digest_rows  # noqa: F401  (alerts/archive.py)
+from .trends import TrendUpload  # noqa: F401  (the former trend_uploads model: now the chart read from the outbox)

@@ -10,10 +10,12 @@ from sqlalchemy import (
     Boolean,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
@@ -159,16 +161,29 @@ class MatchRow(Base):
     matched_at: Mapped[datetime] = mapped_column(TZ, default=utcnow)
 
 
+TRENDS_KIND = "trends"  # DigestRow.kind of the weekly trends chart (alerts/trends_delivery.py)
+
+
 class DigestRow(Base):
     __tablename__ = "digests"
+    # one weekly trends chart per trends day, whichever run claims it first (the claim's IntegrityError)
+    __table_args__ = (
+        Index(
+            "uq_digests_trends_day",
+            "day",
+            unique=True,
+            sqlite_where=text(f"kind = '{TRENDS_KIND}'"),
+            postgresql_where=text(f"kind = '{TRENDS_KIND}'"),
+        ),
+    )
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     created_at: Mapped[datetime] = mapped_column(TZ, default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(TZ, nullable=True)
     channel: Mapped[str] = mapped_column(String(50), default="console")  # slack | webhook | console
-    status: Mapped[str] = mapped_column(String(20), default="pending")  # pending | sent
+    status: Mapped[str] = mapped_column(String(20), default="pending")  # pending | sent | superseded
     item_count: Mapped[int] = mapped_column(Integer, default=0)
-    # delivery additions: kind of digest (daily; a weekly trends digest can share the outbox) and the local
-    # day it reports on (in the schedule's timezone)
+    # delivery additions: kind of digest (daily | warnings | trends: the weekly chart, one part of kind
+    # 'file') and the local day it reports on (in the schedule's timezone; for trends, the trends day)
     kind: Mapped[str] = mapped_column(String(20), default="daily")
     day: Mapped[str | None] = mapped_column(String(10), nullable=True)
     # where it goes (alerts/delivery.py, "Destinations"): "default", "slack:C0POLICY1", "webhook:ENV_NAME"...
@@ -207,13 +222,17 @@ class DigestPart(Base):
     sent_at: Mapped[datetime | None] = mapped_column(TZ, nullable=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
-    # delivery additions. kind: message (blocks + text) or file (payload describes it; e.g. a trends chart);
-    # thread: post as a reply under part 0 when the channel supports threads; channel_id: Slack's answer
+    # delivery additions. kind: message (blocks + text), notify (an Apprise message) or file (payload describes
+    # it: the trends chart); thread: post as a reply under part 0 when the channel supports threads;
+    # channel_id: Slack's answer
     kind: Mapped[str] = mapped_column(String(20), default="message")
     payload: Mapped[dict | None] = mapped_column(JSON, nullable=True)
     thread: Mapped[bool] = mapped_column(Boolean, default=False)
     channel_id: Mapped[str | None] = mapped_column(String(50), nullable=True)
     first_attempt_at: Mapped[datetime | None] = mapped_column(TZ, nullable=True)
+    # a file part's Slack file id, stored the moment Slack issues it (before the file is shared): a part
+    # left 'sending' is looked up by it (files.info) before any second upload
+    file_id: Mapped[str | None] = mapped_column(String(50), nullable=True)
 
 
 class FeedbackRow(Base):
@@ -244,28 +263,6 @@ class RunRow(Base):
     finished_at: Mapped[datetime | None] = mapped_column(TZ, nullable=True)
     status: Mapped[str] = mapped_column(String(20), default="running")
     stats: Mapped[dict] = mapped_column(JSON, default=dict)
-
-
-class TrendUpload(Base):
-    """One weekly trends chart, recorded before anything is sent so it goes out once (alerts/trends_delivery.py).
-
-    week: the trends day (ISO date) the chart belongs to. status: pending (not tried) | sending (an upload may
-    have reached Slack; file_id, once known, is checked with files.info before any re-upload) | sent |
-    superseded (a newer week's chart is due; never sent late)."""
-
-    __tablename__ = "trend_uploads"
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    week: Mapped[str] = mapped_column(String(10), unique=True)
-    channel: Mapped[str] = mapped_column(String(50), default="console")  # slack | webhook | console
-    status: Mapped[str] = mapped_column(String(20), default="pending")
-    file_id: Mapped[str | None] = mapped_column(String(50), nullable=True)
-    ts: Mapped[str | None] = mapped_column(String(50), nullable=True)
-    path: Mapped[str | None] = mapped_column(Text, nullable=True)
-    sentence: Mapped[str] = mapped_column(Text, default="")
-    attempts: Mapped[int] = mapped_column(Integer, default=0)
-    last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
-    created_at: Mapped[datetime] = mapped_column(TZ, default=utcnow)
-    sent_at: Mapped[datetime | None] = mapped_column(TZ, nullable=True)
 
 
 class TranslationRow(Base):

@@ -3,7 +3,8 @@ with their delivery states (pending -> sending -> sent; see borderwatch/alerts/o
 
 Each digest goes to one *destination* (DigestRow.destination: "default", "slack:C0POLICY1", ...; see
 alerts/delivery.py) over a channel kind (DigestRow.channel: slack | webhook | console). "Queued" and
-"pending digest" are defined once, here.
+"pending digest" are defined once, here, and so is which kinds the daily delivery reads: every kind but the
+weekly trends chart, which shares these tables and states but goes out on its own day (store/trends.py).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 
 from .db import Store
-from .models import ArticleRow, DigestItem, DigestPart, DigestRow, MatchRow, utcnow
+from .models import TRENDS_KIND, ArticleRow, DigestItem, DigestPart, DigestRow, MatchRow, utcnow
 
 
 def queued_where():
@@ -27,9 +28,15 @@ def queued_where():
     )
 
 
-def _pending_digests():
+def _of_kind(kind: str | None = None):
+    """Which digests a reader means, defined once: those of `kind`, or (None) the daily delivery's, every
+    kind but the weekly trends chart (sent by alerts/trends_delivery.py; never in the digest's counts)."""
+    return DigestRow.kind == kind if kind else DigestRow.kind != TRENDS_KIND
+
+
+def _pending_digests(kind: str | None = None):
     """ "Pending digest", defined once: written but not yet fully sent (retried until it is)."""
-    return select(DigestRow.id).where(DigestRow.status == "pending")
+    return select(DigestRow.id).where(DigestRow.status == "pending", _of_kind(kind))
 
 
 def queued_matches(store: Store) -> list[tuple[ArticleRow, MatchRow]]:
@@ -157,6 +164,7 @@ def first_part_payloads(store: Store, day: str, destination: str) -> list[dict |
                     DigestPart.idx == 0,
                     DigestPart.kind == "message",
                     DigestRow.destination == destination,
+                    _of_kind(),
                 )
             ).all()
         )
@@ -166,9 +174,7 @@ def supersede_pending(store: Store, kind: str, before_day: str) -> int:
     """Mark unsent digests of `kind` for days before `before_day` superseded (never sent late)."""
     with store.session() as s:
         stale = s.scalars(
-            select(DigestRow).where(
-                DigestRow.id.in_(_pending_digests()), DigestRow.kind == kind, DigestRow.day < before_day
-            )
+            select(DigestRow).where(DigestRow.id.in_(_pending_digests(kind)), DigestRow.day < before_day)
         ).all()
         for d in stale:
             d.status = "superseded"
@@ -176,7 +182,8 @@ def supersede_pending(store: Store, kind: str, before_day: str) -> int:
 
 
 def pending_digests(store: Store) -> list[tuple[int, str]]:
-    """(digest id, destination) of every digest written but not yet fully sent, oldest first."""
+    """(digest id, destination) of every digest written but not yet fully sent, oldest first (the daily
+    delivery's: the trends chart is sent on its own day)."""
     with store.session() as s:
         return [
             (r.id, r.destination)
@@ -258,7 +265,7 @@ def last_sent_digest(store: Store) -> tuple[DigestRow, list[str | None]] | None:
     with store.session() as s:
         d = s.scalars(
             select(DigestRow)
-            .where(DigestRow.status == "sent")
+            .where(DigestRow.status == "sent", _of_kind())
             .order_by(DigestRow.sent_at.desc(), DigestRow.id.desc())
             .limit(1)
         ).first()

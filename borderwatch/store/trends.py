@@ -1,51 +1,117 @@
-"""The weekly trends chart's exactly-once record: one trend_uploads row per trends day
-(alerts/trends_delivery.py has the protocol: pending -> sending -> sent, or superseded)."""
+"""The weekly trends chart in the outbox: a digest of kind 'trends' whose `day` is the trends day it belongs
+to, with one part of kind 'file' (text: the sentence; payload: the saved chart and what is sent with it;
+file_id: Slack's id for the upload). Same states as every digest: the part pending -> sending -> sent, the
+digest pending -> sent, or superseded when a newer week's chart is due (never sent late). alerts/trends_delivery.py
+has the protocol; the daily delivery, the preview and the status leave this kind out (outbox.py).
+
+One chart per trends day, whichever run claims it first: the partial unique index uq_digests_trends_day.
+"""
 
 from __future__ import annotations
 
-from sqlalchemy import select, update
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from .db import Store
-from .models import TrendUpload, utcnow
+from .models import TRENDS_KIND, DigestPart, DigestRow, utcnow
+from .outbox import NewDigest, NewPart, create_digests, supersede_pending
 
 
-def due_chart(store: Store, week: str) -> tuple[TrendUpload | None, bool]:
-    """Supersede every unfinished chart of an earlier week (never sent late), then return this week's row
+@dataclass
+class TrendChart:
+    """One weekly chart, read from its digest and part (the fields of the former trend_uploads row)."""
+
+    digest_id: int
+    part_id: int
+    week: str  # the trends day (ISO date)
+    channel: str  # slack | webhook | console: the channel kind of the run that claimed it
+    status: str  # pending | sending | sent | superseded
+    file_id: str | None
+    ts: str | None
+    path: str | None
+    sentence: str
+    attempts: int
+    last_error: str | None
+    created_at: datetime
+    sent_at: datetime | None
+
+
+# The model of the former trend_uploads table (migration 0009 moved its rows into the outbox): the name stays
+# importable from borderwatch.store, now for the chart as read from the outbox.
+TrendUpload = TrendChart
+
+
+def _chart(d: DigestRow, p: DigestPart) -> TrendChart:
+    return TrendChart(
+        digest_id=d.id,
+        part_id=p.id,
+        week=d.day,
+        channel=d.channel,
+        status=d.status if d.status in ("sent", "superseded") else p.status,
+        file_id=p.file_id,
+        ts=p.ts,
+        path=(p.payload or {}).get("path"),
+        sentence=p.text,
+        attempts=p.attempts or 0,
+        last_error=p.last_error,
+        created_at=d.created_at,
+        sent_at=d.sent_at,
+    )
+
+
+def _charts(store: Store, *where) -> list[TrendChart]:
+    with store.session() as s:
+        rows = s.execute(
+            select(DigestRow, DigestPart)
+            .join(DigestPart, DigestPart.digest_id == DigestRow.id)
+            .where(DigestRow.kind == TRENDS_KIND, DigestPart.idx == 0, *where)
+            .order_by(DigestRow.day)
+        ).all()
+        return [_chart(d, p) for d, p in rows]
+
+
+def charts(store: Store) -> list[TrendChart]:
+    """Every weekly chart in the outbox, oldest week first."""
+    return _charts(store)
+
+
+def due_chart(store: Store, week: str) -> tuple[TrendChart | None, bool]:
+    """Supersede every unfinished chart of an earlier week (never sent late), then return this week's chart
     (None if not written yet) and whether a chart of a later week was already sent (after trends_day moved
     earlier in the week, that one covers this week)."""
-    with store.session() as s:
-        s.execute(
-            update(TrendUpload)
-            .where(TrendUpload.week < week, TrendUpload.status.in_(("pending", "sending")))
-            .values(status="superseded")
-        )
-        row = s.scalar(select(TrendUpload).where(TrendUpload.week == week))
-        later = s.scalar(
-            select(TrendUpload.week).where(TrendUpload.week > week, TrendUpload.status == "sent").limit(1)
-        )
-        return row, later is not None
+    supersede_pending(store, TRENDS_KIND, week)
+    this = _charts(store, DigestRow.day == week)
+    later = _charts(store, DigestRow.day > week, DigestRow.status == "sent")
+    return (this[0] if this else None), bool(later)
 
 
-def claim_chart(store: Store, week: str, destination: str, sentence: str) -> TrendUpload:
-    """Write this week's row before anything is sent; if another run wrote it first, that row."""
+def claim_chart(store: Store, week: str, channel: str, sentence: str) -> TrendChart:
+    """Write this week's chart before anything is sent; if another run wrote it first, that one."""
+    part = NewPart(blocks=[], text=sentence, kind="file")
+    new = NewDigest("default", channel, [], [part], 0, utcnow(), week, kind=TRENDS_KIND)
     try:
-        with store.session() as s:
-            row = TrendUpload(week=week, channel=destination, status="pending", sentence=sentence)
-            s.add(row)
-            s.flush()
-            return row
-    except IntegrityError:  # another run created it first
-        with store.session() as s:
-            return s.scalar(select(TrendUpload).where(TrendUpload.week == week))
+        create_digests(store, [new])
+    except IntegrityError:  # another run claimed it first (uq_digests_trends_day)
+        pass
+    return _charts(store, DigestRow.day == week)[0]
 
 
-def update_chart(store: Store, row_id: int, **fields) -> None:
-    """Set fields of a chart's row; status 'sent' also stamps sent_at and clears the last error."""
+def update_chart(store: Store, chart: TrendChart, **fields) -> None:
+    """Set fields of a chart (TrendChart names): status 'sent' also stamps sent_at and clears the last error."""
     with store.session() as s:
-        row = s.get(TrendUpload, row_id)
+        d, p = s.get(DigestRow, chart.digest_id), s.get(DigestPart, chart.part_id)
+        if "sentence" in fields:
+            p.text = fields.pop("sentence")
+        if "path" in fields:
+            p.payload = {**(p.payload or {}), "path": fields.pop("path")}
+        status = fields.pop("status", None)
         for k, v in fields.items():
-            setattr(row, k, v)
-        if fields.get("status") == "sent":
-            row.sent_at = utcnow()
-            row.last_error = None
+            setattr(p, k, v)
+        if status is not None:
+            p.status = status
+        if status == "sent":
+            d.status, d.sent_at = "sent", utcnow()
+            p.sent_at, p.last_error = d.sent_at, None
