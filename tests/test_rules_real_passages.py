@@ -62,7 +62,7 @@ MAX_FALSE_ALARMS_PER_100 = 1.0  # issue 14: on the ordinary-day stream's off-bea
 # Measured floors where the target is not met (recall on the clean sample, which the rules were not tuned on;
 # false alarms on the day stream's old held-out third: 1 of 54, a counter-drone maker's share price). Raise them
 # when the rules get better; never lower them.
-RECALL_FLOOR = {"clean": 0.91, "clean2": 0.87, "clean3": 0.69, "clean4": 0.80}
+RECALL_FLOOR = {"clean": 1.0, "clean2": 0.97, "clean3": 0.84, "clean4": 0.94}
 HELDOUT_FALSE_ALARMS_PER_100 = 2.0
 WAR_TOPIC = "drone_warfare_lessons"
 
