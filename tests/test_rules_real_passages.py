@@ -19,7 +19,10 @@ rule ran on it. First looks, the only figures for unseen text:
 - tests/data/beat_clean4.jsonl + day_clean4.jsonl (split `clean4`, 94 + 41 passages), the rules of 6e44b2d
   (config/keywords.yaml as of 8eeca8a): beat precision 0.976, recall 0.800 (Spanish 0.812, English 0.794; 40 of
   50; one false alarm among 44 near misses, CBP drones on the US-Canada border); 0.0 false alarms per 100
-  ordinary articles (0 of 39).
+  ordinary articles (0 of 39);
+- tests/data/beat_clean5.jsonl + day_clean5.jsonl (split `clean5`, 63 + 42 passages), the rules of 40a3303 (after
+  the fourth round, tuned on clean4's misses): beat precision 1.000, recall 0.719 (23 of 32; Spanish 0.789, English
+  0.615; 0 false alarms among 31 near misses); 0.0 false alarms per 100 ordinary articles (0 of 40).
 The misses of each were seen afterwards and some vocabulary classes were filled from them (docs/rules.md), so the
 figures printed now are no longer unseen-text figures. Run with -s to see them.
 
@@ -56,13 +59,15 @@ CLEAN2_DAY = HERE / "data" / "day_clean2.jsonl"
 CLEAN3_BEAT = HERE / "data" / "beat_clean3.jsonl"
 CLEAN4_BEAT = HERE / "data" / "beat_clean4.jsonl"
 CLEAN4_DAY = HERE / "data" / "day_clean4.jsonl"
+CLEAN5_BEAT = HERE / "data" / "beat_clean5.jsonl"
+CLEAN5_DAY = HERE / "data" / "day_clean5.jsonl"
 SPLITS = ("tune_a", "tune_b", "heldout")
 TARGET = 0.95  # issue 14: precision and recall on the beat set
 MAX_FALSE_ALARMS_PER_100 = 1.0  # issue 14: on the ordinary-day stream's off-beat passages
 # Measured floors where the target is not met (recall on the clean sample, which the rules were not tuned on;
 # false alarms on the day stream's old held-out third: 1 of 54, a counter-drone maker's share price). Raise them
 # when the rules get better; never lower them.
-RECALL_FLOOR = {"clean": 1.0, "clean2": 0.97, "clean3": 0.84, "clean4": 0.94}
+RECALL_FLOOR = {"clean": 1.0, "clean2": 0.97, "clean3": 0.84, "clean4": 0.94, "clean5": 0.71}
 HELDOUT_FALSE_ALARMS_PER_100 = 2.0
 WAR_TOPIC = "drone_warfare_lessons"
 
@@ -122,12 +127,27 @@ FIXED_SPLIT = {
     CLEAN3_BEAT: "clean3",
     CLEAN4_BEAT: "clean4",
     CLEAN4_DAY: "clean4",
+    CLEAN5_BEAT: "clean5",
+    CLEAN5_DAY: "clean5",
 }
 
 
 @pytest.mark.parametrize(
     "path",
-    [BEAT, DAY, FRESH, CLEAN_BEAT, CLEAN_DAY, CLEAN2_BEAT, CLEAN2_DAY, CLEAN3_BEAT, CLEAN4_BEAT, CLEAN4_DAY],
+    [
+        BEAT,
+        DAY,
+        FRESH,
+        CLEAN_BEAT,
+        CLEAN_DAY,
+        CLEAN2_BEAT,
+        CLEAN2_DAY,
+        CLEAN3_BEAT,
+        CLEAN4_BEAT,
+        CLEAN4_DAY,
+        CLEAN5_BEAT,
+        CLEAN5_DAY,
+    ],
     ids=[
         "beat",
         "day_stream",
@@ -139,6 +159,8 @@ FIXED_SPLIT = {
         "beat_clean3",
         "beat_clean4",
         "day_clean4",
+        "beat_clean5",
+        "day_clean5",
     ],
 )
 def test_real_passage_files_are_well_formed_with_url_label_and_fixed_split(path):
@@ -308,12 +330,24 @@ def test_shipped_rules_on_the_third_clean_sample(matcher):
     assert scores["all"].recall >= RECALL_FLOOR["clean3"], (str(scores["all"]), errors)
 
 
-def test_shipped_rules_on_the_fourth_clean_sample(matcher):
-    """beat_clean4 + day_clean4: collected after the clean3 tuning, landed before any rule ran on them."""
-    beat_items, day_items = load(CLEAN4_BEAT), load(CLEAN4_DAY)
+EARLIER_THAN_CLEAN4 = (BEAT, DAY, FRESH, CLEAN_BEAT, CLEAN_DAY, CLEAN2_BEAT, CLEAN2_DAY, CLEAN3_BEAT)
+
+
+@pytest.mark.parametrize(
+    "split, beat_path, day_path, earlier",
+    [
+        ("clean4", CLEAN4_BEAT, CLEAN4_DAY, EARLIER_THAN_CLEAN4),
+        ("clean5", CLEAN5_BEAT, CLEAN5_DAY, (*EARLIER_THAN_CLEAN4, CLEAN4_BEAT, CLEAN4_DAY)),
+    ],
+    ids=["clean4", "clean5"],
+)
+def test_shipped_rules_on_the_fourth_and_fifth_clean_samples(matcher, split, beat_path, day_path, earlier):
+    """beat/day_clean4 (after the third tuning round) and beat/day_clean5 (after the fourth), each landed before
+    any rule ran on it; first looks in the module docstring."""
+    beat_items, day_items = load(beat_path), load(day_path)
     beat, beat_errors = score(matcher, beat_items)
     day, day_errors = score(matcher, day_items)
-    print("\nclean4 held-out sample (real passages; first look in the docstring):")
+    print(f"\n{split} held-out sample (real passages; first look in the docstring):")
     for key in ("all", "en", "es"):
         print(f"  beat {key:4} {beat[key]}")
     for key in ("all", "en", "es"):
@@ -326,13 +360,9 @@ def test_shipped_rules_on_the_fourth_clean_sample(matcher):
     assert len(day_items) >= 40 and sum(p["label"] == "not_relevant" for p in day_items) >= 0.8 * len(
         day_items
     )
-    earlier = {
-        p["url"]
-        for path in (BEAT, DAY, FRESH, CLEAN_BEAT, CLEAN_DAY, CLEAN2_BEAT, CLEAN2_DAY, CLEAN3_BEAT)
-        for p in load(path)
-    }
-    assert earlier and not earlier & {p["url"] for p in beat_items + day_items}
-    assert beat["all"].tp + beat["all"].fn >= 40 and day["all"].tn >= 30
+    others = {p["url"] for path in earlier for p in load(path)}
+    assert others and not others & {p["url"] for p in beat_items + day_items}
+    assert beat["all"].tp + beat["all"].fn >= 30 and day["all"].tn >= 30
     assert beat["all"].precision >= TARGET, (str(beat["all"]), beat_errors)
-    assert beat["all"].recall >= RECALL_FLOOR["clean4"], (str(beat["all"]), beat_errors)
+    assert beat["all"].recall >= RECALL_FLOOR[split], (str(beat["all"]), beat_errors)
     assert day["all"].false_alarms_per_100 <= MAX_FALSE_ALARMS_PER_100, (str(day["all"]), day_errors)
