@@ -10,20 +10,25 @@ Destinations. A digest goes to one destination, named by a key stored with it in
 names its topic's destination (`channel`, `webhook_env`); `Deliverer.route(rule)` turns that into a key,
 `Deliverer.to(key)` gives the deliverer for a key. Other kinds (e.g. "apprise:NAME") plug in the same way.
 
-Every Web API post carries message metadata (event type `borderwatch_digest_part`, digest and part id), so a
+A part is a message (post), an Apprise notification, or a file (upload: the weekly trends chart). Every Web
+API post carries message metadata (event type `borderwatch_digest_part`, digest and part id), so a
 post whose answer was lost can be found again in the channel (conversations.history, or conversations.replies
 for a thread reply) before anything is re-sent. Only 429 answers are retried inside a run (honouring
 Retry-After, up to a cap); slack-sdk's connection-error retry is left out on purpose because it re-posts a
-message Slack may already have accepted: the outbox decides re-sends instead.
+message Slack may already have accepted: the outbox decides re-sends instead. An uploaded file is found
+again by the file id Slack issued for it (files.info) rather than by metadata.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import re
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import TextIO
 
 from borderwatch.logs import redact as _redact
@@ -33,6 +38,7 @@ log = logging.getLogger(__name__)
 EVENT_TYPE = "borderwatch_digest_part"
 MAX_RETRY_AFTER = 120  # seconds; a longer rate-limit pause ends the run (the parts stay queued)
 LOOKUP_SLACK = timedelta(minutes=10)  # clock skew margin when searching the history from a digest's creation
+CHANNEL_ID_RE = re.compile(r"^[CGD][A-Z0-9]{2,}$")  # uploads need a channel ID, not a #name
 
 HINTS = {
     "invalid_auth": "SLACK_BOT_TOKEN is not valid",
@@ -57,9 +63,10 @@ LOOKUP_IMPOSSIBLE = {
 class DeliveryError(Exception):
     """Sending failed. `maybe_sent` is True when Slack may have accepted the post (timeout, 5xx, lost answer)."""
 
-    def __init__(self, message: str, maybe_sent: bool):
+    def __init__(self, message: str, maybe_sent: bool, code: str | None = None):
         super().__init__(message)
         self.maybe_sent = maybe_sent
+        self.code = code  # Slack's error code, when it answered with one
 
 
 class LookupUnavailable(Exception):
@@ -75,12 +82,14 @@ class PartRef:
     thread_ts: str | None = None  # post as a reply under this message
     since: datetime | None = None  # the part cannot have been posted before this
     channel_id: str | None = None  # where an earlier attempt went, if Slack told us
+    file_id: str | None = None  # a file part: the id Slack issued to an earlier upload
 
 
 @dataclass
 class Posted:
     ts: str | None = None
     channel_id: str | None = None
+    file_id: str | None = None  # an uploaded file's id
 
 
 def _transport_error(exc: BaseException, what: str) -> DeliveryError:
@@ -160,6 +169,27 @@ class Deliverer:
         """Where an earlier attempt of this part landed, None if it did not; LookupUnavailable if unknowable."""
         raise LookupUnavailable(f"{self.kind} delivery cannot read the channel back")
 
+    def upload(
+        self,
+        file: dict,
+        ref: PartRef,
+        on_file_id: Callable[[str], None] | None = None,
+        unconfirmed: bool = False,
+    ) -> Posted:
+        """Send a file part (`file`: its payload, see alerts/trends_delivery.chart_part). A channel that
+        cannot carry a file gets its text, which says where the file was saved."""
+        return self.post([], _unconfirmed(file.get("text", ""), unconfirmed), ref)
+
+    def find_uploaded(self, ref: PartRef) -> Posted | None:
+        """find_posted for a file part: where an earlier upload landed, None if it did not."""
+        return self.find_posted(ref)
+
+
+def _unconfirmed(text: str, unconfirmed: bool) -> str:
+    from .notify import UNCONFIRMED
+
+    return f"{UNCONFIRMED}\n{text}" if unconfirmed else text
+
 
 class ConsoleDeliverer(Deliverer):
     kind = "console"
@@ -182,6 +212,11 @@ class ConsoleDeliverer(Deliverer):
         if self.label and ref.idx == 1:
             self.out.write(f"[for {self.label}]\n")
         self.out.write(to_terminal(blocks) + "\n")
+        self.out.flush()
+        return Posted()
+
+    def upload(self, file, ref, on_file_id=None, unconfirmed=False):
+        self.out.write(_unconfirmed(file.get("summary", ""), unconfirmed) + "\n\n")
         self.out.flush()
         return Posted()
 
@@ -225,17 +260,22 @@ class SlackApiDeliverer(Deliverer):
         client=None,
         interactive: bool = False,
     ):
+        self.token, self.base_url, self.timeout = token, base_url, timeout
+        self.client = client or self._web_client()
+        self.channel = channel
+        self.interactive = interactive  # feedback buttons: only when a listener can receive the clicks
+
+    def _web_client(self, cls=None):
+        """A slack-sdk WebClient (or subclass `cls`) with this deliverer's token, base URL and timeout, and
+        only 429s retried."""
         from slack_sdk import WebClient
 
         kwargs = {}
-        if base_url:
-            kwargs["base_url"] = base_url if base_url.endswith("/") else base_url + "/"
-        self.client = client or WebClient(
-            token=token, timeout=timeout, retry_handlers=[_rate_limit_handler()], **kwargs
+        if self.base_url:
+            kwargs["base_url"] = self.base_url if self.base_url.endswith("/") else self.base_url + "/"
+        return (cls or WebClient)(
+            token=self.token, timeout=self.timeout, retry_handlers=[_rate_limit_handler()], **kwargs
         )
-        self.token, self.base_url, self.timeout = token, base_url, timeout
-        self.channel = channel
-        self.interactive = interactive  # feedback buttons: only when a listener can receive the clicks
 
     def route(self, rule) -> str:
         if getattr(rule, "channel", None) == self.channel:  # the default channel named explicitly
@@ -274,11 +314,12 @@ class SlackApiDeliverer(Deliverer):
                     f"Slack rate limit: asked to wait {wait or '?'}s", maybe_sent=False
                 ) from None
             if status >= 500 or status == 0:
-                raise DeliveryError(f"Slack is failing: HTTP {status}", maybe_sent=True) from None
+                raise DeliveryError(f"Slack is failing: HTTP {status}", maybe_sent=True, code=err) from None
             hint = HINTS.get(err or "", "")
             raise DeliveryError(
                 _redact(f"Slack API error: {err or 'HTTP ' + str(status)}" + (f" ({hint})" if hint else "")),
                 maybe_sent=False,
+                code=err,
             ) from None
         except Exception as exc:  # urllib: URLError / timeouts / resets (OSError family) and the rest
             raise _transport_error(exc, "Slack") from None
@@ -340,6 +381,96 @@ class SlackApiDeliverer(Deliverer):
                 break
         return None
 
+    def upload(self, file, ref, on_file_id=None, unconfirmed=False):
+        """files_upload_v2 into the channel, with the file's comment. The file id goes to `on_file_id` the
+        moment step 1 issues it; only step 3 (files.completeUploadExternal) shares the file, so a failure
+        before step 3 began surely shared nothing. Only 429s are retried: a connection retry could share
+        the upload a second time. (Never `unconfirmed`: find_uploaded always knows.)"""
+        channel = ref.channel_id or self.channel
+        if not CHANNEL_ID_RE.match(channel or ""):
+            raise DeliveryError(
+                f"SLACK_CHANNEL must be a channel ID (like C0123ABCD) to upload the trends chart, "
+                f"got {channel!r}",
+                maybe_sent=False,
+            )
+        try:
+            data = Path(file["path"]).read_bytes()
+        except OSError as exc:
+            raise DeliveryError(f"could not read {file['path']}: {exc}", maybe_sent=False) from None
+        client = self._web_client(_tracking_client(on_file_id))
+        try:
+            resp = self._call(
+                client.files_upload_v2,
+                channel=channel,
+                file=data,
+                filename=file.get("filename"),
+                title=file.get("title"),
+                alt_txt=file.get("alt"),
+                initial_comment=file.get("comment"),
+            )
+        except DeliveryError as exc:
+            detail = f"{exc} ({exc.code})" if exc.code and exc.code not in str(exc) else str(exc)
+            raise DeliveryError(
+                f"Slack upload failed: {detail}",
+                maybe_sent=exc.maybe_sent and client.completing,
+                code=exc.code,
+            ) from None
+        f = resp.get("file") or {}
+        return Posted(ts=_share_ts(f, channel), channel_id=channel, file_id=f.get("id"))
+
+    def find_uploaded(self, ref: PartRef) -> Posted | None:
+        """Whether an earlier upload of this file part reached the channel: files.info on the file id kept
+        from step 1. No file id: nothing could have been shared. Slack cannot answer: DeliveryError (not
+        LookupUnavailable), so the part stays 'sending' rather than risk a second copy."""
+        if not ref.file_id:
+            return None
+        channel = ref.channel_id or self.channel
+        try:
+            resp = self._call(self.client.files_info, file=ref.file_id)
+        except DeliveryError as exc:
+            if exc.code == "file_not_found":
+                return None
+            raise DeliveryError(
+                f"could not check an earlier upload with files.info: {exc}", maybe_sent=True, code=exc.code
+            ) from None
+        f = resp.get("file") or {}
+        shared = set(f.get("channels") or []) | set(f.get("groups") or [])
+        for kind in ("public", "private"):
+            shared |= set(((f.get("shares") or {}).get(kind) or {}).keys())
+        if channel not in shared:
+            return None
+        return Posted(ts=_share_ts(f, channel), channel_id=channel, file_id=ref.file_id)
+
+
+def _tracking_client(on_file_id: Callable[[str], None] | None):
+    """A WebClient class that reports the file id as soon as files_upload_v2's step 1 issues it, and
+    whether step 3 (sharing) began (`completing`)."""
+    from slack_sdk import WebClient
+
+    class TrackingClient(WebClient):
+        completing = False
+
+        def files_getUploadURLExternal(self, **kwargs):
+            resp = super().files_getUploadURLExternal(**kwargs)
+            if on_file_id and resp.get("file_id"):
+                on_file_id(resp["file_id"])
+            return resp
+
+        def files_completeUploadExternal(self, **kwargs):
+            self.completing = True
+            return super().files_completeUploadExternal(**kwargs)
+
+    return TrackingClient
+
+
+def _share_ts(f: dict, channel: str) -> str | None:
+    """The ts of a file's share in `channel` (files.completeUploadExternal and files.info answers)."""
+    for kind in ("public", "private"):
+        shares = ((f.get("shares") or {}).get(kind) or {}).get(channel) or []
+        if shares:
+            return shares[0].get("ts")
+    return None
+
 
 class WebhookDeliverer(Deliverer):
     """Incoming webhook: no answer but "ok", so no ts, no threads and no way to read the channel back."""
@@ -367,7 +498,7 @@ class WebhookDeliverer(Deliverer):
 
     def post(self, blocks, text, ref):
         try:
-            resp = self.client.send(text=text, blocks=blocks, unfurl_links=False, unfurl_media=False)
+            resp = self.client.send(text=text, blocks=blocks or None, unfurl_links=False, unfurl_media=False)
         except Exception as exc:
             raise _transport_error(exc, "Slack webhook") from None
         if resp.status_code != 200:

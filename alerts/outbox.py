@@ -9,8 +9,10 @@
    accepted is never posted again. Channels that cannot be read back (webhook, no history scope) re-send it
    with a visible "may repeat" note: a possible duplicate beats a lost digest.
 
-A part is a message (Block Kit blocks plus the fallback text) or, for an Apprise destination, a notification
-(`kind='notify'`, described by `payload`); every part goes through the same states.
+A part is a message (Block Kit blocks plus the fallback text), for an Apprise destination a notification
+(`kind='notify'`, described by `payload`), or a file (`kind='file'`: the weekly trends chart, a digest of
+kind 'trends' that alerts/trends_delivery.py sends on its own day; looked up by its Slack file id, see
+Deliverer.find_uploaded); every part goes through the same states.
 
 Destinations. Each destination (a Slack channel, a webhook, see alerts/delivery.py) gets its own digest
 row, parts and states, so its delivery, lost-ack recovery and retries are its own: a channel that fails is
@@ -432,12 +434,13 @@ def send_digest(store: Store, digest_id: int, deliverer: Deliverer, stop=None) -
             thread_ts=parent.ts if in_thread else None,
             since=digest.created_at,
             channel_id=part.channel_id or (parent.channel_id if parent else None),
+            file_id=part.file_id,
         )
         blocks = part.blocks
         unknown = part.status == "sending"
         if unknown:
             try:
-                found = deliverer.find_posted(ref)
+                found = deliverer.find_uploaded(ref) if part.kind == "file" else deliverer.find_posted(ref)
             except LookupUnavailable as exc:
                 log.warning(
                     "part %s/%s of digest %s may already be in Slack and %s; re-sending it with a note",
@@ -447,19 +450,30 @@ def send_digest(store: Store, digest_id: int, deliverer: Deliverer, stop=None) -
                     exc,
                 )
                 found, blocks = None, _with_note(blocks)
+            except DeliveryError as exc:  # the channel could not be asked: stays 'sending', asked again
+                queue.mark_part_failed(store, part.id, "sending", str(exc))
+                raise
             if found is not None:
                 log.info(
                     "part %s/%s of digest %s was already posted (ts %s)", ref.idx, total, digest_id, found.ts
                 )
-                row = queue.mark_part_sent(store, part.id, found.ts, found.channel_id)
+                row = queue.mark_part_sent(store, part.id, found.ts, found.channel_id, found.file_id)
                 parent = row if part.idx == 0 else parent
                 continue
         queue.mark_part_sending(store, part.id)
-        crashpoint(f"before_post_{ref.idx}")
+        step = "upload" if part.kind == "file" else "post"
+        crashpoint(f"before_{step}_{ref.idx}")
         try:
             if part.kind == "notify":
                 posted = deliverer.send_notification(
                     part.payload or {}, ref, unconfirmed=blocks is not part.blocks
+                )
+            elif part.kind == "file":
+                posted = deliverer.upload(
+                    part.payload or {},
+                    ref,
+                    on_file_id=lambda fid, pid=part.id: queue.set_part_file_id(store, pid, fid),
+                    unconfirmed=blocks is not part.blocks,
                 )
             else:
                 posted = deliverer.post(blocks, part.text, ref)
@@ -468,8 +482,8 @@ def send_digest(store: Store, digest_id: int, deliverer: Deliverer, stop=None) -
                 store, part.id, "sending" if (exc.maybe_sent or unknown) else "pending", str(exc)
             )
             raise
-        crashpoint(f"after_post_{ref.idx}")
-        row = queue.mark_part_sent(store, part.id, posted.ts, posted.channel_id)
+        crashpoint(f"after_{step}_{ref.idx}")
+        row = queue.mark_part_sent(store, part.id, posted.ts, posted.channel_id, posted.file_id)
         parent = row if part.idx == 0 else parent
         sent += 1
         crashpoint(f"after_part_{ref.idx}")

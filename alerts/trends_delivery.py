@@ -1,37 +1,39 @@
-"""Send the weekly trends chart once, under the same outbox rules as the digest.
+"""Send the weekly trends chart once, through the digest outbox.
 
 Once a week (sources.yaml `settings.trends_day`, or BORDERWATCH_TRENDS_DAY; default monday; `off` disables)
 the cycle calls maybe_send_weekly_trends() after the digest:
 
 - Slack Web API: the PNG is uploaded with slack-sdk's files_upload_v2 (files.getUploadURLExternal, the
   bytes to the upload URL, files.completeUploadExternal) into the digest's channel, with the summary as the
-  file's comment.
+  file's comment (alerts/delivery.py, SlackApiDeliverer.upload).
 - Webhook and console: a webhook cannot carry a file, so they get the summary and the path of the saved PNG.
 
-Exactly once: the week's chart is a row in `trend_uploads`, written before anything is sent. It is marked
-'sending' before the upload; the file id is stored the moment Slack issues it (step 1), and only step 3 can
-share the file. So after a crash or a lost answer a row in 'sending' either has no file id (nothing could
-have been shared: upload again) or has one, and files.info says whether that file reached the channel.
-If Slack cannot be asked, the row stays 'sending' and is checked again next run: never a second copy.
-A chart that did not go out on its day is retried on the following runs until the next trends day, when
-the newer chart supersedes it.
+Exactly once: the week's chart is a digest of kind 'trends' in the outbox (borderwatch/store/trends.py), its one
+part of kind 'file', written before anything is sent and sent by the outbox's send_digest like any digest
+part: marked 'sending' before the upload, the file id stored the moment Slack issues it (step 1), and only
+step 3 can share the file. So after a crash or a lost answer a part in 'sending' either has no file id
+(nothing could have been shared: upload again) or has one, and files.info says whether that file reached the
+channel (Deliverer.find_uploaded, the file parts' counterpart of the messages' find_posted). If Slack cannot
+be asked, the part stays 'sending' and is checked again next run: never a second copy. A chart that did not
+go out on its day is retried on the following runs until the next trends day, when the newer chart
+supersedes it. The daily delivery, the preview and the status leave this kind of digest out.
 """
 
 from __future__ import annotations
 
 import logging
-import re
-import sys
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from borderwatch.config import DEFAULTS, TRENDS_DAY_ENV, build_settings
-from borderwatch.logs import redact as _redact
 from borderwatch.store import Store
-from borderwatch.store.trends import TrendChart, claim_chart, due_chart, update_chart
+from borderwatch.store import outbox as queue
+from borderwatch.store.trends import chart_of, claim_chart, due_chart, refresh_chart
 
+from .delivery import DeliveryError
+from .outbox import send_digest
 from .rules import RuleSet
 from .slacktext import clip, code, escape
 from .trends import DEFAULT_WEEKS, Trends, compute_trends, day_start, save_png
@@ -44,7 +46,6 @@ WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", 
 OFF = {"off", "never", "none", "false", "no"}
 MAX_COMMENT = 3500
 MAX_ALT = 1000
-CHANNEL_ID_RE = re.compile(r"^[CGD][A-Z0-9]{2,}$")
 
 
 class TrendsDayError(ValueError):
@@ -114,123 +115,19 @@ def clip_lines(lines: list[str], limit: int) -> str:
     return "\n".join(out)
 
 
-# -- Slack upload ---------------------------------------------------------------------------------------
-
-
-class UploadError(Exception):
-    """The upload failed. `maybe_sent`: the file may have been shared (step 3 was under way)."""
-
-    def __init__(self, message: str, maybe_sent: bool):
-        super().__init__(message)
-        self.maybe_sent = maybe_sent
-
-
-class SlackTrendsUploader:
-    """files_upload_v2 into the digest's channel, with the step it reached tracked for recovery."""
-
-    def __init__(self, deliverer):
-        from slack_sdk import WebClient
-        from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
-
-        base = deliverer.client
-
-        class TrackingClient(WebClient):
-            """Reports the file id as soon as step 1 issues it, and whether step 3 (sharing) began."""
-
-            on_file_id = None
-            completing = False
-
-            def files_getUploadURLExternal(self, **kwargs):
-                resp = super().files_getUploadURLExternal(**kwargs)
-                if self.on_file_id and resp.get("file_id"):
-                    self.on_file_id(resp["file_id"])
-                return resp
-
-            def files_completeUploadExternal(self, **kwargs):
-                self.completing = True
-                return super().files_completeUploadExternal(**kwargs)
-
-        # Same token, base URL and timeout as the digest's client; only 429s are retried (a connection
-        # retry could complete, i.e. share, the upload a second time).
-        self.client = TrackingClient(
-            token=base.token,
-            base_url=base.base_url,
-            timeout=base.timeout,
-            retry_handlers=[RateLimitErrorRetryHandler(max_retry_count=3)],
-        )
-        self.channel = deliverer.channel
-
-    def upload(self, data: bytes, filename: str, title: str, comment: str, alt: str, on_file_id) -> dict:
-        """Upload and share; returns {'file_id', 'ts'}. Raises UploadError."""
-        from slack_sdk.errors import SlackApiError, SlackClientError
-
-        if not CHANNEL_ID_RE.match(self.channel or ""):
-            raise UploadError(
-                f"SLACK_CHANNEL must be a channel ID (like C0123ABCD) to upload the trends chart, "
-                f"got {self.channel!r}",
-                maybe_sent=False,
-            )
-        client = self.client
-        client.on_file_id, client.completing = on_file_id, False
-        try:
-            resp = client.files_upload_v2(
-                channel=self.channel,
-                file=data,
-                filename=filename,
-                title=title,
-                alt_txt=alt,
-                initial_comment=comment,
-            )
-        except SlackApiError as exc:
-            status = exc.response.status_code if exc.response is not None else 0
-            err = exc.response.get("error") if exc.response is not None else None
-            raise UploadError(
-                _redact(f"Slack API error: {err or 'HTTP ' + str(status)}"),
-                maybe_sent=client.completing and (status >= 500 or status == 0),
-            ) from None
-        except (SlackClientError, OSError, TimeoutError) as exc:
-            text = _redact(str(exc) or type(exc).__name__)
-            raise UploadError(f"Slack upload failed: {text}", maybe_sent=client.completing) from None
-        except Exception as exc:  # anything unexpected mid-flight: unknown if step 3 went through
-            raise UploadError(
-                _redact(f"Slack upload failed: {type(exc).__name__}: {exc}"), maybe_sent=client.completing
-            ) from None
-        f = resp.get("file") or {}
-        return {"file_id": f.get("id"), "ts": _share_ts(f, self.channel)}
-
-    def find_shared(self, file_id: str) -> tuple[bool, str | None]:
-        """(shared in our channel?, ts) for a file an earlier attempt uploaded. Raises UploadError when
-        Slack cannot answer (the caller then leaves the chart in 'sending': no second copy)."""
-        from slack_sdk.errors import SlackApiError, SlackClientError
-
-        try:
-            resp = self.client.files_info(file=file_id)
-        except SlackApiError as exc:
-            err = exc.response.get("error") if exc.response is not None else None
-            if err == "file_not_found":
-                return False, None
-            raise UploadError(
-                _redact(f"could not check an earlier upload with files.info: {err or exc}"), maybe_sent=True
-            ) from None
-        except (SlackClientError, OSError, TimeoutError) as exc:
-            raise UploadError(
-                _redact(f"could not check an earlier upload with files.info: {exc}"), maybe_sent=True
-            ) from None
-        f = resp.get("file") or {}
-        channels = set(f.get("channels") or []) | set(f.get("groups") or [])
-        for kind in ("public", "private"):
-            channels |= set(((f.get("shares") or {}).get(kind) or {}).keys())
-        if self.channel in channels:
-            return True, _share_ts(f, self.channel)
-        return False, None
-
-
-def _share_ts(f: dict, channel: str) -> str | None:
-    for kind in ("public", "private"):
-        shares = ((f.get("shares") or {}).get(kind) or {}).get(channel) or []
-        if shares:
-            return shares[0].get("ts")
-    return None
+def chart_part(trends: Trends, week: str, path: Path) -> dict:
+    """The chart's file part payload (alerts/delivery.py, Deliverer.upload): the saved PNG, what Slack shows
+    with it, and the text for channels that cannot carry a file (webhook: mrkdwn; console: plain)."""
+    comment = slack_comment(trends)
+    return {
+        "path": str(path),
+        "filename": chart_filename(week),
+        "title": f"borderwatch trends, {trends.week_label}",
+        "comment": comment,
+        "alt": alt_text(trends),
+        "text": comment + f"\nChart saved on the borderwatch host: `{code(str(path))}`",
+        "summary": trends.summary() + f"\nChart saved to {path}",
+    }
 
 
 # -- the weekly step ------------------------------------------------------------------------------------
@@ -283,69 +180,16 @@ def maybe_send_weekly_trends(
     try:
         path = save_png(trends, trends_dir(settings) / chart_filename(week))
     except OSError as exc:
-        update_chart(store, row, last_error=f"could not save the chart: {exc}")
+        queue.mark_part_failed(store, row.part_id, row.status, f"could not save the chart: {exc}")
         out.status, out.error = "failed", f"could not save the trends chart: {exc}"
         return out
     out.path = str(path)
-    update_chart(store, row, path=out.path, sentence=trends.sentence)
-    if deliverer.kind == "slack":
-        return _send_slack(store, deliverer, row, trends, path, out)
-    return _send_text(store, deliverer, row, trends, out)
-
-
-def _send_slack(store, deliverer, row: TrendChart, trends: Trends, path: Path, out: TrendsOutcome):
-    uploader = SlackTrendsUploader(deliverer)
-    if row.status == "sending" and row.file_id:
-        try:
-            shared, ts = uploader.find_shared(row.file_id)
-        except UploadError as exc:
-            update_chart(store, row, last_error=str(exc))
-            out.status, out.error, out.file_id = "failed", str(exc), row.file_id
-            return out
-        if shared:
-            update_chart(store, row, status="sent", ts=ts)
-            out.status, out.file_id = "recovered", row.file_id
-            return out
-    update_chart(store, row, status="sending", file_id=None, attempts=(row.attempts or 0) + 1)
+    refresh_chart(store, row, trends.sentence, chart_part(trends, week, path))
     try:
-        got = uploader.upload(
-            path.read_bytes(),
-            filename=chart_filename(row.week),
-            title=f"borderwatch trends, {trends.week_label}",
-            comment=slack_comment(trends),
-            alt=alt_text(trends),
-            on_file_id=lambda fid: update_chart(store, row, file_id=fid),
-        )
-    except UploadError as exc:
-        update_chart(store, row, status="sending" if exc.maybe_sent else "pending", last_error=str(exc))
+        uploaded = send_digest(store, row.digest_id, deliverer)
+    except DeliveryError as exc:
         out.status, out.error = "failed", str(exc)
         return out
-    update_chart(store, row, status="sent", file_id=got["file_id"], ts=got["ts"])
-    out.file_id = got["file_id"]
-    return out
-
-
-def _send_text(store, deliverer, row: TrendChart, trends: Trends, out: TrendsOutcome):
-    """Webhook and console: the summary and where the PNG was saved. A webhook cannot be searched, so (as
-    for the digest) a post whose answer was lost is sent again next run."""
-    update_chart(store, row, status="sending", attempts=(row.attempts or 0) + 1)
-    if deliverer.kind == "webhook":
-        text = slack_comment(trends) + f"\nChart saved on the borderwatch host: `{code(out.path)}`"
-        try:
-            resp = deliverer.client.send(text=text, unfurl_links=False, unfurl_media=False)
-            ok, detail = resp.status_code == 200, f"HTTP {resp.status_code}"
-            maybe = resp.status_code >= 500
-        except Exception as exc:
-            msg = _redact(str(exc) or type(exc).__name__)
-            ok, detail, maybe = False, msg, "refused" not in msg.lower()
-        if not ok:
-            error = f"Slack webhook: {detail}"
-            update_chart(store, row, status="sending" if maybe else "pending", last_error=error)
-            out.status, out.error = "failed", error
-            return out
-    else:
-        stream = getattr(deliverer, "out", None) or sys.stdout
-        stream.write(trends.summary() + f"\nChart saved to {out.path}\n\n")
-        stream.flush()
-    update_chart(store, row, status="sent")
+    out.status = "sent" if uploaded else "recovered"  # recovered: an earlier attempt was found in Slack
+    out.file_id = chart_of(store, week).file_id
     return out

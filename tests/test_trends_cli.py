@@ -17,6 +17,7 @@ from borderwatch.alerts.rules import load_rules
 from borderwatch.alerts.trends import compute_trends, day_start
 from borderwatch.alerts.trends_delivery import WEEKDAYS
 from borderwatch.store import Store
+from borderwatch.store.trends import charts
 
 from .conftest import TOKEN, Workdir
 from .trends_history import HISTORY, WEEKS, build_history, expected_total
@@ -167,6 +168,27 @@ def test_run_after_a_lost_upload_answer_checks_slack_and_does_not_upload_again(w
     assert r2.returncode == 0, r2.output
     assert len(slack.uploads) == 1
     assert ("files.info", 200) in slack.calls
+
+
+def test_run_killed_after_the_chart_was_shared_finds_it_and_does_not_upload_again(work, slack):
+    """SIGKILL after Slack shared the chart and before it was marked sent: the part is left 'sending' with
+    its file id; the next run asks files.info, finds it in the channel and marks it sent."""
+    work.slack_env(slack)
+    env = today_env()
+    history_until_today(work)
+    r = work.run("run", env={**env, "BORDERWATCH_CRASH_AT": "after_upload_1"})
+    assert r.returncode == -9, r.output
+    (up,) = slack.uploads
+    st = Store(work.db)
+    (chart,) = charts(st)
+    assert (chart.status, chart.file_id, chart.attempts) == ("sending", up["file_id"], 1)
+    r2 = work.run("run", env=env)
+    assert r2.returncode == 0, r2.output
+    assert len(slack.uploads) == 1 and ("files.info", 200) in slack.calls
+    assert [m for m, _ in slack.calls].count("files.getUploadURLExternal") == 1
+    (chart,) = charts(st)
+    assert (chart.status, chart.ts, chart.attempts) == ("sent", up["ts"], 1)
+    st.dispose()
 
 
 def test_run_with_a_webhook_posts_the_sentence_and_where_the_chart_was_saved(work, slack):

@@ -11,10 +11,12 @@ import pytest
 from PIL import Image
 
 from borderwatch.alerts.delivery import ConsoleDeliverer, SlackApiDeliverer, WebhookDeliverer
+from borderwatch.alerts.outbox import DeliveryOptions, deliver, preview
 from borderwatch.alerts.rules import load_rules
 from borderwatch.alerts.trends_delivery import maybe_send_weekly_trends
-from borderwatch.store import RunRow, Store
-from borderwatch.store.trends import charts
+from borderwatch.commands.status import collect
+from borderwatch.store import RunRow, Store, outbox
+from borderwatch.store.trends import charts, claim_chart
 
 from .conftest import REPO, TOKEN
 from .trends_history import END, _article, build_history
@@ -253,3 +255,34 @@ def test_no_chart_before_there_is_a_watched_week_to_compare_with(tmp_path, slack
         _article(s, 10, END + timedelta(days=3), ["counter_uas"], first_seen=END + timedelta(days=3))
     out = maybe_send_weekly_trends(fresh, slack_deliverer, ruleset, MONDAY_MORNING + timedelta(days=7), {})
     assert out.status == "sent" and "on the 1-week average" in out.sentence
+
+
+def test_one_chart_per_trends_day_whichever_run_claims_it_first(store):
+    first = claim_chart(store, "2026-11-23", "slack", "one")
+    second = claim_chart(store, "2026-11-23", "slack", "two")  # a second run racing the first
+    assert second.digest_id == first.digest_id  # the unique index refused the second chart
+    assert [(r.week, r.sentence, r.status) for r in rows(store)] == [("2026-11-23", "one", "pending")]
+
+
+def test_the_chart_is_no_digest_to_the_daily_delivery_the_preview_or_the_status(
+    store, slack, slack_deliverer, ruleset, tmp_path
+):
+    slack.inject_upload("500", method="upload")
+    assert maybe_send_weekly_trends(store, slack_deliverer, ruleset, MONDAY_MORNING, {}).status == "failed"
+    (chart,) = rows(store)
+    assert chart.status == "pending"  # unsent, in the outbox
+    assert outbox.count_unsent(store) == (0, 0) and outbox.pending_digests(store) == []
+    messages, _plan = preview(store, ruleset, DeliveryOptions(), True, now=MONDAY_MORNING)
+    assert messages and {m.status for m in messages} == {"new"}  # today's digest only
+    assert chart.digest_id not in {m.digest_id for m in messages}
+    res = deliver(store, slack_deliverer, ruleset, [], MONDAY_MORNING, DeliveryOptions())
+    assert res.error is None and res.digests and chart.digest_id not in res.digests
+    assert slack.posts and slack.uploads == []  # the daily delivery posted its digest, not the chart
+    daily = outbox.last_sent_digest(store)[0]
+    out = maybe_send_weekly_trends(store, slack_deliverer, ruleset, MONDAY_MORNING + timedelta(hours=1), {})
+    assert out.status == "sent" and len(slack.uploads) == 1
+    assert outbox.last_sent_digest(store)[0].id == daily.id and daily.kind == "daily"
+    st = collect(store, tmp_path)
+    assert st["queued"]["digests_unfinished"] == 0 and st["queued"]["parts_unsent"] == 0
+    assert st["last_digest"]["items"] == daily.item_count
+    assert st["last_digest"]["slack_ts"] == [p["ts"] for p in slack.posts]

@@ -226,19 +226,30 @@ def count_unsent(store: Store) -> tuple[int, int]:
 
 
 def mark_part_sending(store: Store, part_id: int) -> None:
+    """Before a post or upload: a file id from an earlier attempt (found not shared) no longer applies."""
     with store.session() as s:
         p = s.get(DigestPart, part_id)
         p.status = "sending"
         p.attempts = (p.attempts or 0) + 1
         p.first_attempt_at = p.first_attempt_at or utcnow()
+        p.file_id = None
 
 
-def mark_part_sent(store: Store, part_id: int, ts: str | None, channel_id: str | None) -> DigestPart:
+def set_part_file_id(store: Store, part_id: int, file_id: str) -> None:
+    """A file part's Slack file id, kept the moment Slack issues it (before the file can be shared)."""
+    with store.session() as s:
+        s.get(DigestPart, part_id).file_id = file_id
+
+
+def mark_part_sent(
+    store: Store, part_id: int, ts: str | None, channel_id: str | None, file_id: str | None = None
+) -> DigestPart:
     with store.session() as s:
         p = s.get(DigestPart, part_id)
         p.status = "sent"
         p.ts = ts or p.ts
         p.channel_id = channel_id or p.channel_id
+        p.file_id = file_id or p.file_id
         p.sent_at = utcnow()
         p.last_error = None
         s.flush()

@@ -83,9 +83,14 @@ def due_chart(store: Store, week: str) -> tuple[TrendChart | None, bool]:
     (None if not written yet) and whether a chart of a later week was already sent (after trends_day moved
     earlier in the week, that one covers this week)."""
     supersede_pending(store, TRENDS_KIND, week)
-    this = _charts(store, DigestRow.day == week)
     later = _charts(store, DigestRow.day > week, DigestRow.status == "sent")
-    return (this[0] if this else None), bool(later)
+    return chart_of(store, week), bool(later)
+
+
+def chart_of(store: Store, week: str) -> TrendChart | None:
+    """The chart of the trends day `week`, None if not written yet."""
+    found = _charts(store, DigestRow.day == week)
+    return found[0] if found else None
 
 
 def claim_chart(store: Store, week: str, channel: str, sentence: str) -> TrendChart:
@@ -96,22 +101,12 @@ def claim_chart(store: Store, week: str, channel: str, sentence: str) -> TrendCh
         create_digests(store, [new])
     except IntegrityError:  # another run claimed it first (uq_digests_trends_day)
         pass
-    return _charts(store, DigestRow.day == week)[0]
+    return chart_of(store, week)
 
 
-def update_chart(store: Store, chart: TrendChart, **fields) -> None:
-    """Set fields of a chart (TrendChart names): status 'sent' also stamps sent_at and clears the last error."""
+def refresh_chart(store: Store, chart: TrendChart, sentence: str, payload: dict) -> None:
+    """What the chart's part sends, as this run computed and saved it (a chart retried on a later run is
+    counted and saved again; its Slack upload, if any, is still found by its file id)."""
     with store.session() as s:
-        d, p = s.get(DigestRow, chart.digest_id), s.get(DigestPart, chart.part_id)
-        if "sentence" in fields:
-            p.text = fields.pop("sentence")
-        if "path" in fields:
-            p.payload = {**(p.payload or {}), "path": fields.pop("path")}
-        status = fields.pop("status", None)
-        for k, v in fields.items():
-            setattr(p, k, v)
-        if status is not None:
-            p.status = status
-        if status == "sent":
-            d.status, d.sent_at = "sent", utcnow()
-            p.sent_at, p.last_error = d.sent_at, None
+        p = s.get(DigestPart, chart.part_id)
+        p.text, p.payload = sentence, payload
