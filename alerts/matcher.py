@@ -21,8 +21,9 @@ Semantics worth knowing (docs/rules.md):
   only looks at that field.
 - plurals: the last word takes -s/-es (-ies after a consonant + y, -ces for -z), and a phrase also
   matches with its first word or every word made plural Spanish-style (dron kamikaze -> drones kamikaze,
-  dron explosivo -> drones explosivos, ataque con dron -> ataques con drones); short words and
-  articles/prepositions stay as they are. Write terms in the singular.
+  dron explosivo -> drones explosivos, ataque con dron -> ataques con drones), or with the words before its first
+  preposition made plural (aeronave pilotada a distancia -> aeronaves pilotadas a distancia, port of entry ->
+  ports of entry); short words and articles/prepositions stay as they are. Write terms in the singular.
 """
 
 from __future__ import annotations
@@ -45,6 +46,10 @@ from .textnorm import lower_bytes, normalize_bytes, term_tokens, token_spans
 STOPWORDS = frozenset(
     "a al and at by con de del e el en for in la las los o of on or para por the to u with y".split()
 )
+# Prepositions that also stay singular, and where the head of a phrase ends ("aeronave pilotada a distancia",
+# "artefacto explosivo lanzado desde el aire", "port of entry"): kept out of STOPWORDS, which tagging shares.
+PREPOSITIONS = frozenset("contra desde entre hacia hasta sin sobre against from into over under".split())
+_KEEP = STOPWORDS | PREPOSITIONS
 SEP = "|"
 _SEP_B = SEP.encode()
 SNIPPET_WIDTH = 240
@@ -69,7 +74,7 @@ def _last_plurals(word: str, case: bool) -> list[str]:
 
 
 def _spanish_plural(word: str, case: bool) -> str:
-    if len(word) < 3 or not word.isalpha() or word.lower() in STOPWORDS:
+    if len(word) < 3 or not word.isalpha() or word.lower() in _KEEP:
         return word
     if case or word[-1] in "aeiouAEIOU":
         return word + "s"
@@ -94,6 +99,13 @@ def term_forms(term: Term) -> set[str]:
         if len(toks) > 1:
             shapes.add((_spanish_plural(toks[0], term.case), *toks[1:]))
             shapes.add(tuple(_spanish_plural(t, term.case) for t in toks))
+            # the head before the first preposition made plural, the rest kept: "aeronaves pilotadas a
+            # distancia", "artefactos explosivos lanzados desde el aire" (Spanish), "ports of entry" (English)
+            cut = next((i for i, t in enumerate(toks) if i and t.lower() in _KEEP), None)
+            if cut is not None:
+                shapes.add((*(_spanish_plural(t, term.case) for t in toks[:cut]), *toks[cut:]))
+                for p in _last_plurals(toks[cut - 1], term.case):
+                    shapes.add((*toks[: cut - 1], p, *toks[cut:]))
     forms = set()
     for shape in shapes:
         forms.add(" ".join(shape))

@@ -56,6 +56,20 @@ def test_english_and_spanish_plurals():
     assert fired(no_plural, "drones") == set()
 
 
+def test_a_phrase_is_plural_up_to_its_first_preposition():
+    """The head noun and its adjectives agree in number; what follows the preposition stays as written."""
+    assert fired(one("aeronave pilotada a distancia"), "aeronaves pilotadas a distancia") == {"r"}
+    assert fired(one("nave teledirigida"), "pequeñas naves teledirigidas") == {"r"}
+    assert fired(
+        one("artefacto explosivo lanzado desde el aire"), "artefactos explosivos lanzados desde el aire"
+    ) == {"r"}
+    assert fired(one("port of entry"), "at two ports of entry") == {"r"}
+    assert fired(one("aeronave pilotada a distancia"), "aeronaves pilotadas a distancias") == {
+        "r"
+    }  # all words
+    assert fired(one("port of entry"), "the port authority") == set()
+
+
 def test_diacritics_curly_quotes_and_decomposed_text():
     assert fired(one("Michoacán"), "en Michoacan ayer") == {"r"}
     assert fired(one("Michoacan"), "en Michoacán ayer") == {"r"}

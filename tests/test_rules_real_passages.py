@@ -23,8 +23,9 @@ rule ran on it. First looks, the only figures for unseen text:
 - tests/data/beat_clean5.jsonl + day_clean5.jsonl (split `clean5`, 63 + 42 passages), the rules of 40a3303 (after
   the fourth round, tuned on clean4's misses): beat precision 1.000, recall 0.719 (23 of 32; Spanish 0.789, English
   0.615; 0 false alarms among 31 near misses); 0.0 false alarms per 100 ordinary articles (0 of 40).
-The misses of each were seen afterwards and some vocabulary classes were filled from them (docs/rules.md), so the
-figures printed now are no longer unseen-text figures. Run with -s to see them.
+The misses of each were seen afterwards and some vocabulary classes were filled from them (docs/rules.md; clean5's
+in the fifth round, which pooled the misses of all five first looks and fixed them by class), so the figures
+printed now are no longer unseen-text figures. Run with -s to see them.
 
 What is asserted: the issue-14 targets (precision and recall >= 0.95 on the beat set, at most 1 false alarm
 per 100 ordinary articles) where they are met, and, where they are not met, the measured floor, so that a
@@ -67,7 +68,7 @@ MAX_FALSE_ALARMS_PER_100 = 1.0  # issue 14: on the ordinary-day stream's off-bea
 # Measured floors where the target is not met (recall on the clean sample, which the rules were not tuned on;
 # false alarms on the day stream's old held-out third: 1 of 54, a counter-drone maker's share price). Raise them
 # when the rules get better; never lower them.
-RECALL_FLOOR = {"clean": 1.0, "clean2": 0.97, "clean3": 0.84, "clean4": 0.94, "clean5": 0.71}
+RECALL_FLOOR = {"clean": 1.0, "clean2": 0.97, "clean3": 0.88, "clean4": 0.98, "clean5": 0.90}
 HELDOUT_FALSE_ALARMS_PER_100 = 2.0
 WAR_TOPIC = "drone_warfare_lessons"
 
