@@ -82,11 +82,13 @@ class ExtractPipeline(_SpiderAware):
         return self.build(item, ex)
 
     def _backlog(self) -> int:
-        """Pages Scrapy already holds besides this one (queued requests and downloads in flight; a few of them
-        are feeds): a day known to be big goes to the workers from its first page (workers.py)."""
+        """Pages known to be coming besides this one (queued requests, downloads in flight, a few of them
+        feeds, and the pages the spider has not handed to Scrapy yet, crawler/pages.py): a day known to be big
+        goes to the workers from its first page (workers.py)."""
         engine = getattr(self.crawler, "engine", None)
+        pages = getattr(self.spider, "pages", None)
         try:
-            return len(engine.scheduler) + len(engine.downloader.active)
+            return len(engine.scheduler) + len(engine.downloader.active) + (len(pages) if pages else 0)
         except (AttributeError, TypeError):  # no engine (a pipeline used on its own), another Scrapy
             return 0
 

@@ -7,7 +7,7 @@ import time
 from collections.abc import Callable
 from datetime import datetime
 
-from scrapy.crawler import CrawlerProcess
+from scrapy.crawler import Crawler, CrawlerProcess
 
 from borderwatch.config import SourcesConfig
 from borderwatch.store import Store, utcnow
@@ -41,10 +41,12 @@ def run_crawl(
     on_tick: Callable[[CrawlReport], None] | None = None,
     mode: str = "run",
     only: set[str] | None = None,
+    on_crawler: Callable[[Crawler], None] | None = None,
 ) -> CrawlReport:
     """Crawl every enabled source once. Never raises for a broken source: failures land in the report.
 
     mode "check" fetches the discovery documents only and writes nothing (see OutletSpider).
+    `on_crawler` is called with Scrapy's Crawler before the crawl starts (a test watches its queues so).
     Scrapy's reactor cannot be restarted, so call this at most once per process (the scheduler runs each
     cycle in a fresh process).
 
@@ -81,6 +83,8 @@ def run_crawl(
         known_sources=cfg.sources,
         history=history,
     )
+    if on_crawler is not None:
+        on_crawler(crawler)
     if on_tick is not None:  # live progress: the CLI redraws from the report twice a second
         from twisted.internet import task
 

@@ -23,6 +23,8 @@ from __future__ import annotations
 from datetime import datetime
 
 import scrapy
+from scrapy import signals
+from scrapy.exceptions import DontCloseSpider
 from scrapy.http import Response
 from scrapy.spidermiddlewares.httperror import HttpError
 
@@ -48,6 +50,7 @@ from .page_failures import (
     gives_up_at_once,
     is_refused,
 )
+from .pages import PageQueue
 from .plan import SourcePlan, plan_for
 from .politeness import describe_exception
 from .report import CrawlReport, DocumentResult
@@ -65,6 +68,21 @@ def describe_failure(failure) -> str:
 class OutletSpider(scrapy.Spider):
     name = "borderwatch"
     handle_httpstatus_list = [304]
+
+    @classmethod
+    def from_crawler(cls, crawler, *args, **kwargs):
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        # Article pages are handed to Scrapy a few at a time (crawler/pages.py): enough to keep every host's
+        # download slots busy, never the whole day's list. A page comes back through its callback or errback;
+        # these two signals cover the rest (Scrapy's "idle" start-request scheduling, see docs/scaling.md).
+        s = crawler.settings
+        spider.pages = PageQueue(
+            limit=s.getint("CONCURRENT_REQUESTS", 16),
+            per_host=2 * max(1, s.getint("CONCURRENT_REQUESTS_PER_DOMAIN", 1)),
+        )
+        crawler.signals.connect(spider._pages_idle, signal=signals.spider_idle)
+        crawler.signals.connect(spider._page_dropped, signal=signals.request_dropped)
+        return spider
 
     def __init__(
         self,
@@ -96,6 +114,8 @@ class OutletSpider(scrapy.Spider):
         self.old_guids: set[str] = set()  # GUIDs of entries stored as old in this run
         self.revalidate: set[str] = set()  # discovery URLs to read in full next run
         self.retrying: dict[str, int] = {}  # canonical URL -> runs failed before, of pages asked again
+        # article pages not asked for yet (from_crawler sizes it from the crawl's settings)
+        self.pages = PageQueue(limit=64, per_host=4)
 
     @property
     def checking(self) -> bool:
@@ -140,6 +160,24 @@ class OutletSpider(scrapy.Spider):
                     yield self._discovery_request(url, plan, kind, extra)
         for out in retries:
             yield out
+        for req in self._next_pages():
+            yield req
+
+    # -- article pages, a few at a time (crawler/pages.py) -------------------
+    def _next_pages(self) -> list[scrapy.Request]:
+        return [self._article_request(e, url, token) for token, e, url in self.pages.take()]
+
+    def _pages_idle(self) -> None:
+        """spider_idle: nothing is in flight, so every page handed out has come back; hand out the next."""
+        self.pages.settle()
+        if not self.pages.waiting:
+            return
+        for req in self._next_pages():
+            self.crawler.engine.crawl(req)
+        raise DontCloseSpider
+
+    def _page_dropped(self, request: scrapy.Request) -> None:
+        self.pages.done(request.meta.get("page"))
 
     def _gdelt_request(self, key: str, plan: SourcePlan, query: gdelt.Query) -> scrapy.Request:
         """One article-list request for the window since this query's last success (crawler/gdelt.py)."""
@@ -191,7 +229,7 @@ class OutletSpider(scrapy.Spider):
                 rep.teasers += 1
                 out.append(self._from_feed(entry))
                 continue
-            out.append(self._article_request(entry, row.discovery_url))
+            self.pages.add(entry, row.discovery_url)
         return out
 
     @staticmethod
@@ -199,12 +237,12 @@ class OutletSpider(scrapy.Spider):
         """An item built from the feed entry alone (ExtractPipeline stores title + summary, no page text)."""
         return {"entry": entry, "url": entry.url, "html": "", "fixes": None}
 
-    def _article_request(self, entry: Entry, discovery_url: str | None) -> scrapy.Request:
+    def _article_request(self, entry: Entry, discovery_url: str | None, token: int) -> scrapy.Request:
         return scrapy.Request(
             entry.url,
             callback=self.parse_article,
             errback=self.article_failed,
-            meta={"entry": entry, "source": entry.source, "discovery_url": discovery_url},
+            meta={"entry": entry, "source": entry.source, "discovery_url": discovery_url, "page": token},
         )
 
     def _document(self, meta, status: int | None, error: str | None = None) -> DocumentResult:
@@ -306,6 +344,7 @@ class OutletSpider(scrapy.Spider):
             out = self._follow(entry, plan, url, seen_urls, seen_guids, old)
             if out is not None:
                 yield out
+        yield from self._next_pages()
         yield from old
         if kind == "gdelt" and rep.deferred == deferred:
             # the next window starts here; with articles left over (max_pages) it stays, and they come next run
@@ -320,8 +359,9 @@ class OutletSpider(scrapy.Spider):
         seen_guids: set[str],
         old: list[OldEntry],
     ):
-        """The request (or, for a paywalled outlet, the finished item) for one discovered entry, if new.
-        An entry outside the backfill window goes into `old` (stored as seen, never fetched or sent)."""
+        """For one discovered entry, if new: its page is filed to be asked for (self.pages), or for a paywalled
+        outlet the finished item is returned. An entry outside the backfill window goes into `old` (stored as
+        seen, never fetched or sent)."""
         rep = self.report.for_source(entry.source)
         rep.discovered += 1
         key = canonicalize(entry.url)
@@ -357,7 +397,8 @@ class OutletSpider(scrapy.Spider):
         if not self._page_plan(entry).fetch_pages:
             rep.teasers += 1
             return self._from_feed(entry)
-        return self._article_request(entry, discovery_url)
+        self.pages.add(entry, discovery_url)
+        return None
 
     # -- articles ------------------------------------------------------------
     def article_failed(self, failure):
@@ -367,6 +408,8 @@ class OutletSpider(scrapy.Spider):
         with the reason and what happens next.
         """
         req = failure.request
+        self.pages.done(req.meta.get("page"))
+        out: list = self._next_pages()
         entry: Entry = req.meta["entry"]
         rep = self.report.for_source(entry.source)
         rep.touch()
@@ -390,19 +433,21 @@ class OutletSpider(scrapy.Spider):
         )
         if not give_up:
             rep.errors.append(f"{entry.url}: {reason}; asked again next run ({runs}/{PAGE_RETRY_RUNS})")
-            return [record]
+            return [*out, record]
         after = f" after {runs} runs" if runs > 1 else ""
         if refused:
             rep.errors.append(f"{entry.url}: {reason}; never fetched, not kept")
-            return [record]
+            return [*out, record]
         if not entry.title:
             rep.errors.append(f"{entry.url}: {reason}; given up{after} (the feed gave no title to keep)")
-            return [record]
+            return [*out, record]
         rep.errors.append(f"{entry.url}: {reason}; kept from the feed entry, not fetched again{after}")
         rep.from_feed += 1
-        return [record, self._from_feed(entry)]
+        return [*out, record, self._from_feed(entry)]
 
     def parse_article(self, response: Response):
+        self.pages.done(response.meta.get("page"))
+        yield from self._next_pages()  # the next pages first: the downloader need not wait for extraction
         entry: Entry = response.meta["entry"]
         rep = self.report.for_source(entry.source)
         rep.fetched += 1
