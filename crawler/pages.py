@@ -4,7 +4,8 @@ A feed lists hundreds of new entries; a big day, thousands. Yielding a Request f
 read puts every one (with its feed entry in `meta`) in Scrapy's scheduler for the rest of the crawl. Instead
 the spider files each new entry here, per host in discovery order, and takes Requests out only while fewer
 than `limit` of them are outstanding (scheduled, downloading, or waiting for their callback) and fewer than
-`per_host` for any one host, so a slow host never holds more than its share of the downloader's slots.
+`per_host` for any one host, so a slow host never holds more than its share of the downloader's slots
+(crawler/spider.py sizes both from Scrapy's CONCURRENT_REQUESTS).
 
 A page is outstanding from `take` until its callback or errback runs (`done`, by its `meta["page"]` token;
 a redirect or retry keeps the token), or until Scrapy drops it (`request_dropped`). When the spider goes idle

@@ -75,10 +75,13 @@ class OutletSpider(scrapy.Spider):
         # Article pages are handed to Scrapy a few at a time (crawler/pages.py): enough to keep every host's
         # download slots busy, never the whole day's list. A page comes back through its callback or errback;
         # these two signals cover the rest (Scrapy's "idle" start-request scheduling, see docs/scaling.md).
+        # A host's share: a quarter of the whole, so a small day is handed out at once as before (a page asked
+        # for later, while the reactor extracts, waits on the reactor) and a slow host never holds every slot.
         s = crawler.settings
+        limit = s.getint("CONCURRENT_REQUESTS", 16)
         spider.pages = PageQueue(
-            limit=s.getint("CONCURRENT_REQUESTS", 16),
-            per_host=2 * max(1, s.getint("CONCURRENT_REQUESTS_PER_DOMAIN", 1)),
+            limit=limit,
+            per_host=max(limit // 4, 2 * max(1, s.getint("CONCURRENT_REQUESTS_PER_DOMAIN", 1))),
         )
         crawler.signals.connect(spider._pages_idle, signal=signals.spider_idle)
         crawler.signals.connect(spider._page_dropped, signal=signals.request_dropped)
@@ -115,7 +118,7 @@ class OutletSpider(scrapy.Spider):
         self.revalidate: set[str] = set()  # discovery URLs to read in full next run
         self.retrying: dict[str, int] = {}  # canonical URL -> runs failed before, of pages asked again
         # article pages not asked for yet (from_crawler sizes it from the crawl's settings)
-        self.pages = PageQueue(limit=64, per_host=4)
+        self.pages = PageQueue(limit=64, per_host=16)
 
     @property
     def checking(self) -> bool:

@@ -3,8 +3,9 @@
 One real crawl (crawler/run.py in a subprocess: tests/support/crawl_probe.py) over two loopback hosts whose feeds
 list 150 and 40 new entries. Each time a request is scheduled, the probe counts what Scrapy's scheduler already
 holds. Before, every article Request (with its feed entry) went into the scheduler as soon as its feed was read:
-189 of them at once here, 10,000 on a big day. Now the scheduler never holds more than the spider's page bound
-(a share per host) plus the discovery documents and robots.txt, and each entry's page is fetched exactly once.
+190 of them at once here, 10,000 on a big day. Now the scheduler never holds more than the spider's page bound
+(a share per host: a quarter of CONCURRENT_REQUESTS) plus the discovery documents and robots.txt, and each
+entry's page is fetched exactly once.
 All content is SYNTHETIC.
 """
 
