@@ -22,7 +22,15 @@ rule ran on it. First looks, the only figures for unseen text:
   ordinary articles (0 of 39);
 - tests/data/beat_clean5.jsonl + day_clean5.jsonl (split `clean5`, 63 + 42 passages), the rules of 40a3303 (after
   the fourth round, tuned on clean4's misses): beat precision 1.000, recall 0.719 (23 of 32; Spanish 0.789, English
-  0.615; 0 false alarms among 31 near misses); 0.0 false alarms per 100 ordinary articles (0 of 40).
+  0.615; 0 false alarms among 31 near misses); 0.0 false alarms per 100 ordinary articles (0 of 40);
+- tests/data/beat_clean6.jsonl + day_clean6.jsonl (split `clean6`, 71 + 43 passages), the rules of 0064851 (the
+  fifth round, which pooled the misses of all five first looks and fixed them by class): beat precision 0.917
+  (three false alarms among 36 near misses: Ukrainian air defence "neutralizing" 67 drones, an Israeli radar and
+  Patriot intercepting a drone, IDF drones "neutralizing" threats), recall 0.943 (33 of 35; Spanish 0.950,
+  English 0.933); 0.0 false alarms per 100 ordinary articles (0 of 41), both relevant day passages caught. The
+  rules before the fifth round score the same recall on this sample (0.943) and precision 0.943 (the radar
+  passage fires only with the fifth round's wider counter_uas window), so this sample does not show that the
+  fifth round generalises better; see docs/rules.md. Not tuned on.
 The misses of each were seen afterwards and some vocabulary classes were filled from them (docs/rules.md; clean5's
 in the fifth round, which pooled the misses of all five first looks and fixed them by class), so the figures
 printed now are no longer unseen-text figures. Run with -s to see them.
@@ -62,13 +70,18 @@ CLEAN4_BEAT = HERE / "data" / "beat_clean4.jsonl"
 CLEAN4_DAY = HERE / "data" / "day_clean4.jsonl"
 CLEAN5_BEAT = HERE / "data" / "beat_clean5.jsonl"
 CLEAN5_DAY = HERE / "data" / "day_clean5.jsonl"
+CLEAN6_BEAT = HERE / "data" / "beat_clean6.jsonl"
+CLEAN6_DAY = HERE / "data" / "day_clean6.jsonl"
 SPLITS = ("tune_a", "tune_b", "heldout")
 TARGET = 0.95  # issue 14: precision and recall on the beat set
 MAX_FALSE_ALARMS_PER_100 = 1.0  # issue 14: on the ordinary-day stream's off-beat passages
 # Measured floors where the target is not met (recall on the clean sample, which the rules were not tuned on;
 # false alarms on the day stream's old held-out third: 1 of 54, a counter-drone maker's share price). Raise them
 # when the rules get better; never lower them.
-RECALL_FLOOR = {"clean": 1.0, "clean2": 0.97, "clean3": 0.88, "clean4": 0.98, "clean5": 0.90}
+RECALL_FLOOR = {"clean": 1.0, "clean2": 0.97, "clean3": 0.88, "clean4": 0.98, "clean5": 0.90, "clean6": 0.94}
+# Precision below the target at a first look (clean6: three war passages with a countering word next to the drone,
+# 33 of 36 fired passages relevant): the measured floor, reported in docs/rules.md, not tuned away.
+PRECISION_FLOOR = {"clean6": 0.91}
 HELDOUT_FALSE_ALARMS_PER_100 = 2.0
 WAR_TOPIC = "drone_warfare_lessons"
 
@@ -130,6 +143,8 @@ FIXED_SPLIT = {
     CLEAN4_DAY: "clean4",
     CLEAN5_BEAT: "clean5",
     CLEAN5_DAY: "clean5",
+    CLEAN6_BEAT: "clean6",
+    CLEAN6_DAY: "clean6",
 }
 
 
@@ -148,6 +163,8 @@ FIXED_SPLIT = {
         CLEAN4_DAY,
         CLEAN5_BEAT,
         CLEAN5_DAY,
+        CLEAN6_BEAT,
+        CLEAN6_DAY,
     ],
     ids=[
         "beat",
@@ -162,6 +179,8 @@ FIXED_SPLIT = {
         "day_clean4",
         "beat_clean5",
         "day_clean5",
+        "beat_clean6",
+        "day_clean6",
     ],
 )
 def test_real_passage_files_are_well_formed_with_url_label_and_fixed_split(path):
@@ -339,12 +358,20 @@ EARLIER_THAN_CLEAN4 = (BEAT, DAY, FRESH, CLEAN_BEAT, CLEAN_DAY, CLEAN2_BEAT, CLE
     [
         ("clean4", CLEAN4_BEAT, CLEAN4_DAY, EARLIER_THAN_CLEAN4),
         ("clean5", CLEAN5_BEAT, CLEAN5_DAY, (*EARLIER_THAN_CLEAN4, CLEAN4_BEAT, CLEAN4_DAY)),
+        (
+            "clean6",
+            CLEAN6_BEAT,
+            CLEAN6_DAY,
+            (*EARLIER_THAN_CLEAN4, CLEAN4_BEAT, CLEAN4_DAY, CLEAN5_BEAT, CLEAN5_DAY),
+        ),
     ],
-    ids=["clean4", "clean5"],
+    ids=["clean4", "clean5", "clean6"],
 )
-def test_shipped_rules_on_the_fourth_and_fifth_clean_samples(matcher, split, beat_path, day_path, earlier):
-    """beat/day_clean4 (after the third tuning round) and beat/day_clean5 (after the fourth), each landed before
-    any rule ran on it; first looks in the module docstring."""
+def test_shipped_rules_on_the_fourth_fifth_and_sixth_clean_samples(
+    matcher, split, beat_path, day_path, earlier
+):
+    """beat/day_clean4 (after the third tuning round), beat/day_clean5 (after the fourth) and beat/day_clean6 (after
+    the fifth), each landed before any rule ran on it; first looks in the module docstring."""
     beat_items, day_items = load(beat_path), load(day_path)
     beat, beat_errors = score(matcher, beat_items)
     day, day_errors = score(matcher, day_items)
@@ -364,6 +391,6 @@ def test_shipped_rules_on_the_fourth_and_fifth_clean_samples(matcher, split, bea
     others = {p["url"] for path in earlier for p in load(path)}
     assert others and not others & {p["url"] for p in beat_items + day_items}
     assert beat["all"].tp + beat["all"].fn >= 30 and day["all"].tn >= 30
-    assert beat["all"].precision >= TARGET, (str(beat["all"]), beat_errors)
+    assert beat["all"].precision >= PRECISION_FLOOR.get(split, TARGET), (str(beat["all"]), beat_errors)
     assert beat["all"].recall >= RECALL_FLOOR[split], (str(beat["all"]), beat_errors)
     assert day["all"].false_alarms_per_100 <= MAX_FALSE_ALARMS_PER_100, (str(day["all"]), day_errors)
