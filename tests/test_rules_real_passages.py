@@ -30,9 +30,11 @@ rule ran on it. First looks, the only figures for unseen text:
   English 0.933); 0.0 false alarms per 100 ordinary articles (0 of 41), both relevant day passages caught. The
   rules before the fifth round score the same recall on this sample (0.943) and precision 0.943 (the radar
   passage fires only with the fifth round's wider counter_uas window), so this sample does not show that the
-  fifth round generalises better; see docs/rules.md. Not tuned on.
+  fifth round generalises better; see docs/rules.md. Tuned on in the sixth round (helper signal-clean7).
 The misses of each were seen afterwards and some vocabulary classes were filled from them (docs/rules.md; clean5's
-in the fifth round, which pooled the misses of all five first looks and fixed them by class), so the figures
+in the fifth round, which pooled the misses of all five first looks and fixed them by class; clean6's in the sixth:
+"counter" + any drone word, a war veto on the tally words neutralizar / radar, drone attacks in a Latin-American
+place without the prison veto), so the figures
 printed now are no longer unseen-text figures. Run with -s to see them.
 
 What is asserted: the issue-14 targets (precision and recall >= 0.95 on the beat set, at most 1 false alarm
@@ -78,10 +80,10 @@ MAX_FALSE_ALARMS_PER_100 = 1.0  # issue 14: on the ordinary-day stream's off-bea
 # Measured floors where the target is not met (recall on the clean sample, which the rules were not tuned on;
 # false alarms on the day stream's old held-out third: 1 of 54, a counter-drone maker's share price). Raise them
 # when the rules get better; never lower them.
-RECALL_FLOOR = {"clean": 1.0, "clean2": 0.97, "clean3": 0.88, "clean4": 0.98, "clean5": 0.90, "clean6": 0.94}
-# Precision below the target at a first look (clean6: three war passages with a countering word next to the drone,
-# 33 of 36 fired passages relevant): the measured floor, reported in docs/rules.md, not tuned away.
-PRECISION_FLOOR = {"clean6": 0.91}
+RECALL_FLOOR = {"clean": 1.0, "clean2": 0.97, "clean3": 0.92, "clean4": 0.98, "clean5": 0.90, "clean6": 1.0}
+# Precision below the target at a first look: the measured floor, reported in docs/rules.md, not tuned away. (clean6
+# had 0.91 at its first look; the sixth round, which tuned on it, brought it to 1.000, so the target applies there.)
+PRECISION_FLOOR: dict[str, float] = {}
 HELDOUT_FALSE_ALARMS_PER_100 = 2.0
 WAR_TOPIC = "drone_warfare_lessons"
 
