@@ -73,10 +73,10 @@ class OutletSpider(scrapy.Spider):
     def from_crawler(cls, crawler, *args, **kwargs):
         spider = super().from_crawler(crawler, *args, **kwargs)
         # Article pages are handed to Scrapy a few at a time (crawler/pages.py): enough to keep every host's
-        # download slots busy, never the whole day's list. A page comes back through its callback or errback;
-        # these two signals cover the rest (Scrapy's "idle" start-request scheduling, see docs/scaling.md).
-        # A host's share: a quarter of the whole, so a small day is handed out at once as before (a page asked
-        # for later, while the reactor extracts, waits on the reactor) and a slow host never holds every slot.
+        # download slots busy, never the whole day's list. A host's share is a quarter of the whole, so a small
+        # day is handed out at once as before and a slow host never holds every slot. A page comes back through
+        # its callback or errback; spider_idle (with DontCloseSpider, Scrapy's documented idle scheduling) and
+        # request_dropped cover the rest.
         s = crawler.settings
         limit = s.getint("CONCURRENT_REQUESTS", 16)
         spider.pages = PageQueue(
