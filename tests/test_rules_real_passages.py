@@ -31,6 +31,11 @@ rule ran on it. First looks, the only figures for unseen text:
   rules before the fifth round score the same recall on this sample (0.943) and precision 0.943 (the radar
   passage fires only with the fifth round's wider counter_uas window), so this sample does not show that the
   fifth round generalises better; see docs/rules.md. Tuned on in the sixth round (helper signal-clean7).
+- tests/data/beat_clean7.jsonl + day_clean7.jsonl (split `clean7`, 60 + 41 passages; body sentences, not leads), the
+  rules of 30c579c (the sixth round): beat precision 0.920, recall 0.719 (23 of 32; Spanish 0.733, English 0.706; two
+  false alarms among 28 near misses, war passages naming no war); 2.4 false alarms per 100 ordinary articles (1 of 41,
+  above the 1-per-100 target on this stream alone; all day streams together 0.5 per 100). The rules before the sixth
+  round score the same on it. Not tuned on.
 The misses of each were seen afterwards and some vocabulary classes were filled from them (docs/rules.md; clean5's
 in the fifth round, which pooled the misses of all five first looks and fixed them by class; clean6's in the sixth:
 "counter" + any drone word, a war veto on the tally words neutralizar / radar, drone attacks in a Latin-American
@@ -74,16 +79,30 @@ CLEAN5_BEAT = HERE / "data" / "beat_clean5.jsonl"
 CLEAN5_DAY = HERE / "data" / "day_clean5.jsonl"
 CLEAN6_BEAT = HERE / "data" / "beat_clean6.jsonl"
 CLEAN6_DAY = HERE / "data" / "day_clean6.jsonl"
+CLEAN7_BEAT = HERE / "data" / "beat_clean7.jsonl"
+CLEAN7_DAY = HERE / "data" / "day_clean7.jsonl"
 SPLITS = ("tune_a", "tune_b", "heldout")
 TARGET = 0.95  # issue 14: precision and recall on the beat set
 MAX_FALSE_ALARMS_PER_100 = 1.0  # issue 14: on the ordinary-day stream's off-beat passages
 # Measured floors where the target is not met (recall on the clean sample, which the rules were not tuned on;
 # false alarms on the day stream's old held-out third: 1 of 54, a counter-drone maker's share price). Raise them
 # when the rules get better; never lower them.
-RECALL_FLOOR = {"clean": 1.0, "clean2": 0.97, "clean3": 0.92, "clean4": 0.98, "clean5": 0.90, "clean6": 1.0}
+RECALL_FLOOR = {
+    "clean": 1.0,
+    "clean2": 0.97,
+    "clean3": 0.92,
+    "clean4": 0.98,
+    "clean5": 0.90,
+    "clean6": 1.0,
+    "clean7": 0.71,
+}
 # Precision below the target at a first look: the measured floor, reported in docs/rules.md, not tuned away. (clean6
 # had 0.91 at its first look; the sixth round, which tuned on it, brought it to 1.000, so the target applies there.)
-PRECISION_FLOOR: dict[str, float] = {}
+PRECISION_FLOOR: dict[str, float] = {"clean7": 0.92}  # clean7 first look: 23 of 25 fired passages relevant
+# A clean sample's own ordinary day above the 1-per-100 target at its first look (clean7: 1 of 41, a Ukraine
+# ceasefire plan's truce on "missiles, bombs, and drones"): the measured ceiling. All day streams together must still
+# meet the target (test_all_ordinary_day_streams_together_raise_at_most_one_false_alarm_per_100).
+DAY_FALSE_ALARM_CEILING = {"clean7": 2.5}
 HELDOUT_FALSE_ALARMS_PER_100 = 2.0
 WAR_TOPIC = "drone_warfare_lessons"
 
@@ -147,6 +166,8 @@ FIXED_SPLIT = {
     CLEAN5_DAY: "clean5",
     CLEAN6_BEAT: "clean6",
     CLEAN6_DAY: "clean6",
+    CLEAN7_BEAT: "clean7",
+    CLEAN7_DAY: "clean7",
 }
 
 
@@ -167,6 +188,8 @@ FIXED_SPLIT = {
         CLEAN5_DAY,
         CLEAN6_BEAT,
         CLEAN6_DAY,
+        CLEAN7_BEAT,
+        CLEAN7_DAY,
     ],
     ids=[
         "beat",
@@ -183,6 +206,8 @@ FIXED_SPLIT = {
         "day_clean5",
         "beat_clean6",
         "day_clean6",
+        "beat_clean7",
+        "day_clean7",
     ],
 )
 def test_real_passage_files_are_well_formed_with_url_label_and_fixed_split(path):
@@ -366,14 +391,19 @@ EARLIER_THAN_CLEAN4 = (BEAT, DAY, FRESH, CLEAN_BEAT, CLEAN_DAY, CLEAN2_BEAT, CLE
             CLEAN6_DAY,
             (*EARLIER_THAN_CLEAN4, CLEAN4_BEAT, CLEAN4_DAY, CLEAN5_BEAT, CLEAN5_DAY),
         ),
+        (
+            "clean7",
+            CLEAN7_BEAT,
+            CLEAN7_DAY,
+            (*EARLIER_THAN_CLEAN4, CLEAN4_BEAT, CLEAN4_DAY, CLEAN5_BEAT, CLEAN5_DAY, CLEAN6_BEAT, CLEAN6_DAY),
+        ),
     ],
-    ids=["clean4", "clean5", "clean6"],
+    ids=["clean4", "clean5", "clean6", "clean7"],
 )
-def test_shipped_rules_on_the_fourth_fifth_and_sixth_clean_samples(
-    matcher, split, beat_path, day_path, earlier
-):
-    """beat/day_clean4 (after the third tuning round), beat/day_clean5 (after the fourth) and beat/day_clean6 (after
-    the fifth), each landed before any rule ran on it; first looks in the module docstring."""
+def test_shipped_rules_on_the_fourth_to_seventh_clean_samples(matcher, split, beat_path, day_path, earlier):
+    """beat/day_clean4 (after the third tuning round), beat/day_clean5 (after the fourth), beat/day_clean6 (after
+    the fifth) and beat/day_clean7 (after the sixth), each landed before any rule ran on it; first looks in the module
+    docstring."""
     beat_items, day_items = load(beat_path), load(day_path)
     beat, beat_errors = score(matcher, beat_items)
     day, day_errors = score(matcher, day_items)
@@ -395,4 +425,24 @@ def test_shipped_rules_on_the_fourth_fifth_and_sixth_clean_samples(
     assert beat["all"].tp + beat["all"].fn >= 30 and day["all"].tn >= 30
     assert beat["all"].precision >= PRECISION_FLOOR.get(split, TARGET), (str(beat["all"]), beat_errors)
     assert beat["all"].recall >= RECALL_FLOOR[split], (str(beat["all"]), beat_errors)
-    assert day["all"].false_alarms_per_100 <= MAX_FALSE_ALARMS_PER_100, (str(day["all"]), day_errors)
+    ceiling = DAY_FALSE_ALARM_CEILING.get(split, MAX_FALSE_ALARMS_PER_100)
+    assert day["all"].false_alarms_per_100 <= ceiling, (str(day["all"]), day_errors)
+
+
+ALL_DAY_STREAMS = (DAY, CLEAN_DAY, CLEAN2_DAY, CLEAN4_DAY, CLEAN5_DAY, CLEAN6_DAY, CLEAN7_DAY)
+
+
+def test_all_ordinary_day_streams_together_raise_at_most_one_false_alarm_per_100(matcher):
+    """Every ordinary-day stream pooled (tuned on or not): the issue-14 false-alarm target over all of them."""
+    pooled = Score()
+    errors = []
+    for path in ALL_DAY_STREAMS:
+        scores, errs = score(matcher, load(path))
+        for f in ("tp", "fp", "fn", "tn"):
+            setattr(pooled, f, getattr(pooled, f) + getattr(scores["all"], f))
+        errors += errs
+    print(f"\nall ordinary-day streams together ({len(ALL_DAY_STREAMS)} files): {pooled}")
+    for e in errors:
+        print("  " + e)
+    assert pooled.tn >= 350, "the pooled day streams were not all scored"
+    assert pooled.false_alarms_per_100 <= MAX_FALSE_ALARMS_PER_100, (str(pooled), errors)
