@@ -156,6 +156,28 @@ def matcher() -> Matcher:
     return Matcher(load_rules(RULES))
 
 
+def report(title: str, beat: dict[str, Score], day: dict[str, Score] | None, errors: list[str]) -> None:
+    """Print a sample's scores (all, en, es; beat, then day) and its errors, for the closing notes."""
+    print(f"\n{title} held-out sample (real passages; first look in the docstring):")
+    for name, scores in (("beat", beat), ("day ", day)):
+        for key in ("all", "en", "es") if scores else ():
+            print(f"  {name} {key:4} {scores[key]}")
+    for e in errors:
+        print("  " + e)
+
+
+def assert_sample(beat: list[dict], day: list[dict], earlier, min_beat: int, min_day: int) -> None:
+    """A clean sample is big, balanced (relevant vs near misses within 10%), at least 30% Spanish, its day stream
+    mostly off the beat, and shares no page with any earlier set."""
+    labels = Counter(p["label"] for p in beat)
+    assert len(beat) >= min_beat and len(day) >= min_day
+    assert abs(labels["relevant"] - labels["not_relevant"]) <= len(beat) // 10
+    assert sum(p["lang"] == "es" for p in beat) >= 0.3 * len(beat)
+    assert sum(p["label"] == "not_relevant" for p in day) >= 0.8 * len(day)
+    others = {p["url"] for path in earlier for p in load(path)}
+    assert others and not others & {p["url"] for p in beat + day}
+
+
 FIXED_SPLIT = {
     FRESH: "fresh",
     CLEAN_BEAT: "clean",
@@ -313,14 +335,7 @@ def test_drone_war_topic_ships_disabled_and_fires_on_war_reporting_once_switched
 def test_clean_samples_are_big_balanced_one_third_spanish_and_share_no_page_with_earlier_sets(
     beat_path, day_path, earlier, min_day
 ):
-    beat, day = load(beat_path), load(day_path)
-    labels = Counter(p["label"] for p in beat)
-    assert len(beat) >= 80 and len(day) >= min_day
-    assert abs(labels["relevant"] - labels["not_relevant"]) <= len(beat) // 10
-    assert sum(p["lang"] == "es" for p in beat) >= 0.3 * len(beat)
-    assert sum(p["label"] == "not_relevant" for p in day) >= 0.8 * len(day)
-    others = {p["url"] for path in earlier for p in load(path)}
-    assert others and not others & {p["url"] for p in beat + day}
+    assert_sample(load(beat_path), load(day_path), earlier, min_beat=80, min_day=min_day)
 
 
 @pytest.mark.parametrize(
@@ -330,13 +345,7 @@ def test_shipped_rules_on_the_clean_held_out_samples(matcher, split, beat_path, 
     """The clean samples: never tuned on (their first looks are in the module docstring)."""
     beat, beat_errors = score(matcher, load(beat_path))
     day, day_errors = score(matcher, load(day_path))
-    print(f"\n{split} held-out sample (real passages; first look in the docstring):")
-    for key in ("all", "en", "es"):
-        print(f"  beat {key:4} {beat[key]}")
-    for key in ("all", "en", "es"):
-        print(f"  day  {key:4} {day[key]}")
-    for e in beat_errors + day_errors:
-        print("  " + e)
+    report(split, beat, day, beat_errors + day_errors)
     assert beat["all"].tp + beat["all"].fn >= 40 and day["all"].tn >= 30
     assert beat["all"].precision >= TARGET, (str(beat["all"]), beat_errors)
     assert beat["all"].recall >= RECALL_FLOOR[split], (str(beat["all"]), beat_errors)
@@ -362,20 +371,9 @@ def test_shipped_rules_on_the_third_clean_sample(matcher):
     """beat_clean3: collected after the second tuning round (first look in the module docstring)."""
     items = load(CLEAN3_BEAT)
     scores, errors = score(matcher, items)
-    print("\nclean3 held-out sample (real passages; first look in the docstring):")
-    for key in ("all", "en", "es"):
-        print(f"  beat {key:4} {scores[key]}")
-    for e in errors:
-        print("  " + e)
-    labels = Counter(p["label"] for p in items)
-    assert len(items) >= 50 and abs(labels["relevant"] - labels["not_relevant"]) <= len(items) // 10
-    assert sum(p["lang"] == "es" for p in items) >= 0.3 * len(items)
-    earlier = {
-        p["url"]
-        for path in (BEAT, DAY, FRESH, CLEAN_BEAT, CLEAN_DAY, CLEAN2_BEAT, CLEAN2_DAY)
-        for p in load(path)
-    }
-    assert not earlier & {p["url"] for p in items}
+    report("clean3", scores, None, errors)
+    earlier = (BEAT, DAY, FRESH, CLEAN_BEAT, CLEAN_DAY, CLEAN2_BEAT, CLEAN2_DAY)
+    assert_sample(items, [], earlier, min_beat=50, min_day=0)
     assert scores["all"].precision >= TARGET, (str(scores["all"]), errors)
     assert scores["all"].recall >= RECALL_FLOOR["clean3"], (str(scores["all"]), errors)
 
@@ -410,21 +408,8 @@ def test_shipped_rules_on_the_fourth_to_seventh_clean_samples(matcher, split, be
     beat_items, day_items = load(beat_path), load(day_path)
     beat, beat_errors = score(matcher, beat_items)
     day, day_errors = score(matcher, day_items)
-    print(f"\n{split} held-out sample (real passages; first look in the docstring):")
-    for key in ("all", "en", "es"):
-        print(f"  beat {key:4} {beat[key]}")
-    for key in ("all", "en", "es"):
-        print(f"  day  {key:4} {day[key]}")
-    for e in beat_errors + day_errors:
-        print("  " + e)
-    labels = Counter(p["label"] for p in beat_items)
-    assert len(beat_items) >= 60 and abs(labels["relevant"] - labels["not_relevant"]) <= len(beat_items) // 10
-    assert sum(p["lang"] == "es" for p in beat_items) >= 0.3 * len(beat_items)
-    assert len(day_items) >= 40 and sum(p["label"] == "not_relevant" for p in day_items) >= 0.8 * len(
-        day_items
-    )
-    others = {p["url"] for path in earlier for p in load(path)}
-    assert others and not others & {p["url"] for p in beat_items + day_items}
+    report(split, beat, day, beat_errors + day_errors)
+    assert_sample(beat_items, day_items, earlier, min_beat=60, min_day=40)
     assert beat["all"].tp + beat["all"].fn >= 30 and day["all"].tn >= 30
     assert beat["all"].precision >= PRECISION_FLOOR.get(split, TARGET), (str(beat["all"]), beat_errors)
     assert beat["all"].recall >= RECALL_FLOOR[split], (str(beat["all"]), beat_errors)
@@ -437,13 +422,8 @@ ALL_DAY_STREAMS = (DAY, CLEAN_DAY, CLEAN2_DAY, CLEAN4_DAY, CLEAN5_DAY, CLEAN6_DA
 
 def test_all_ordinary_day_streams_together_raise_at_most_one_false_alarm_per_100(matcher):
     """Every ordinary-day stream pooled (tuned on or not): the issue-14 false-alarm target over all of them."""
-    pooled = Score()
-    errors = []
-    for path in ALL_DAY_STREAMS:
-        scores, errs = score(matcher, load(path))
-        for f in ("tp", "fp", "fn", "tn"):
-            setattr(pooled, f, getattr(pooled, f) + getattr(scores["all"], f))
-        errors += errs
+    scores, errors = score(matcher, [p for path in ALL_DAY_STREAMS for p in load(path)])
+    pooled = scores["all"]
     print(f"\nall ordinary-day streams together ({len(ALL_DAY_STREAMS)} files): {pooled}")
     for e in errors:
         print("  " + e)
