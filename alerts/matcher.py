@@ -172,6 +172,7 @@ class Explanation:
     rule: str
     fired: bool
     reason: str
+    topic: str | None = None  # the rule's `topic:`, when it catches another rule's topic
 
 
 class Doc:
@@ -291,6 +292,9 @@ class Matcher:
             for t in r.positive_terms():
                 by_tid[ids[t]].add(ri)
         self._rules_by_tid = {tid: tuple(sorted(ris)) for tid, ris in by_tid.items()}
+        # digest topic -> its priority (the topic's own rule's place among the topics); a rule with `topic:`
+        # files under that rule and takes its place, wherever it sits in the file
+        self._topic_rank = {r.id: i for i, r in enumerate(ruleset.topics)}
 
     @property
     def term_count(self) -> int:
@@ -488,28 +492,47 @@ class Matcher:
     def fired_ids(self, title: str, text: str, language: str | None = None) -> list[str]:
         """Just the ids of the rules that fire (no snippets): the fast path for replay and benchmarks."""
         doc = self.scan(title, text)
-        return [
-            c.rule.id
+        fired = [
+            c.rule.topic_id
             for c in self._candidates(doc, language)
             if c.simple or self._evaluate(doc, c)[0] is not None
         ]
+        if len(fired) < 2:
+            return fired
+        return sorted(dict.fromkeys(fired), key=self._rank)
+
+    def _rank(self, topic: str) -> int:
+        return self._topic_rank.get(topic, len(self._topic_rank))
 
     def _match(self, title: str, text: str, details: bool, language: str | None = None) -> list[MatchDetail]:
         doc = self.scan(title, text)
         if not doc.hits:
             return []
-        out = []
+        fired: dict[str, list[tuple[_Compiled, list[int], list]]] = {}  # topic -> its rules that fired
         for c in self._candidates(doc, language):
             tids, _, anchors = self._evaluate(doc, c)
             if tids is None:
                 continue
-            tids = list(dict.fromkeys(tids))
-            terms = tuple(self._terms[t].text for t in tids)
-            m = RuleMatch(c.rule.id, terms, self._rule_snippet(doc, c, tids, anchors))
-            hits: tuple[TermHit, ...] = ()
-            if details:
-                hits = tuple(self._term_hit(doc, c, t) for t in tids)
-            out.append(MatchDetail(m, hits))
+            fired.setdefault(c.rule.topic_id, []).append((c, list(dict.fromkeys(tids)), anchors))
+        out = []
+        for topic in sorted(fired, key=self._rank) if len(fired) > 1 else fired:
+            # one match per topic, as if the topic's own rule had fired: its snippet (or the first rule's that
+            # fired, in file order), the terms of every rule that fired for it, the topic's own first
+            ways = sorted(fired[topic], key=lambda w: w[0].rule.id != topic)
+            c, tids, anchors = ways[0]
+            seen = set(tids)
+            terms = [self._terms[t].text for t in tids]
+            hits: list[TermHit] = [self._term_hit(doc, c, t) for t in tids] if details else []
+            for c2, tids2, _ in ways[1:]:
+                for t in tids2:
+                    if t not in seen:
+                        seen.add(t)
+                        terms.append(self._terms[t].text)
+                        if details:
+                            hits.append(self._term_hit(doc, c2, t))
+            by = tuple(w[0].rule.id for w in ways) if ways[0][0].rule.topic or len(ways) > 1 else ()
+            m = RuleMatch(topic, tuple(terms), self._rule_snippet(doc, c, tids, anchors), by)
+            out.append(MatchDetail(m, tuple(hits)))
         return out
 
     def explain(self, title: str, text: str, language: str | None = None) -> list[Explanation]:
@@ -519,11 +542,16 @@ class Matcher:
             if not lang_allows(c.rule.lang, language):
                 tags = ", ".join(c.rule.lang)
                 out.append(
-                    Explanation(c.rule.id, False, f"lang: the text is '{language}', the rule is for {tags}")
+                    Explanation(
+                        c.rule.id,
+                        False,
+                        f"lang: the text is '{language}', the rule is for {tags}",
+                        c.rule.topic,
+                    )
                 )
                 continue
             tids, reason, _ = self._evaluate(doc, c, why=True)
-            out.append(Explanation(c.rule.id, tids is not None, reason))
+            out.append(Explanation(c.rule.id, tids is not None, reason, c.rule.topic))
         return out
 
     # -- snippets ----------------------------------------------------------------

@@ -139,10 +139,12 @@ class DeliveryResult:
 
 
 def routes(ruleset: RuleSet | None, deliverer: Deliverer | None) -> dict[str, str]:
-    """rule id -> destination key (rules missing here, e.g. removed since they fired, go to the default)."""
+    """rule id -> destination key (rules missing here, e.g. removed since they fired, go to the default). A
+    rule with `topic:` goes where its topic goes (its matches are stored under the topic; this covers any
+    stored under its own id before it had `topic:`)."""
     if ruleset is None or deliverer is None:
         return {}
-    return {r.id: deliverer.route(r) for r in ruleset.rules}
+    return {r.id: deliverer.route(ruleset.by_id(r.topic_id) or r) for r in ruleset.rules}
 
 
 def destinations_of(ruleset: RuleSet | None, route: dict[str, str]) -> list[str]:

@@ -97,7 +97,7 @@ class ReplayReport:
 def replay(store: Store, ruleset: RuleSet, since: datetime, batch: int = 500) -> ReplayReport:
     matcher = Matcher(ruleset)
     report = ReplayReport(since=since)
-    order = {r.id: i for i, r in enumerate(ruleset.rules)}
+    order = {r.id: i for i, r in enumerate(ruleset.topics)}
     for rows, stored in articles_with_rules_since(store, since, batch):
         for r in rows:
             if r.status != "matched":
@@ -119,7 +119,7 @@ def replay(store: Store, ruleset: RuleSet, since: datetime, batch: int = 500) ->
                 report.diffs.append(
                     ArticleDiff(r.id, r.title or "", r.url, r.source, before, after, r.language)
                 )
-    for r in ruleset.rules:
+    for r in ruleset.topics:  # a rule with `topic:` fires under its topic: no row of its own
         report.rules.setdefault(r.id, RuleCount())
     return report
 

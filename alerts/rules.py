@@ -16,6 +16,9 @@ Shape (see docs/rules.md):
         lang: [en, es]           # fires only on articles detected as en or es (undetected: always; borderwatch/language.py)
         channel: C0POLICY1       # optional: this topic's Slack channel ID (default: SLACK_CHANNEL)
         webhook_env: POLICY_HOOK # optional: env var holding that channel's incoming-webhook URL
+      - id: fpv_racing_weapons
+        topic: fpv               # optional: another way to catch rule fpv's topic; what it fires is filed,
+        any: [...]               # shown, routed, ranked and counted exactly as if fpv had fired
 
 A term is a string (case-insensitive, whole words, hyphen/space/joined variants, plurals) or a mapping
 {term: UAS, case: true, plural: false}. Every problem message says what to change, because the person
@@ -38,6 +41,7 @@ from .textnorm import term_tokens
 RULE_KEYS = (
     "id",
     "name",
+    "topic",
     "any",
     "all",
     "none",
@@ -89,6 +93,13 @@ class Rule:
     description: str = ""
     channel: str | None = None  # Slack channel ID for this topic's items (None: the default channel)
     webhook_env: str | None = None  # name of the env var holding this topic's incoming-webhook URL
+    # `topic: <rule id>`: this rule is one more way to catch that rule's topic (None: the rule is its own topic)
+    topic: str | None = None
+
+    @property
+    def topic_id(self) -> str:
+        """The digest topic an article this rule fires is filed under."""
+        return self.topic or self.id
 
     def positive_terms(self) -> list[Term]:
         """Terms that can make the rule fire (everything except `none`)."""
@@ -112,9 +123,22 @@ class RuleSet:
     # (id, name) of the valid rules switched off with `enabled: false`: kept out of matching, listed by
     # `rules check` so an operator can see what can be switched on.
     disabled: list[tuple[str, str]] = field(default_factory=list)
+    # rule id -> its `topic:` for the valid rules left out because that topic's rule is disabled
+    disabled_with: dict[str, str] = field(default_factory=dict)
 
     def by_id(self, rule_id: str) -> Rule | None:
         return next((r for r in self.rules if r.id == rule_id), None)
+
+    @property
+    def topics(self) -> list[Rule]:
+        """The rules that are digest topics (no `topic:` of their own), in priority (file) order. Every
+        other rule files what it fires under one of these; routing, order and names come from them."""
+        return [r for r in self.rules if r.topic is None]
+
+    def topic_of(self, rule_id: str) -> str:
+        """The topic a rule id files under (an unknown id: itself, e.g. a rule removed since it fired)."""
+        r = self.by_id(rule_id)
+        return r.topic_id if r is not None else rule_id
 
 
 def _suggest(word: Any, options: list[str] | tuple[str, ...]) -> str:
@@ -145,6 +169,8 @@ class _Parser:
         self.groups: dict[str, tuple[Term, ...]] = {}
         self.resolving: list[str] = []
         self.disabled: list[tuple[str, str]] = []
+        # rule id -> (node, its `topic:` value, name) for every rule that names a topic
+        self.topic_refs: dict[str, tuple[Any, str, str]] = {}
 
     # -- groups ------------------------------------------------------------
     def group(self, node: Any, key: Any, ref: str, where: str) -> list[Term]:
@@ -329,11 +355,61 @@ class _Parser:
                 seen[rid] = i
             if rule is not None:
                 rules.append(rule)
+        off = self.check_topics(rules_node, seen)
+        rules = [r for r in rules if r.id not in off]
         if not rules and not c.problems:
             c.add(data, "rules", "every rule is disabled (enabled: false): enable at least one")
         c.problems.sort(key=lambda p: (p.line, p.column))
         c.raise_if_any()
-        return RuleSet(rules=rules, groups=dict(self.groups), disabled=list(self.disabled))
+        return RuleSet(rules=rules, groups=dict(self.groups), disabled=list(self.disabled), disabled_with=off)
+
+    def check_topics(self, rules_node: list, seen: dict[str, int]) -> dict[str, str]:
+        """Check every `topic:` against the other rules (all of them, disabled ones too): it must name another
+        rule, which is a topic itself (no chains). Returns {rule id: topic} for the enabled rules whose topic
+        is disabled: they are left out with it (a way to catch a topic nobody follows catches nothing)."""
+        c = self.check
+        nodes = {rid: rules_node[i] for rid, i in seen.items()}
+        off: dict[str, str] = {}
+        for rid, (node, target, name) in self.topic_refs.items():
+            label = f"rule '{rid}'"
+            if target == rid:
+                c.add(
+                    node,
+                    "topic",
+                    f"{label}: topic '{target}' is this rule itself: every rule is its own topic already; "
+                    "remove 'topic:' or name another rule's id",
+                )
+                continue
+            tnode = nodes.get(target)
+            if tnode is None:
+                ids = [r for r, n in nodes.items() if r != rid and not (isinstance(n, dict) and "topic" in n)]
+                c.add(
+                    node,
+                    "topic",
+                    f"{label}: topic '{target}' is not a rule in this file: {_suggest(target, ids)}"
+                    "name the id of the rule whose digest topic this rule also catches "
+                    f"(rules: {', '.join(ids) or 'none'})",
+                )
+                continue
+            chain = tnode.get("topic") if isinstance(tnode, dict) else None
+            if chain is not None:
+                hint = (
+                    f"write topic: {chain}"
+                    if isinstance(chain, str) and chain != rid
+                    else "name a topic rule"
+                )
+                c.add(
+                    node,
+                    "topic",
+                    f"{label}: topic '{target}' has a topic of its own (topic: {chain}), and topics do not "
+                    f"chain: {hint} (a rule without 'topic:')",
+                )
+                continue
+            enabled = node.get("enabled", True)
+            if enabled is not False and isinstance(tnode, dict) and tnode.get("enabled", True) is False:
+                off[rid] = target
+                self.disabled.append((rid, name))
+        return off
 
     def rule(self, parent: Any, index: int, node: Any) -> Rule | None:
         c = self.check
@@ -429,6 +505,7 @@ class _Parser:
             )
             lang = []
         channel, webhook_env = self.destination(node, label)
+        topic = self.topic(node, label, rid if ok else None, name)
         if not any_ and not all_ and not near:
             # not when terms failed (reported already) or a key is misspelt ('anny' is the real problem)
             if len(c.problems) == problems_before and not typo:
@@ -455,7 +532,36 @@ class _Parser:
             description=description,
             channel=channel,
             webhook_env=webhook_env,
+            topic=topic,
         )
+
+    def topic(self, node: Any, label: str, rid: str | None, name: Any) -> str | None:
+        """`topic: <rule id>` (checked against the other rules in check_topics, once all are read). Routing
+        belongs to the topic, so a rule with `topic:` takes no `channel` / `webhook_env` of its own."""
+        c = self.check
+        if "topic" not in node:
+            return None
+        target = node.get("topic")
+        if not isinstance(target, str) or not ID_RE.match(target.strip()):
+            c.add(
+                node,
+                "topic",
+                f"{label}: 'topic' must be the id of another rule in this file, e.g. topic: counter_uas "
+                f"(got {target!r})",
+            )
+            return None
+        target = target.strip()
+        for key in ("channel", "webhook_env"):
+            if key in node:
+                c.add(
+                    node,
+                    key,
+                    f"{label}: '{key}' cannot be set on a rule with 'topic: {target}': its items go where "
+                    f"topic '{target}' goes; set {key} on rule '{target}' instead (or remove 'topic:')",
+                )
+        if rid is not None and rid not in self.topic_refs:
+            self.topic_refs[rid] = (node, target, name.strip() if isinstance(name, str) else rid)
+        return target
 
     def destination(self, node: Any, label: str) -> tuple[str | None, str | None]:
         """`channel` (a Slack channel ID) and `webhook_env` (an env var NAME, never the secret URL itself)."""

@@ -171,19 +171,32 @@ def watched_since(store: Store) -> datetime | None:
 
 
 def weekly_counts(
-    store: Store, rule_ids: list[str] | None, end: datetime, weeks: int
+    store: Store,
+    rule_ids: list[str] | None,
+    end: datetime,
+    weeks: int,
+    fold: dict[str, str] | None = None,
 ) -> tuple[list[date], dict[str, list[int]], list[int]]:
     """(week start dates, per-rule counts, distinct matched articles), oldest week first. With rule_ids
-    None (no valid rules file ever), every rule id found in the matches is a topic."""
+    None (no valid rules file ever), every rule id found in the matches is a topic. `fold` maps the id of a
+    rule with `topic:` to that topic: matches stored under its own id (before it had `topic:`) count for
+    the topic, each article once, as the ones matched since do."""
     start = end - timedelta(weeks=weeks)
     rows = matches_in_window(store, start)
     ids = list(rule_ids) if rule_ids is not None else sorted({r[0] for r in rows})
     per_rule = {rid: [0] * weeks for rid in ids}
     articles: list[set[int]] = [set() for _ in range(weeks)]
+    fold = fold or {}
+    counted: set[tuple[str, int]] = set()
     for rule_id, article_id, published, first_seen in rows:
         when = article_date(published, first_seen)
         if not (start <= when < end):
             continue
+        if fold:
+            rule_id = fold.get(rule_id, rule_id)
+            if (rule_id, article_id) in counted:
+                continue
+            counted.add((rule_id, article_id))
         if rule_id not in per_rule:  # a rule no longer configured: not a topic, not in "all topics"
             continue
         idx = int((when - start) // timedelta(weeks=1))
@@ -302,9 +315,11 @@ def compute_trends(
     if weeks < 1:
         raise ValueError("weeks must be at least 1")
     end = day_start(end) if (end.hour, end.minute, end.second, end.microsecond) != (0, 0, 0, 0) else end
-    rule_ids = [r.id for r in ruleset.rules] if ruleset else None
-    names = {r.id: r.name for r in ruleset.rules} if ruleset else {}
-    week_starts, per_rule, totals = weekly_counts(store, rule_ids, end, weeks)
+    rule_ids = [r.id for r in ruleset.rules] if ruleset else None  # every rule, `topic:` ones too
+    topic_ids = [r.id for r in ruleset.topics] if ruleset else None
+    names = {r.id: r.name for r in ruleset.topics} if ruleset else {}
+    fold = {r.id: r.topic for r in ruleset.rules if r.topic} if ruleset else {}
+    week_starts, per_rule, totals = weekly_counts(store, topic_ids, end, weeks, fold)
     since = watched_since(store)
 
     def mask(counts: list[int]) -> list[int | None]:

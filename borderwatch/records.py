@@ -60,9 +60,17 @@ class Article:
 class RuleMatch:
     """A rule firing on an article: which terms, and a snippet around the strongest hit."""
 
-    rule: str
+    rule: str  # the digest topic (a rule's id; for a rule with `topic:`, that topic's id)
     terms: tuple[str, ...]
     snippet: str = ""
+    # the rules that fired for this topic when one of them has `topic:` (the topic's own rule first if it fired);
+    # empty when only the topic's own rule did. Not stored: the article is filed under `rule` alone.
+    fired_by: tuple[str, ...] = ()
+
+    @property
+    def via(self) -> tuple[str, ...]:
+        """The rules with `topic:` that caught this article for its topic."""
+        return tuple(r for r in self.fired_by if r != self.rule)
 
 
 class WarningLine(str):

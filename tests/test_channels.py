@@ -10,10 +10,12 @@ import pytest
 from sqlalchemy import select
 
 from borderwatch.alerts.delivery import SlackApiDeliverer
+from borderwatch.alerts.matcher import Matcher
 from borderwatch.alerts.outbox import deliver
 from borderwatch.alerts.rules import load_rules, parse_rules_text
+from borderwatch.alerts.stage import match_new
 from borderwatch.records import WarningLine
-from borderwatch.store import DigestItem, DigestRow, MatchRow, Store
+from borderwatch.store import ArticleRow, DigestItem, DigestRow, MatchRow, Store
 from borderwatch.yamlload import ConfigError
 from tests.support.articles import seed_article, seed_articles
 
@@ -61,6 +63,86 @@ def queue(work) -> tuple[set[str], set[str]]:
 
 def posts_in(slack, channel: str) -> list[dict]:
     return [p for p in slack.posts if p["channel"] == channel]
+
+
+# Real passages (tests/data) that only a rule with `topic: counter_uas` catches: url -> (title, text, that rule)
+CAUGHT_BY_TOPIC_RULES = {
+    "https://alias.example/c-suas-industry-day/": (
+        "Army to host industry day",
+        "The Army will host an industry day later this month to discuss future requirements for providing aerial "
+        "target supplies and hardware for joint counter small unmanned aerial systems at Ft. Sill in Oklahoma, the "
+        "service announced in a Jan. 3 notice.",
+        "counter_uas_phrase",
+    ),
+    "https://alias.example/silent-archer/": (
+        "Silent Archer",
+        "SRC's Silent Archer system uses radar and electronic warfare technology to detect and track drones and "
+        "disrupt the drone operator's signals to the aircraft.",
+        "drone_intercepts",
+    ),
+    "https://alias.example/navy-lasers/": (
+        "Navy tests",
+        "Six fibre-optic lasers with a combined 32 kilowatts of power destroyed four airborne drones (UAVs) in "
+        "tests by the US Navy off the coast of California.",
+        "counter_drone_weapons",
+    ),
+}
+
+
+def test_items_caught_by_a_rule_with_topic_go_to_that_topics_channel_and_not_to_the_default(work, slack):
+    """The case that took two rules out in the last session: routing counter_uas must route everything filed
+    under it, also what its `topic: counter_uas` rules catch (they used to be topics of their own and landed in
+    the default channel)."""
+    route_counter_uas(work, channel=POLICY)
+    seed_articles(work.db, 1)  # a cartel drone attack: news for the default channel
+    for url, (title, text, _rule) in CAUGHT_BY_TOPIC_RULES.items():
+        seed_article(work.db, url, title, text, "Outlet T")
+    store = Store(work.db)
+    rules = load_rules(work.config / "keywords.yaml")
+    matcher = Matcher(rules)
+    for url, (title, text, rule) in CAUGHT_BY_TOPIC_RULES.items():  # only that rule fires, under counter_uas
+        (m,) = matcher.match(title, text, language="en")
+        assert (m.rule, m.fired_by, rules.by_id(rule).topic) == ("counter_uas", (rule,), "counter_uas"), url
+    assert match_new(store, rules) == (4, 4)
+    with store.session() as s:
+        stored = {u: r for u, r in s.execute(select(ArticleRow.url, MatchRow.rule_id).join(MatchRow))}
+    assert {stored[u] for u in CAUGHT_BY_TOPIC_RULES} == {"counter_uas"}  # filed under the topic itself
+    deliverer = SlackApiDeliverer(TOKEN, "C0DIGEST", base_url=slack.api_url)
+    res = deliver(store, deliverer, rules, [])
+    store.dispose()
+    assert res.error is None, res
+    (policy_post,) = posts_in(slack, POLICY)
+    (default_post,) = posts_in(slack, "C0DIGEST")
+    assert set(item_links([policy_post])) == set(CAUGHT_BY_TOPIC_RULES)
+    assert len(item_links([default_post])) == 1 and not set(item_links([default_post])) & set(
+        CAUGHT_BY_TOPIC_RULES
+    )
+    policy_text, default_text = json.dumps(policy_post["blocks"]), json.dumps(default_post["blocks"])
+    assert "Counter-UAS, jammers and drone detection" in policy_text  # shown under the topic's own name
+    for rule in {r for _t, _x, r in CAUGHT_BY_TOPIC_RULES.values()}:
+        name = rules.by_id(rule).name
+        assert name not in policy_text and name not in default_text
+    assert "Counter-UAS" not in default_text
+
+
+def test_a_rule_with_topic_takes_no_channel_of_its_own():
+    bad = (
+        "rules:\n"
+        "  - id: policy\n"
+        "    any: [NDAA]\n"
+        "    channel: C0POLICY1\n"
+        "  - id: policy_more\n"
+        "    topic: policy\n"
+        "    any: [Section 130i]\n"
+        "    channel: C0OTHER01\n"
+        "    webhook_env: OTHER_HOOK\n"
+    )
+    with pytest.raises(ConfigError) as exc:
+        parse_rules_text(bad, "kw.yaml")
+    text = str(exc.value)
+    assert "kw.yaml:8:5: rule 'policy_more': 'channel' cannot be set on a rule with 'topic: policy'" in text
+    assert "kw.yaml:9:5: rule 'policy_more': 'webhook_env' cannot be set" in text
+    assert "set webhook_env on rule 'policy' instead" in text and len(exc.value.problems) == 2
 
 
 def test_rule_channel_and_webhook_env_errors_name_file_line_and_fix():

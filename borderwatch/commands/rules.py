@@ -98,13 +98,15 @@ def cmd_test(args) -> int:
                 "language": language,  # detected (borderwatch/language.py); null when too short to tell
                 "matches": [
                     {
-                        "rule": d.match.rule,
+                        "rule": d.match.rule,  # the digest topic, as the match stage stores it
                         "terms": list(d.match.terms),
                         "snippet": d.match.snippet,
                         "hits": [
                             {"term": h.term, "field": h.field, "count": h.count, "snippet": h.snippet}
                             for h in d.hits
                         ],
+                        # only when a rule with `topic:` caught it: those rules' ids (an extra key)
+                        **({"via": list(d.match.via)} if d.match.via else {}),
                     }
                     for d in details
                 ],
@@ -112,7 +114,7 @@ def cmd_test(args) -> int:
             }
             if args.explain:
                 obj["not_fired"] = [
-                    {"rule": e.rule, "reason": e.reason}
+                    {"rule": e.rule, "reason": e.reason, **({"topic": e.topic} if e.topic else {})}
                     for e in matcher.explain(title, text, language)
                     if not e.fired
                 ]
@@ -125,14 +127,19 @@ def cmd_test(args) -> int:
         for i, d in enumerate(details):
             rule = ruleset.by_id(d.match.rule)
             first = " (digest topic)" if i == 0 and len(details) > 1 else ""
-            print(f"  ✔ {d.match.rule} — {rule.name if rule else d.match.rule}{first}")
+            via = ""
+            if d.match.via:  # caught by a rule with `topic:` (too)
+                also = "also " if d.match.rule in d.match.fired_by else ""
+                via = f" ({also}via {', '.join(d.match.via)})"
+            print(f"  ✔ {d.match.rule}{via} — {rule.name if rule else d.match.rule}{first}")
             for h in d.hits:
                 times = f", {h.count}×" if h.count > 1 else ""
                 print(f"      {h.term} ({h.field}{times}): “{h.snippet}”")
         if args.explain:
             for ex in matcher.explain(title, text, language):
                 if not ex.fired:
-                    print(f"  ✘ {ex.rule}: {ex.reason}")
+                    of = f" (topic {ex.topic})" if ex.topic else ""
+                    print(f"  ✘ {ex.rule}{of}: {ex.reason}")
     if had_error:
         return 2
     return 0 if any_match else 1
@@ -153,9 +160,16 @@ def cmd_check(args) -> int:
         lang = f" [{', '.join(r.lang)}]" if r.lang else ""
         to = f" -> channel {r.channel}" if r.channel else ""
         to += f" (webhook ${r.webhook_env})" if r.webhook_env else ""
+        to += f" -> topic {r.topic}" if r.topic else ""  # filed, shown and routed as that topic
         print(f"  {r.id}: {r.name}{lang}{to}")
     for rid, name in rs.disabled:
-        print(f"  {rid}: {name} (disabled: set enabled: true to use it)")
+        if rid in rs.disabled_with:
+            topic = rs.disabled_with[rid]
+            print(
+                f"  {rid}: {name} (disabled with its topic {topic}: set enabled: true on {topic} to use it)"
+            )
+        else:
+            print(f"  {rid}: {name} (disabled: set enabled: true to use it)")
     return 0
 
 
@@ -265,7 +279,7 @@ def cmd_feedback(args) -> int:
     names, order = {}, []
     try:
         rs = load_rules(rules_path(args))
-        names, order = {r.id: r.name for r in rs.rules}, [r.id for r in rs.rules]
+        names, order = {r.id: r.name for r in rs.topics}, [r.id for r in rs.topics]
     except ConfigError:
         pass  # names are a nicety here; the numbers come from the database
     rows = feedback_by_rule(store, since, order)
@@ -370,13 +384,17 @@ def _print_replay(report, ruleset: RuleSet, path: Path, limit: int) -> None:
         "yet or never fetched and are left out)\n\n"
     )
     out.write(f"{'rule':28} {'before':>6} {'after':>6} {'added':>6} {'removed':>7}\n")
-    names = {r.id: r.name for r in ruleset.rules}
-    order = [r.id for r in ruleset.rules] + sorted(set(report.rules) - set(names))
+    names = {r.id: r.name for r in ruleset.topics}
+    order = [r.id for r in ruleset.topics] + sorted(set(report.rules) - set(names))
     for rid in order:
         c = report.rules.get(rid)
         if c is None:
             continue
-        note = "" if rid in names else "  (not in this rules file)"
+        rule = ruleset.by_id(rid)
+        if rule is not None and rule.topic:  # stored under its own id before it had `topic:`
+            note = f"  (now filed under topic {rule.topic})"
+        else:
+            note = "" if rid in names else "  (not in this rules file)"
         out.write(
             f"{rid[:28]:28} {c.before:>6} {c.after:>6} {'+' + str(c.added):>6} {'-' + str(c.removed):>7}{note}\n"
         )

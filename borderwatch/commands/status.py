@@ -163,7 +163,7 @@ def collect(store: Store, config_dir: Path) -> dict[str, Any]:
         from borderwatch.alerts.rules import load_rules
 
         try:  # in the rules file's order when it reads; the numbers come from the database either way
-            order = [r.id for r in load_rules(config_dir / "keywords.yaml").rules]
+            order = [r.id for r in load_rules(config_dir / "keywords.yaml").topics]
         except ConfigError:
             order = []
         rows = feedback_by_rule(store, utcnow() - timedelta(days=FEEDBACK_DAYS), order)
