@@ -97,15 +97,17 @@ RECALL_FLOOR = {
     "clean4": 0.98,
     "clean5": 0.90,
     "clean6": 1.0,
-    "clean7": 0.71,
+    "clean7": 0.81,  # first look 0.71; 0.81 after the seventh round, which tuned on its errors
 }
 # Precision below the target at a first look: the measured floor, reported in docs/rules.md, not tuned away. (clean6
 # had 0.91 at its first look; the sixth round, which tuned on it, brought it to 1.000, so the target applies there.)
-PRECISION_FLOOR: dict[str, float] = {"clean7": 0.92}  # clean7 first look: 23 of 25 fired passages relevant
+PRECISION_FLOOR: dict[str, float] = {
+    "clean7": 0.96
+}  # clean7 first look 0.92 (23 of 25); 26 of 27 after round 7
 # A clean sample's own ordinary day above the 1-per-100 target at its first look (clean7: 1 of 41, a Ukraine
 # ceasefire plan's truce on "missiles, bombs, and drones"): the measured ceiling. All day streams together must still
 # meet the target (test_all_ordinary_day_streams_together_raise_at_most_one_false_alarm_per_100).
-DAY_FALSE_ALARM_CEILING = {"clean7": 2.5}
+DAY_FALSE_ALARM_CEILING: dict[str, float] = {}  # clean7 had 2.5 at its first look; 0 after the seventh round
 HELDOUT_FALSE_ALARMS_PER_100 = 2.0
 WAR_TOPIC = "drone_warfare_lessons"
 
