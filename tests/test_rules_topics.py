@@ -14,10 +14,12 @@ import pytest
 from borderwatch.alerts.delivery import SlackApiDeliverer
 from borderwatch.alerts.matcher import Matcher
 from borderwatch.alerts.outbox import destinations_of, routes
+from borderwatch.alerts.replay import replay
 from borderwatch.alerts.rules import parse_rules_text
 from borderwatch.alerts.trends import compute_trends, weekly_counts
 from borderwatch.cli import build_parser
-from borderwatch.store import Store
+from borderwatch.commands.rules import _print_replay
+from borderwatch.store import ArticleRow, MatchRow, Store
 from borderwatch.yamlload import ConfigError
 
 from .trends_history import _article
@@ -174,6 +176,7 @@ def test_rules_test_json_keeps_its_shape_and_names_the_rule_that_caught_it(tmp_p
     out = capsys.readouterr().out
     assert "  ✔ jammers (via jammers_more) — Jammers\n" in out
     assert "  ✘ jammers_radar (topic jammers): near: no term of radar found" in out
+    assert "  ✘ jammers (its topic fired via jammers_more): any: none of jammer found" in out
 
 
 def test_a_rule_with_topic_is_routed_with_its_topic_and_makes_no_destination_of_its_own(rules):
@@ -199,3 +202,32 @@ def test_trends_count_a_topic_once_per_article_also_for_matches_stored_under_a_r
     assert per_rule == {"cartels": [0, 1], "jammers": [0, 4]} and totals == [0, 4]
     assert [t.rule_id for t in compute_trends(store, rules, end, 2).topics] == ["cartels", "jammers"]
     store.dispose()
+
+
+def test_replay_shows_matches_stored_under_a_rule_before_it_had_topic_moving_to_the_topic(
+    tmp_path, rules, capsys
+):
+    store = Store(f"sqlite:///{tmp_path / 'bw.db'}")
+    now = datetime.now(timezone.utc)
+    with store.session() as s:
+        for n, text, stored in (
+            (1, "A cartel drone showed on radar.", ["cartels", "jammers_radar"]),  # jammers_radar was a topic
+            (2, "Police seized a jammer.", ["jammers"]),
+        ):
+            a = ArticleRow(url=f"https://t.example/{n}", source="T", title="", text=text, first_seen=now)
+            a.status = "matched"
+            s.add(a)
+            s.flush()
+            for rid in stored:
+                s.add(MatchRow(article_id=a.id, rule_id=rid, terms=["x"], matched_at=now))
+    report = replay(store, rules, now - timedelta(days=1))
+    store.dispose()
+    assert set(report.rules) == {"cartels", "jammers", "jammers_radar"}  # no row for rules that never stored
+    assert vars(report.rules["jammers_radar"]) == {"before": 1, "after": 0, "added": 0, "removed": 1}
+    assert vars(report.rules["jammers"]) == {"before": 1, "after": 2, "added": 1, "removed": 0}
+    (moved,) = report.diffs
+    assert moved.kind == "changed" and moved.after_ids == ["cartels", "jammers"]
+    _print_replay(report, rules, tmp_path / "kw.yaml", 10)
+    out = capsys.readouterr().out
+    assert "jammers_radar                     1      0     +0      -1  (now filed under topic jammers)" in out
+    assert "jammers_more" not in out

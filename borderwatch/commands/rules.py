@@ -136,9 +136,12 @@ def cmd_test(args) -> int:
                 times = f", {h.count}×" if h.count > 1 else ""
                 print(f"      {h.term} ({h.field}{times}): “{h.snippet}”")
         if args.explain:
+            caught = {d.match.rule: d.match.via for d in details}
             for ex in matcher.explain(title, text, language):
                 if not ex.fired:
                     of = f" (topic {ex.topic})" if ex.topic else ""
+                    if not ex.topic and caught.get(ex.rule):  # its topic fired through another rule
+                        of = f" (its topic fired via {', '.join(caught[ex.rule])})"
                     print(f"  ✘ {ex.rule}{of}: {ex.reason}")
     if had_error:
         return 2
