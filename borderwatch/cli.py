@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import atexit
+import gc
 import importlib
 import logging
 import sys
@@ -65,7 +67,25 @@ def log_level(args) -> int:
     return {0: logging.WARNING, 1: logging.INFO}.get(getattr(args, "verbose", 0), logging.DEBUG)
 
 
+def _fast_exit() -> None:
+    """At interpreter exit: close the database connections, then keep the interpreter's final garbage
+    collection off the heap the command built (Scrapy, SQLAlchemy, the matcher). That collection was
+    ~0.4 s of a 2 s run with nothing new; every object still gets freed when the process ends."""
+    db = sys.modules.get("borderwatch.store.db")
+    if db is not None:
+        db.close_all()
+    gc.disable()
+    gc.freeze()
+
+
+_exit_registered = False
+
+
 def main(argv: list[str] | None = None) -> int:
+    global _exit_registered
+    if not _exit_registered:  # (main runs many times in one test process: register once)
+        atexit.register(_fast_exit)
+        _exit_registered = True
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timezone
@@ -23,6 +24,19 @@ DEFAULT_DB = "sqlite:///borderwatch.db"
 DEFAULT_TIMEOUT = 30.0  # seconds; BORDERWATCH_DB_TIMEOUT overrides
 
 log = logging.getLogger("borderwatch.store")
+
+# Every Store's engine, so the process can close its connections at exit (close_all) without waiting for
+# the garbage collector, which borderwatch.cli skips at exit (its _fast_exit).
+_ENGINES: weakref.WeakSet[Engine] = weakref.WeakSet()
+
+
+def close_all() -> None:
+    """Close the pooled connections of every open Store (SQLite checkpoints its -wal file on the last close)."""
+    for engine in list(_ENGINES):
+        try:
+            engine.dispose()
+        except Exception:  # at exit: a connection that cannot be closed cleanly is closed by the OS
+            log.debug("could not close the connections of %s", engine.url, exc_info=True)
 
 
 def db_url(url: str | None = None) -> str:
@@ -93,6 +107,7 @@ class Store:
                 "options": f"-c lock_timeout={ms} -c idle_in_transaction_session_timeout={max(ms, 60000) * 10}",
             }
         self.engine: Engine = create_engine(self.url, future=True, **kwargs)
+        _ENGINES.add(self.engine)
         if self.url.startswith("sqlite"):
             event.listen(self.engine, "connect", _sqlite_pragmas)
         self.Session = sessionmaker(self.engine, expire_on_commit=False, future=True)
