@@ -1,0 +1,105 @@
+"""The shipped rules on real *articles* as the digest sees them: the headline and the lead, not one sentence.
+
+Every other real set (tests/test_rules_real_passages.py) holds single sentences. The product matches an article's
+title and main text together, so a body sentence whose group, place or drone word stands elsewhere in the article
+is a harder test than the product faces, and a sentence-level figure says little about what reaches the
+consultant. These two files hold real articles from the search tool's `pages` corpus (headline + the first
+paragraphs as stored, 300-700 characters, with the URL), from pages no passage set uses, labelled at the article
+level against tests/data/SCOPE.md ("would a counter-UAS or border-security consultant want it in the digest?")
+and landed before any rule ran on them (helper `articles`; method in docs/rules.md):
+
+- tests/data/beat_articles.jsonl: the beat and its realistic near misses;
+- tests/data/day_articles.jsonl: an ordinary day of drone, defence and Mexican security publishing.
+
+A third of each (`split: heldout`, fixed by the URL's hash before labelling) is never tuned on. FIRST_LOOK holds
+the figures of the first run, before any tuning on these files.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from borderwatch.alerts.matcher import Matcher
+from borderwatch.alerts.rules import load_rules
+from tests.test_rules_real_passages import MAX_FALSE_ALARMS_PER_100, TARGET, load, score
+
+HERE = Path(__file__).resolve().parent
+RULES = HERE.parent / "config" / "keywords.yaml"
+BEAT = HERE / "data" / "beat_articles.jsonl"
+DAY = HERE / "data" / "day_articles.jsonl"
+PASSAGE_SETS = sorted(p for p in (HERE / "data").glob("*.jsonl") if p not in (BEAT, DAY))
+
+
+@pytest.fixture(scope="module")
+def matcher() -> Matcher:
+    return Matcher(load_rules(RULES))
+
+
+def _page(url: str) -> str:
+    u = url.split("://", 1)[-1].split("?", 1)[0].rstrip("/").lower()
+    return u[4:] if u.startswith("www.") else u
+
+
+def print_scores(title: str, scores, errors) -> None:
+    print(f"\n{title}:")
+    for key in ("all", "tune", "heldout", "en", "es"):
+        if key in scores:
+            print(f"  {key:8} {scores[key]}")
+    for e in errors:
+        print("  " + e)
+
+
+@pytest.mark.parametrize("path", [BEAT, DAY], ids=["beat_articles", "day_articles"])
+def test_article_files_are_well_formed_with_title_url_label_and_a_third_held_out(path):
+    items = load(path)
+    assert len(items) >= 150
+    for a in items:
+        assert a["url"].startswith("http") and a["title"].strip() and len(a["text"]) >= 150, a["id"]
+        assert a["label"] in ("relevant", "not_relevant") and a["lang"] in ("en", "es"), a["id"]
+        assert a["split"] in ("tune", "heldout"), a["id"]
+    assert len({a["id"] for a in items}) == len({_page(a["url"]) for a in items}) == len(items)
+    held = sum(a["split"] == "heldout" for a in items)
+    assert abs(held - len(items) / 3) <= 1 + len(items) // 20
+
+
+def test_article_sets_are_balanced_spanish_and_share_no_page_with_the_passage_sets():
+    beat, day = load(BEAT), load(DAY)
+    labels = Counter(a["label"] for a in beat)
+    assert abs(labels["relevant"] - labels["not_relevant"]) <= len(beat) // 10
+    assert sum(a["lang"] == "es" for a in beat) >= 0.3 * len(beat)
+    assert sum(a["label"] == "not_relevant" for a in day) >= 0.8 * len(day)
+    passages = {_page(p["url"]) for path in PASSAGE_SETS for p in load(path)}
+    assert len(passages) > 500
+    assert not passages & {_page(a["url"]) for a in beat + day}
+    assert not {_page(a["url"]) for a in beat} & {_page(a["url"]) for a in day}
+
+
+# The first run of the shipped rules on these files (rules of 11a8a1d, before any tuning on them), for the record:
+# beat P 0.986 R 0.934 (tp 71 fp 1 fn 5 tn 75), held-out third P 1.000 R 0.885 (23 of 26); day 3.5 false alarms
+# per 100 (5 of 142), held-out third 4.3 (2 of 47). The eighth round then tuned on the `tune` thirds only.
+FIRST_LOOK = {"beat": (0.986, 0.934), "beat heldout": (1.000, 0.885), "day": 3.5, "day heldout": 4.3}
+# Measured on the held-out thirds, which nobody tunes on: the floors a change must not fall below.
+HELDOUT_RECALL_FLOOR = 0.88  # 23 of 26
+HELDOUT_DAY_CEILING = (
+    4.3  # 2 of 47: municipal police drones "para combatir la inseguridad", the FCC's Covered List
+)
+
+
+def test_shipped_rules_on_real_beat_articles(matcher):
+    scores, errors = score(matcher, load(BEAT))
+    print_scores("beat articles (headline + lead)", scores, errors)
+    assert scores["tune"].tp + scores["tune"].fn >= 45 and scores["heldout"].tp + scores["heldout"].fn >= 20
+    assert scores["tune"].precision >= TARGET and scores["tune"].recall >= TARGET, str(scores["tune"])
+    assert scores["heldout"].precision >= TARGET, str(scores["heldout"])
+    assert scores["heldout"].recall >= HELDOUT_RECALL_FLOOR, str(scores["heldout"])
+
+
+def test_shipped_rules_on_an_ordinary_day_of_real_articles(matcher):
+    scores, errors = score(matcher, load(DAY))
+    print_scores("ordinary-day articles (headline + lead)", scores, errors)
+    assert scores["tune"].tn >= 90 and scores["heldout"].tn >= 40
+    assert scores["tune"].false_alarms_per_100 <= MAX_FALSE_ALARMS_PER_100, (str(scores["tune"]), errors)
+    assert scores["heldout"].false_alarms_per_100 <= HELDOUT_DAY_CEILING, (str(scores["heldout"]), errors)
