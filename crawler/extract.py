@@ -56,6 +56,27 @@ EXTRACT_OPTIONS = dict(
 )
 
 
+# What bare_extraction's metadata step works out that nothing in borderwatch reads (Extracted keeps title,
+# author and date; the canonical link is our own): categories, tags and the license, ~5 ms of a ~45 ms page
+# here, with every other field the same (tests/test_extract_bytes.py). Replaced in the processes that call
+# extract(), on its first call, so trafilatura used elsewhere in a process that never extracts (bench/run.py's
+# trafilatura-alone baseline) keeps them.
+_UNUSED_METADATA = {"extract_catstags": lambda *_a, **_k: [], "extract_license": lambda *_a, **_k: None}
+ORIGINAL_METADATA: dict = {}
+
+
+def skip_unused_metadata() -> None:
+    if ORIGINAL_METADATA:
+        return
+    import trafilatura.metadata as meta
+
+    for name, stub in _UNUSED_METADATA.items():
+        if callable(getattr(meta, name, None)):  # (a later trafilatura without it: nothing to skip)
+            ORIGINAL_METADATA[name] = getattr(meta, name)
+            setattr(meta, name, stub)
+    ORIGINAL_METADATA.setdefault("", None)  # done, even when nothing was replaced
+
+
 def canonical_link(tree, url: str) -> str | None:
     """The page's own canonical link, resolved as a browser would (against <base href> when there is one)."""
     hrefs = tree.xpath('//link[@rel="canonical"]/@href')
@@ -136,6 +157,7 @@ def extract(
     from trafilatura.settings import set_date_params
     from trafilatura.utils import load_html
 
+    skip_unused_metadata()
     tree, prepared = NotImplemented, None
     if encoding is not None and isinstance(html, bytes):
         if fixes is None:

@@ -6,6 +6,8 @@ that unpickling the initializer does not import trafilatura before `warm` has ha
 
 from __future__ import annotations
 
+import atexit
+import gc
 import os
 import sys
 import threading
@@ -27,6 +29,9 @@ def warm(parent: int) -> None:
     match stage (borderwatch/language.py). Marking it missing before trafilatura is imported keeps it out.
     """
     threading.Thread(target=_watch_parent, args=(parent,), daemon=True, name="watch-parent").start()
+    atexit.register(
+        gc.freeze
+    )  # a retiring worker skips the interpreter's final collection (as borderwatch.cli)
     if "trafilatura" not in sys.modules:
         sys.modules.setdefault("py3langid", None)  # type: ignore[assignment]  (None: "not installed")
     import trafilatura  # noqa: F401  (import once per worker, not per page)

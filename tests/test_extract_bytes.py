@@ -9,6 +9,7 @@ import pytest
 from lxml import etree
 from trafilatura.utils import load_html
 
+from borderwatch.crawler import extract as extract_module
 from borderwatch.crawler.extract import decode, extract, load_utf8
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -95,3 +96,16 @@ def test_extract_gives_the_same_article_either_way():
     ex = extract(PAGE, url, None, "utf-8")
     assert ex is not None and ex.text
     assert ex == extract(decode(PAGE, "utf-8"), url)
+
+
+def test_skipping_unused_metadata_changes_no_field(monkeypatch):
+    """Categories, tags and the license are never read: not working them out leaves every field the same."""
+    url = "https://spacenews.com/nasa-lunar-landers/"
+    skipped = extract(PAGE, url, None, "utf-8")
+    import trafilatura.metadata as meta
+
+    assert set(extract_module.ORIGINAL_METADATA) >= {"extract_catstags", "extract_license"}
+    for name, original in extract_module.ORIGINAL_METADATA.items():
+        if name:
+            monkeypatch.setattr(meta, name, original)
+    assert extract(PAGE, url, None, "utf-8") == skipped
