@@ -314,6 +314,20 @@ def test_the_migrations_form_one_numbered_chain():
     assert [f.split("_", 1)[0] for f in files] == REVISIONS
     for rev in migrations.script().walk_revisions():
         assert rev.down_revision == (None if rev.revision == REVISIONS[0] else f"{int(rev.revision) - 1:04d}")
+    assert migrations.quick_head() == migrations.head()  # what Store() trusts without importing Alembic
+
+
+def test_only_a_database_at_the_head_is_known_up_to_date_without_alembic(tmp_path):
+    url = f"sqlite:///{tmp_path / 'bw.db'}"
+    eng = create_engine(url)
+    assert not migrations.up_to_date(eng)  # empty: no alembic_version table
+    Store(url)
+    assert migrations.up_to_date(eng)
+    with eng.begin() as c:
+        c.execute(text("UPDATE alembic_version SET version_num = '0099'"))
+    assert not migrations.up_to_date(eng)  # (upgrade() then takes the full way, which refuses it)
+    with pytest.raises(migrations.SchemaError, match="newer"):
+        Store(url)
 
 
 def test_sqlite_uses_wal_and_the_configured_busy_timeout(tmp_path, monkeypatch):
