@@ -171,7 +171,7 @@ class StorePipeline(_SpiderAware):
             new = self._new_article(spider, art)
             done = asyncio.get_running_loop().create_future()
             self._waiting.append((new, item, done))
-            if len(self._waiting) >= self.BATCH_MAX:
+            if len(self._waiting) >= self.BATCH_MAX or self._nothing_else_coming():
                 self._write_batch()
             elif self._timer is None:
                 self._timer = asyncio.get_running_loop().call_later(self.BATCH_WAIT, self._write_batch)
@@ -184,6 +184,22 @@ class StorePipeline(_SpiderAware):
         except DBAPIError as exc:
             storage_failed(self.crawler, exc)
         return item
+
+    def _nothing_else_coming(self) -> bool:
+        """No download under way or queued, no page left to hand out, and every item in the pipelines
+        already waiting here: no other item can join the batch, so waiting BATCH_WAIT would only idle (the
+        end of every crawl)."""
+        engine = getattr(self.crawler, "engine", None)
+        pages = getattr(self.spider, "pages", None)
+        try:
+            return (
+                not engine.downloader.active
+                and not len(engine.scheduler)
+                and not (len(pages) if pages is not None else 0)
+                and engine.scraper.slot.itemproc_size <= len(self._waiting)
+            )
+        except (AttributeError, TypeError):  # no engine (a pipeline used on its own), another Scrapy
+            return False
 
     def _write_batch(self) -> None:
         if self._timer is not None:
