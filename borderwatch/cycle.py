@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -106,11 +107,16 @@ def run_cycle(
 ) -> CycleResult:
     """One cycle under the run lock; SIGTERM stops it between steps (see borderwatch/stopping.py)."""
     res = CycleResult()
+    # What exists now (the imported modules, the config, the store) lives through the cycle: keep it out of
+    # every garbage collection the cycle makes (release_freed's, and the collector's own during the crawl).
+    gc.freeze()
     try:
         with run_lock(store), graceful_stop() as stop:
             _cycle(config_dir, store, deliverer, log_level, res, stop, on_tick)
     except RunBusy as exc:
         res.busy = str(exc)
+    finally:
+        gc.unfreeze()
     return res
 
 
