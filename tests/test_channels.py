@@ -89,6 +89,13 @@ CAUGHT_BY_TOPIC_RULES = {
 }
 
 
+def problems_of(text: str) -> tuple[str, list]:
+    """The ConfigError that parsing `text` as kw.yaml must raise: its message and its problem list."""
+    with pytest.raises(ConfigError) as exc:
+        parse_rules_text(text, "kw.yaml")
+    return str(exc.value), exc.value.problems
+
+
 def test_items_caught_by_a_rule_with_topic_go_to_that_topics_channel_and_not_to_the_default(work, slack):
     """The case that took two rules out in the last session: routing counter_uas must route everything filed
     under it, also what its `topic: counter_uas` rules catch (they used to be topics of their own and landed in
@@ -137,12 +144,10 @@ def test_a_rule_with_topic_takes_no_channel_of_its_own():
         "    channel: C0OTHER01\n"
         "    webhook_env: OTHER_HOOK\n"
     )
-    with pytest.raises(ConfigError) as exc:
-        parse_rules_text(bad, "kw.yaml")
-    text = str(exc.value)
+    text, problems = problems_of(bad)
     assert "kw.yaml:8:5: rule 'policy_more': 'channel' cannot be set on a rule with 'topic: policy'" in text
     assert "kw.yaml:9:5: rule 'policy_more': 'webhook_env' cannot be set" in text
-    assert "set webhook_env on rule 'policy' instead" in text and len(exc.value.problems) == 2
+    assert "set webhook_env on rule 'policy' instead" in text and len(problems) == 2
 
 
 def test_rule_channel_and_webhook_env_errors_name_file_line_and_fix():
@@ -156,9 +161,7 @@ def test_rule_channel_and_webhook_env_errors_name_file_line_and_fix():
         "    any: [drone]\n"
         "    channel: c0lower1\n"
     )
-    with pytest.raises(ConfigError) as exc:
-        parse_rules_text(bad, "kw.yaml")
-    text = str(exc.value)
+    text, _ = problems_of(bad)
     assert "kw.yaml:4:" in text and "channel ID like C0123ABCD" in text and "channel's name" in text
     assert "kw.yaml:5:" in text and "not the URL" in text and "hooks.slack.com" not in text
     assert "kw.yaml:8:" in text and "upper case" in text

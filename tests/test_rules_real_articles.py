@@ -24,6 +24,7 @@ import pytest
 
 from borderwatch.alerts.matcher import Matcher
 from borderwatch.alerts.rules import load_rules
+from tests.support.scoring import page_key, print_scores
 from tests.test_rules_real_passages import MAX_FALSE_ALARMS_PER_100, TARGET, load, score
 
 HERE = Path(__file__).resolve().parent
@@ -38,20 +39,6 @@ def matcher() -> Matcher:
     return Matcher(load_rules(RULES))
 
 
-def _page(url: str) -> str:
-    u = url.split("://", 1)[-1].split("?", 1)[0].rstrip("/").lower()
-    return u[4:] if u.startswith("www.") else u
-
-
-def print_scores(title: str, scores, errors) -> None:
-    print(f"\n{title}:")
-    for key in ("all", "tune", "heldout", "en", "es"):
-        if key in scores:
-            print(f"  {key:8} {scores[key]}")
-    for e in errors:
-        print("  " + e)
-
-
 @pytest.mark.parametrize("path", [BEAT, DAY], ids=["beat_articles", "day_articles"])
 def test_article_files_are_well_formed_with_title_url_label_and_a_third_held_out(path):
     items = load(path)
@@ -60,7 +47,7 @@ def test_article_files_are_well_formed_with_title_url_label_and_a_third_held_out
         assert a["url"].startswith("http") and a["title"].strip() and len(a["text"]) >= 150, a["id"]
         assert a["label"] in ("relevant", "not_relevant") and a["lang"] in ("en", "es"), a["id"]
         assert a["split"] in ("tune", "heldout"), a["id"]
-    assert len({a["id"] for a in items}) == len({_page(a["url"]) for a in items}) == len(items)
+    assert len({a["id"] for a in items}) == len({page_key(a["url"]) for a in items}) == len(items)
     held = sum(a["split"] == "heldout" for a in items)
     assert abs(held - len(items) / 3) <= 1 + len(items) // 20
 
@@ -71,10 +58,10 @@ def test_article_sets_are_balanced_spanish_and_share_no_page_with_the_passage_se
     assert abs(labels["relevant"] - labels["not_relevant"]) <= len(beat) // 10
     assert sum(a["lang"] == "es" for a in beat) >= 0.3 * len(beat)
     assert sum(a["label"] == "not_relevant" for a in day) >= 0.8 * len(day)
-    passages = {_page(p["url"]) for path in PASSAGE_SETS for p in load(path)}
+    passages = {page_key(p["url"]) for path in PASSAGE_SETS for p in load(path)}
     assert len(passages) > 500
-    assert not passages & {_page(a["url"]) for a in beat + day}
-    assert not {_page(a["url"]) for a in beat} & {_page(a["url"]) for a in day}
+    assert not passages & {page_key(a["url"]) for a in beat + day}
+    assert not {page_key(a["url"]) for a in beat} & {page_key(a["url"]) for a in day}
 
 
 # The first run of the shipped rules on these files (rules of 11a8a1d, before any tuning on them), for the record:

@@ -61,7 +61,7 @@ from ruamel.yaml import YAML
 
 from borderwatch.alerts.matcher import Matcher
 from borderwatch.alerts.rules import load_rules, parse_rules
-from tests.support.scoring import Counts
+from tests.support.scoring import Counts, print_scores
 
 HERE = Path(__file__).resolve().parent
 RULES = HERE.parent / "config" / "keywords.yaml"
@@ -160,12 +160,13 @@ def matcher() -> Matcher:
 
 def report(title: str, beat: dict[str, Score], day: dict[str, Score] | None, errors: list[str]) -> None:
     """Print a sample's scores (all, en, es; beat, then day) and its errors, for the closing notes."""
-    print(f"\n{title} held-out sample (real passages; first look in the docstring):")
-    for name, scores in (("beat", beat), ("day ", day)):
-        for key in ("all", "en", "es") if scores else ():
-            print(f"  {name} {key:4} {scores[key]}")
-    for e in errors:
-        print("  " + e)
+    print_scores(
+        f"{title} held-out sample (real passages; first look in the docstring), beat",
+        beat,
+        [],
+        ("all", "en", "es"),
+    )
+    print_scores(f"{title}, ordinary day", day or {}, errors, ("all", "en", "es"))
 
 
 def assert_sample(beat: list[dict], day: list[dict], earlier, min_beat: int, min_day: int) -> None:

@@ -25,3 +25,25 @@ class Counts:
     @property
     def false_alarms_per_100(self) -> float:
         return 100 * self.fp / (self.fp + self.tn) if self.fp + self.tn else 0.0
+
+
+def page_key(url: str) -> str:
+    """The page a URL names, for "do two sets share a page?": no scheme, `www.`, query or trailing slash, lower case.
+
+    Looser than the crawler's canonical URL (crawler/urls.py) on purpose: an AMP or tracking variant of a page
+    another set already holds counts as the same page here.
+    """
+    u = url.split("://", 1)[-1].split("?", 1)[0].rstrip("/").lower()
+    return u[4:] if u.startswith("www.") else u
+
+
+def print_scores(
+    title: str, scores: dict, errors: list[str], keys=("all", "tune", "heldout", "en", "es")
+) -> None:
+    """Print one set's scores (the keys it has) and one line per error, for the closing notes (`pytest -s`)."""
+    print(f"\n{title}:")
+    for key in keys:
+        if key in scores:
+            print(f"  {key:8} {scores[key]}")
+    for e in errors:
+        print("  " + e)
