@@ -20,7 +20,8 @@ from borderwatch.store import articles as stored_articles
 from borderwatch.yamlload import ConfigError
 
 from .matcher import Matcher
-from .rules import RuleSet, load_rules, parse_rules_text
+from .rules import RuleSet, parse_rules_text
+from .rules_cache import load_rules
 from .tagging import shipped as shipped_tagger
 
 LAST_GOOD_KEY = "rules:last_good"

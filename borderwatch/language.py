@@ -19,6 +19,8 @@ import threading
 from collections.abc import Iterable
 from pathlib import Path
 
+from borderwatch.cachedir import cache_dir
+
 CANDIDATES = ("en", "es", "pt", "fr", "de", "it", "nl", "ru", "uk", "pl", "tr", "ar", "zh", "ja", "ko")
 MIN_LETTERS = 20
 MIN_PROBABILITY = 0.5
@@ -55,13 +57,6 @@ def detect(title: str | None, text: str | None) -> str | None:
         return None
     lang, prob = _identifier().classify(sample)
     return lang if prob >= MIN_PROBABILITY else None
-
-
-def cache_dir() -> Path:
-    if os.environ.get("BORDERWATCH_CACHE_DIR"):
-        return Path(os.environ["BORDERWATCH_CACHE_DIR"])
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "borderwatch"
 
 
 def _identifier():

@@ -10,7 +10,8 @@ from pathlib import Path
 from borderwatch.alerts.delivery import DEFAULT_DESTINATION, describe_destination, from_env
 from borderwatch.alerts.digest import to_terminal
 from borderwatch.alerts.outbox import DeliveryOptions, preview
-from borderwatch.alerts.rules import load_rules, parse_rules_text
+from borderwatch.alerts.rules import parse_rules_text
+from borderwatch.alerts.rules_cache import load_rules
 from borderwatch.alerts.stage import LAST_GOOD_KEY
 from borderwatch.cli import add_common
 from borderwatch.commands.common import err, friendly

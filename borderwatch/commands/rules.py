@@ -10,7 +10,8 @@ import urllib.request
 from pathlib import Path
 
 from borderwatch.alerts.matcher import Matcher
-from borderwatch.alerts.rules import RuleSet, load_rules
+from borderwatch.alerts.rules import RuleSet
+from borderwatch.alerts.rules_cache import load_rules
 from borderwatch.alerts.tagging import shipped as shipped_tagger
 from borderwatch.cli import add_common
 from borderwatch.commands.common import err, friendly

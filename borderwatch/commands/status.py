@@ -160,7 +160,7 @@ def collect(store: Store, config_dir: Path) -> dict[str, Any]:
         from datetime import timedelta
 
         from borderwatch.alerts.feedback import feedback_by_rule
-        from borderwatch.alerts.rules import load_rules
+        from borderwatch.alerts.rules_cache import load_rules
 
         try:  # in the rules file's order when it reads; the numbers come from the database either way
             order = [r.id for r in load_rules(config_dir / "keywords.yaml").topics]
@@ -190,7 +190,7 @@ def collect(store: Store, config_dir: Path) -> dict[str, Any]:
 
 
 def _load_rules(path: Path) -> str:
-    from borderwatch.alerts.rules import load_rules
+    from borderwatch.alerts.rules_cache import load_rules
 
     return f"{len(load_rules(path).rules)} rules"
 

@@ -8,7 +8,8 @@ import sys
 from datetime import date, timedelta
 from pathlib import Path
 
-from borderwatch.alerts.rules import RuleSet, load_rules, parse_rules_text
+from borderwatch.alerts.rules import RuleSet, parse_rules_text
+from borderwatch.alerts.rules_cache import load_rules
 from borderwatch.alerts.stage import LAST_GOOD_KEY
 from borderwatch.alerts.trends import DEFAULT_WEEKS, compute_trends, day_start, save_png
 from borderwatch.cli import add_common
