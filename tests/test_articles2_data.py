@@ -1,0 +1,88 @@
+"""Well-formedness of the second article-level beat set (tests/data/beat_articles2.jsonl, issue 14).
+
+Checks the data only, not the rules: the set must stay usable as unseen text, so nothing here runs a matcher.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+DATA = Path(__file__).parent / "data"
+SET = DATA / "beat_articles2.jsonl"
+KEYS = ["id", "url", "lang", "label", "topics", "title", "text", "split", "why"]
+
+
+def normalise(url: str) -> str:
+    """Lowercase, scheme, leading www., query/fragment and trailing slash stripped."""
+    u = url.strip().lower()
+    u = re.sub(r"^[a-z]+://", "", u)
+    u = re.sub(r"^www\.", "", u)
+    u = u.split("?")[0].split("#")[0]
+    return u.rstrip("/")
+
+
+def expected_split(url: str) -> str:
+    digest = hashlib.sha1(normalise(url).encode()).hexdigest()
+    return "heldout" if int(digest[:8], 16) % 3 == 2 else "tune"
+
+
+@pytest.fixture(scope="module")
+def records() -> list[dict]:
+    return [json.loads(line) for line in SET.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def test_set_loads_with_at_least_150_records_in_key_order(records):
+    assert len(records) >= 150
+    for r in records:
+        assert list(r) == KEYS, r.get("id")
+
+
+def test_ids_and_normalised_urls_are_unique(records):
+    assert len({r["id"] for r in records}) == len(records)
+    assert len({normalise(r["url"]) for r in records}) == len(records)
+
+
+def test_no_url_is_shared_with_any_other_data_file(records):
+    ours = {normalise(r["url"]) for r in records}
+    for path in DATA.glob("*.jsonl"):
+        if path == SET:
+            continue
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                url = json.loads(line).get("url")
+                assert not url or normalise(url) not in ours, (path.name, url)
+
+
+def test_field_values_are_valid(records):
+    for r in records:
+        assert r["lang"] in {"en", "es"}, r["id"]
+        assert r["label"] in {"relevant", "not_relevant"}, r["id"]
+        assert r["split"] in {"tune", "heldout"}, r["id"]
+        assert isinstance(r["topics"], list), r["id"]
+        assert bool(r["topics"]) == (r["label"] == "relevant"), r["id"]
+        assert r["title"].strip() and r["why"].strip(), r["id"]
+
+
+def test_text_is_600_to_1500_characters(records):
+    for r in records:
+        assert 600 <= len(r["text"]) <= 1500, (r["id"], len(r["text"]))
+
+
+def test_label_language_and_split_shares(records):
+    n = len(records)
+    relevant = sum(r["label"] == "relevant" for r in records) / n
+    spanish = sum(r["lang"] == "es" for r in records) / n
+    heldout = sum(r["split"] == "heldout" for r in records) / n
+    assert 0.40 <= relevant <= 0.60, relevant
+    assert spanish >= 0.30, spanish
+    assert abs(heldout - 1 / 3) <= 0.05, heldout
+
+
+def test_split_follows_the_sha1_rule(records):
+    for r in records:
+        assert r["split"] == expected_split(r["url"]), r["id"]
