@@ -1,0 +1,100 @@
+"""Well-formedness of the second ordinary-day article stream, tests/data/day_articles2.jsonl (issue 14).
+
+The stream measures false alarms per 100 ordinary articles on unseen real text, so these checks only prove
+that the file is what day_articles2_method.md says it is: enough records, no page shared with any other
+labelled set, mostly off the beat, at least 30% Spanish, and the split derived from the URL alone.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+DATA = Path(__file__).parent / "data"
+STREAM = DATA / "day_articles2.jsonl"
+KEYS = ["id", "url", "lang", "label", "topics", "title", "text", "split", "why"]
+
+
+def normalise(url: str) -> str:
+    """Lowercase, no scheme, no leading www., no query or fragment, no trailing slash."""
+    u = re.sub(r"^[a-z][a-z0-9+.-]*://", "", url.strip().lower())
+    u = u.removeprefix("www.")
+    u = u.split("?", 1)[0].split("#", 1)[0]
+    return u.rstrip("/")
+
+
+def split_of(url: str) -> str:
+    n = int(hashlib.sha1(normalise(url).encode()).hexdigest()[:8], 16)
+    return "heldout" if n % 3 == 2 else "tune"
+
+
+@pytest.fixture(scope="module")
+def records() -> list[dict]:
+    return [json.loads(line) for line in STREAM.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def test_stream_has_at_least_150_records_with_the_article_keys_in_order(records):
+    assert len(records) >= 150
+    for r in records:
+        assert list(r) == KEYS, r.get("id")
+
+
+def test_ids_and_normalised_urls_are_unique(records):
+    ids = [r["id"] for r in records]
+    urls = [normalise(r["url"]) for r in records]
+    assert len(set(ids)) == len(ids)
+    assert len(set(urls)) == len(urls)
+    assert all(re.fullmatch(r"art2-d-\d{3}", i) for i in ids)
+
+
+def test_no_page_is_shared_with_any_other_labelled_set(records):
+    mine = {normalise(r["url"]) for r in records}
+    for other in sorted(DATA.glob("*.jsonl")):
+        if other == STREAM:
+            continue
+        theirs = {
+            normalise(json.loads(line)["url"])
+            for line in other.read_text(encoding="utf-8").splitlines()
+            if line.strip()
+        }
+        assert not mine & theirs, f"shared with {other.name}: {sorted(mine & theirs)[:3]}"
+
+
+def test_field_values_are_valid(records):
+    for r in records:
+        assert r["lang"] in {"en", "es"}, r["id"]
+        assert r["label"] in {"relevant", "not_relevant"}, r["id"]
+        assert r["split"] in {"tune", "heldout"}, r["id"]
+        assert r["url"].startswith(("http://", "https://")), r["id"]
+        assert r["title"].strip() and r["why"].strip(), r["id"]
+        assert isinstance(r["topics"], list), r["id"]
+        assert bool(r["topics"]) == (r["label"] == "relevant"), r["id"]
+
+
+def test_text_is_600_to_1500_characters_of_tidied_excerpt(records):
+    for r in records:
+        assert 600 <= len(r["text"]) <= 1500, (r["id"], len(r["text"]))
+        assert r["text"] == " ".join(r["text"].split()), r["id"]
+
+
+def test_stream_is_mostly_off_the_beat(records):
+    off = sum(r["label"] == "not_relevant" for r in records)
+    assert off / len(records) >= 0.85
+
+
+def test_at_least_30_percent_of_records_are_spanish(records):
+    assert sum(r["lang"] == "es" for r in records) / len(records) >= 0.30
+
+
+def test_heldout_share_is_a_third_give_or_take_5_points(records):
+    share = sum(r["split"] == "heldout" for r in records) / len(records)
+    assert abs(share - 1 / 3) <= 0.05, share
+
+
+def test_split_is_the_sha1_of_the_normalised_url(records):
+    for r in records:
+        assert r["split"] == split_of(r["url"]), r["id"]
