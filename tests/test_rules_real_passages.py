@@ -420,8 +420,8 @@ def test_shipped_rules_on_the_fourth_to_seventh_clean_samples(matcher, split, be
     assert day["all"].false_alarms_per_100 <= ceiling, (str(day["all"]), day_errors)
 
 
-# day_articles.jsonl (tests/test_rules_real_articles.py) holds headline + lead articles rather than passages; an
-# ordinary day all the same, so it is pooled here too.
+# day_articles.jsonl and day_articles2.jsonl (tests/test_rules_real_articles.py) hold headline + lead articles rather than passages; an
+# ordinary day all the same, so they are pooled here too.
 ALL_DAY_STREAMS = (
     DAY,
     CLEAN_DAY,
@@ -431,6 +431,7 @@ ALL_DAY_STREAMS = (
     CLEAN6_DAY,
     CLEAN7_DAY,
     HERE / "data" / "day_articles.jsonl",
+    HERE / "data" / "day_articles2.jsonl",
 )
 
 
