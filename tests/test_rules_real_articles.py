@@ -76,9 +76,12 @@ def test_article_sets_are_balanced_spanish_and_share_no_page_with_the_passage_se
 FIRST_LOOK = {"beat": (0.986, 0.934), "beat heldout": (1.000, 0.885), "day": 3.5, "day heldout": 4.3}
 # Measured on the held-out thirds, which nobody tunes on: the floors a change must not fall below.
 HELDOUT_RECALL_FLOOR = 0.88  # 23 of 26
-HELDOUT_DAY_CEILING = (
-    4.3  # 2 of 47: municipal police drones "para combatir la inseguridad", the FCC's Covered List
-)
+# 1 of 47 (the FCC's Covered List). It was 4.3 (2 of 47) until the ninth round: that round held the broad countering
+# verbs (detener, combatir, stop ...) to 4 words of the drone, a class found on the second sample's tune third
+# ("Las fuerzas de Rusia no se detienen ... un dron"), which also silences this third's municipal police drones
+# bought "para combatir la inseguridad". That false alarm had been read at this third's first look, so the 2.1 is
+# no longer a figure on text nobody had seen: the second sample's held-out third is.
+HELDOUT_DAY_CEILING = 2.2  # 1 of 47 = 2.13
 
 
 def test_shipped_rules_on_real_beat_articles(matcher):
