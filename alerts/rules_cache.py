@@ -17,14 +17,12 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
 import pickle
 import sys
-import tempfile
 from functools import cache
 from pathlib import Path
 
-from borderwatch.cachedir import cache_dir
+from borderwatch import cachedir
 
 from . import rules as _rules
 from . import textnorm as _textnorm
@@ -45,47 +43,27 @@ def _code_key() -> bytes:
     return h.digest()
 
 
-def _entry(data: bytes) -> Path:
-    return cache_dir() / "rules" / f"{hashlib.sha256(_code_key() + data).hexdigest()}.pickle"
+def _name(data: bytes) -> str:
+    return f"{hashlib.sha256(_code_key() + data).hexdigest()}.pickle"
 
 
 def load_rules(path: Path | str) -> _rules.RuleSet:
     """Like alerts.rules.load_rules (same result, same ConfigError), from the cache when the file is unchanged."""
     path = Path(path)
     try:
-        data = path.read_bytes()
-        entry = _entry(data)
+        name = _name(path.read_bytes())
     except OSError:  # missing or unreadable: the parser says so with its own message
         return _rules.load_rules(path)
-    try:
-        blob = entry.read_bytes()
-        if blob.startswith(_MAGIC):
+    blob = cachedir.read("rules", name)
+    if blob is not None and blob.startswith(_MAGIC):
+        try:
             rs = pickle.loads(blob[len(_MAGIC) :])
+        except Exception as exc:  # a truncated or foreign file: parse, and overwrite it below
+            log.debug("ignoring unreadable rules cache entry %s: %s", name, exc)
+        else:
             if isinstance(rs, _rules.RuleSet):
                 rs.path = str(path)
                 return rs
-    except FileNotFoundError:
-        pass
-    except Exception as exc:  # a truncated or foreign file: parse, and overwrite it below
-        log.debug("ignoring unreadable rules cache %s: %s", entry, exc)
     rs = _rules.load_rules(path)
-    _store(entry, rs)
+    cachedir.write("rules", name, _MAGIC + pickle.dumps(rs, protocol=pickle.HIGHEST_PROTOCOL), keep=KEEP)
     return rs
-
-
-def _store(entry: Path, rs: _rules.RuleSet) -> None:
-    try:
-        entry.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=entry.parent, prefix=".tmp-", suffix=".pickle")
-        try:
-            with os.fdopen(fd, "wb") as f:
-                f.write(_MAGIC + pickle.dumps(rs, protocol=pickle.HIGHEST_PROTOCOL))
-            os.replace(tmp, entry)  # atomic: a concurrent reader sees the old entry or the whole new one
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-        old = sorted(entry.parent.glob("*.pickle"), key=lambda p: p.stat().st_mtime, reverse=True)[KEEP:]
-        for p in old:
-            p.unlink(missing_ok=True)
-    except Exception as exc:  # read-only or full disk, a race with another pruner: next run parses again
-        log.debug("rules cache not written (%s): %s", entry, exc)

@@ -17,11 +17,15 @@ Ambiguity is settled by four rules, in this order (docs/tagging.md has examples)
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 
 import ahocorasick
+
+from borderwatch import cachedir
 
 from .matcher import SEP, STOPWORDS, term_forms
 from .rules import Term
@@ -281,10 +285,21 @@ def _punctuated(cased: str, fields: tuple[str, str], a: int, b: int) -> bool:
 @lru_cache(maxsize=1)
 def shipped() -> Tagger:
     """The tagger built from the gazetteer installed with borderwatch (built once per process)."""
+    raw = resources.files("borderwatch.alerts").joinpath("gazetteer.yaml").read_bytes()
+    # The YAML parse is ~0.1 s a process (ruamel's pure-Python loader); the same document as JSON loads in
+    # well under 1 ms, so it is kept in the cache directory by the file's hash (borderwatch/cachedir.py).
+    name = f"{hashlib.sha256(raw).hexdigest()}.json"
+    cached = cachedir.read("gazetteer", name)
+    if cached is not None:
+        try:
+            return Tagger(json.loads(cached))
+        except ValueError:  # a truncated entry: parse the YAML and write it again
+            pass
     from ruamel.yaml import YAML
 
-    text = resources.files("borderwatch.alerts").joinpath("gazetteer.yaml").read_text(encoding="utf-8")
-    return Tagger(YAML(typ="safe").load(text))
+    data = YAML(typ="safe").load(raw.decode("utf-8"))
+    cachedir.write("gazetteer", name, json.dumps(data).encode("utf-8"), keep=2)
+    return Tagger(data)
 
 
 def tags_for(stored: dict | None, title: str, text: str) -> Tags:

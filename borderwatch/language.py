@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import threading
 from collections.abc import Iterable
 from pathlib import Path
@@ -24,9 +25,13 @@ from borderwatch.cachedir import cache_dir
 CANDIDATES = ("en", "es", "pt", "fr", "de", "it", "nl", "ru", "uk", "pl", "tr", "ar", "zh", "ja", "ko")
 MIN_LETTERS = 20
 MIN_PROBABILITY = 0.5
-SAMPLE_CHARS = 2000  # the title and the start of the text decide; the rest only costs time
+# The title and the start of the text decide; the rest only costs time: py3langid walks its DFA byte by byte in
+# Python (~1 us a byte), so at 2,000 characters detection was 70% of the match stage (2.4 s of 3.35 s for 1,000
+# articles on the 2-core machine). 1,000 characters is ~150 words of news prose, far more than en/es need.
+SAMPLE_CHARS = 1000
 
 log = logging.getLogger("borderwatch.language")
+_LETTERS = re.compile(r"[^\W\d_]")  # a letter, as str.isalpha() sees it
 _LOCK = threading.Lock()
 _IDENT = None
 
@@ -53,7 +58,7 @@ def badge(language: str | None) -> str:
 
 def detect(title: str | None, text: str | None) -> str | None:
     sample = f"{title or ''}\n{(text or '')[:SAMPLE_CHARS]}"
-    if sum(ch.isalpha() for ch in sample) < MIN_LETTERS:
+    if len(_LETTERS.findall(sample)) < MIN_LETTERS:  # in C: a genexpr over isalpha() cost ~0.3 s per 1,000
         return None
     lang, prob = _identifier().classify(sample)
     return lang if prob >= MIN_PROBABILITY else None

@@ -91,3 +91,19 @@ def test_only_the_newest_entries_are_kept(tmp_path, cache):
         kw.write_text(f"rules:\n  - id: r{i}\n    any: [drone]\n")
         rules_cache.load_rules(kw)
     assert len(list(cache.glob("*.pickle"))) == rules_cache.KEEP
+
+
+def test_the_gazetteer_is_parsed_once_and_a_truncated_copy_is_parsed_again(tmp_path, monkeypatch):
+    from borderwatch.alerts import tagging
+
+    monkeypatch.setenv("BORDERWATCH_CACHE_DIR", str(tmp_path))
+    build = tagging.shipped.__wrapped__  # the lru_cache'd builder, uncached
+    first = build()
+    (entry,) = (tmp_path / "gazetteer").glob("*.json")
+    second = build()  # from the JSON copy
+    entry.write_bytes(entry.read_bytes()[:50])
+    third = build()  # the copy is unreadable: parsed from the YAML and written again
+    text = "Cártel de Sinaloa drones over Culiacán, Sinaloa"
+    assert first.version == second.version == third.version
+    assert first.tag(text, "") == second.tag(text, "") == third.tag(text, "") and first.tag(text, "").places
+    assert len(entry.read_bytes()) > 50
