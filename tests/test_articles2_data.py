@@ -5,30 +5,16 @@ Checks the data only, not the rules: the set must stay usable as unseen text, so
 
 from __future__ import annotations
 
-import hashlib
 import json
-import re
 from pathlib import Path
 
 import pytest
 
+from tests.support.scoring import article_split, page_key
+
 DATA = Path(__file__).parent / "data"
 SET = DATA / "beat_articles2.jsonl"
 KEYS = ["id", "url", "lang", "label", "topics", "title", "text", "split", "why"]
-
-
-def normalise(url: str) -> str:
-    """Lowercase, scheme, leading www., query/fragment and trailing slash stripped."""
-    u = url.strip().lower()
-    u = re.sub(r"^[a-z]+://", "", u)
-    u = re.sub(r"^www\.", "", u)
-    u = u.split("?")[0].split("#")[0]
-    return u.rstrip("/")
-
-
-def expected_split(url: str) -> str:
-    digest = hashlib.sha1(normalise(url).encode()).hexdigest()
-    return "heldout" if int(digest[:8], 16) % 3 == 2 else "tune"
 
 
 @pytest.fixture(scope="module")
@@ -44,18 +30,18 @@ def test_set_loads_with_at_least_150_records_in_key_order(records):
 
 def test_ids_and_normalised_urls_are_unique(records):
     assert len({r["id"] for r in records}) == len(records)
-    assert len({normalise(r["url"]) for r in records}) == len(records)
+    assert len({page_key(r["url"]) for r in records}) == len(records)
 
 
 def test_no_url_is_shared_with_any_other_data_file(records):
-    ours = {normalise(r["url"]) for r in records}
+    ours = {page_key(r["url"]) for r in records}
     for path in DATA.glob("*.jsonl"):
         if path == SET:
             continue
         for line in path.read_text(encoding="utf-8").splitlines():
             if line.strip():
                 url = json.loads(line).get("url")
-                assert not url or normalise(url) not in ours, (path.name, url)
+                assert not url or page_key(url) not in ours, (path.name, url)
 
 
 def test_field_values_are_valid(records):
@@ -85,4 +71,4 @@ def test_label_language_and_split_shares(records):
 
 def test_split_follows_the_sha1_rule(records):
     for r in records:
-        assert r["split"] == expected_split(r["url"]), r["id"]
+        assert r["split"] == article_split(r["url"]), r["id"]

@@ -7,29 +7,17 @@ labelled set, mostly off the beat, at least 30% Spanish, and the split derived f
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 from pathlib import Path
 
 import pytest
 
+from tests.support.scoring import article_split, page_key
+
 DATA = Path(__file__).parent / "data"
 STREAM = DATA / "day_articles2.jsonl"
 KEYS = ["id", "url", "lang", "label", "topics", "title", "text", "split", "why"]
-
-
-def normalise(url: str) -> str:
-    """Lowercase, no scheme, no leading www., no query or fragment, no trailing slash."""
-    u = re.sub(r"^[a-z][a-z0-9+.-]*://", "", url.strip().lower())
-    u = u.removeprefix("www.")
-    u = u.split("?", 1)[0].split("#", 1)[0]
-    return u.rstrip("/")
-
-
-def split_of(url: str) -> str:
-    n = int(hashlib.sha1(normalise(url).encode()).hexdigest()[:8], 16)
-    return "heldout" if n % 3 == 2 else "tune"
 
 
 @pytest.fixture(scope="module")
@@ -45,19 +33,19 @@ def test_stream_has_at_least_150_records_with_the_article_keys_in_order(records)
 
 def test_ids_and_normalised_urls_are_unique(records):
     ids = [r["id"] for r in records]
-    urls = [normalise(r["url"]) for r in records]
+    urls = [page_key(r["url"]) for r in records]
     assert len(set(ids)) == len(ids)
     assert len(set(urls)) == len(urls)
     assert all(re.fullmatch(r"art2-d-\d{3}", i) for i in ids)
 
 
 def test_no_page_is_shared_with_any_other_labelled_set(records):
-    mine = {normalise(r["url"]) for r in records}
+    mine = {page_key(r["url"]) for r in records}
     for other in sorted(DATA.glob("*.jsonl")):
         if other == STREAM:
             continue
         theirs = {
-            normalise(json.loads(line)["url"])
+            page_key(json.loads(line)["url"])
             for line in other.read_text(encoding="utf-8").splitlines()
             if line.strip()
         }
@@ -97,4 +85,4 @@ def test_heldout_share_is_a_third_give_or_take_5_points(records):
 
 def test_split_is_the_sha1_of_the_normalised_url(records):
     for r in records:
-        assert r["split"] == split_of(r["url"]), r["id"]
+        assert r["split"] == article_split(r["url"]), r["id"]

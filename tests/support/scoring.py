@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 
 
@@ -28,13 +29,20 @@ class Counts:
 
 
 def page_key(url: str) -> str:
-    """The page a URL names, for "do two sets share a page?": no scheme, `www.`, query or trailing slash, lower case.
+    """The page a URL names, for "do two sets share a page?": no scheme, `www.`, query, fragment or trailing slash,
+    lower case.
 
     Looser than the crawler's canonical URL (crawler/urls.py) on purpose: an AMP or tracking variant of a page
     another set already holds counts as the same page here.
     """
-    u = url.split("://", 1)[-1].split("?", 1)[0].rstrip("/").lower()
+    u = url.strip().split("://", 1)[-1].split("?", 1)[0].split("#", 1)[0].rstrip("/").lower()
     return u[4:] if u.startswith("www.") else u
+
+
+def article_split(url: str) -> str:
+    """The article samples' held-out third, fixed by the page before labelling: SHA-1 of page_key(url), first 8 hex
+    digits mod 3 == 2 -> "heldout", else "tune" (tests/data/articles2_method.md)."""
+    return "heldout" if int(hashlib.sha1(page_key(url).encode()).hexdigest()[:8], 16) % 3 == 2 else "tune"
 
 
 def print_scores(
