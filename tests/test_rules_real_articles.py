@@ -84,23 +84,6 @@ HELDOUT_RECALL_FLOOR = 0.88  # 23 of 26
 HELDOUT_DAY_CEILING = 2.2  # 1 of 47 = 2.13
 
 
-def test_shipped_rules_on_real_beat_articles(matcher):
-    scores, errors = score(matcher, load(BEAT))
-    print_scores("beat articles (headline + lead)", scores, errors)
-    assert scores["tune"].tp + scores["tune"].fn >= 45 and scores["heldout"].tp + scores["heldout"].fn >= 20
-    assert scores["tune"].precision >= TARGET and scores["tune"].recall >= TARGET, str(scores["tune"])
-    assert scores["heldout"].precision >= TARGET, str(scores["heldout"])
-    assert scores["heldout"].recall >= HELDOUT_RECALL_FLOOR, str(scores["heldout"])
-
-
-def test_shipped_rules_on_an_ordinary_day_of_real_articles(matcher):
-    scores, errors = score(matcher, load(DAY))
-    print_scores("ordinary-day articles (headline + lead)", scores, errors)
-    assert scores["tune"].tn >= 90 and scores["heldout"].tn >= 40
-    assert scores["tune"].false_alarms_per_100 <= MAX_FALSE_ALARMS_PER_100, (str(scores["tune"]), errors)
-    assert scores["heldout"].false_alarms_per_100 <= HELDOUT_DAY_CEILING, (str(scores["heldout"]), errors)
-
-
 # The first run of the shipped rules on the second sample (rules of 2740202 = the eighth round, before any tuning on
 # it), for the record: beat P 0.975 R 0.975 (tp 77 fp 2 fn 2 tn 80), held-out third P 0.960 R 0.923 (24 of 26,
 # fp 1); day 0.6 false alarms per 100 (1 of 171), held-out third 0.0 (0 of 54).
@@ -109,19 +92,57 @@ HELDOUT2_PRECISION_FLOOR = 0.96  # 24 of 25: a Ukrainian air-defence tally of 79
 HELDOUT2_RECALL_FLOOR = 0.92  # 24 of 26: a US strike on a drug boat, 4,000 Marines sent "to combat cartels"
 
 
-def test_shipped_rules_on_the_second_sample_of_longer_real_beat_articles(matcher):
-    scores, errors = score(matcher, load(BEAT2))
-    print_scores("beat articles, second sample (headline + 600-1,500 characters)", scores, errors)
+# Each sample's beat: the tune third at the target, the held-out third at its measured floors (the target where met),
+# and for the second sample the whole file at the target too (the first's recall over all of it is 0.947).
+BEAT_SAMPLES = [
+    pytest.param(BEAT, "beat articles (headline + lead)", TARGET, HELDOUT_RECALL_FLOOR, False, id="first"),
+    pytest.param(
+        BEAT2,
+        "beat articles, second sample (headline + 600-1,500 characters)",
+        HELDOUT2_PRECISION_FLOOR,
+        HELDOUT2_RECALL_FLOOR,
+        True,
+        id="second",
+    ),
+]
+# Each sample's ordinary day: the fewest off-beat articles per third, and the ceiling of false alarms per 100 per part.
+DAY_SAMPLES = [
+    pytest.param(
+        DAY,
+        "ordinary-day articles (headline + lead)",
+        {"tune": 90, "heldout": 40},
+        {"tune": MAX_FALSE_ALARMS_PER_100, "heldout": HELDOUT_DAY_CEILING},
+        id="first",
+    ),
+    pytest.param(
+        DAY2,
+        "ordinary-day articles, second sample (headline + 600-1,500 characters)",
+        {"tune": 100, "heldout": 50},
+        {part: MAX_FALSE_ALARMS_PER_100 for part in ("tune", "heldout", "all")},
+        id="second",
+    ),
+]
+
+
+@pytest.mark.parametrize("path, title, heldout_precision, heldout_recall, whole_file", BEAT_SAMPLES)
+def test_shipped_rules_on_real_beat_articles(
+    matcher, path, title, heldout_precision, heldout_recall, whole_file
+):
+    scores, errors = score(matcher, load(path))
+    print_scores(title, scores, errors)
     assert scores["tune"].tp + scores["tune"].fn >= 45 and scores["heldout"].tp + scores["heldout"].fn >= 20
     assert scores["tune"].precision >= TARGET and scores["tune"].recall >= TARGET, str(scores["tune"])
-    assert scores["all"].precision >= TARGET and scores["all"].recall >= TARGET, str(scores["all"])
-    assert scores["heldout"].precision >= HELDOUT2_PRECISION_FLOOR, str(scores["heldout"])
-    assert scores["heldout"].recall >= HELDOUT2_RECALL_FLOOR, str(scores["heldout"])
+    if whole_file:
+        assert scores["all"].precision >= TARGET and scores["all"].recall >= TARGET, str(scores["all"])
+    assert scores["heldout"].precision >= heldout_precision, str(scores["heldout"])
+    assert scores["heldout"].recall >= heldout_recall, str(scores["heldout"])
 
 
-def test_shipped_rules_on_a_second_ordinary_day_of_longer_real_articles(matcher):
-    scores, errors = score(matcher, load(DAY2))
-    print_scores("ordinary-day articles, second sample (headline + 600-1,500 characters)", scores, errors)
-    assert scores["tune"].tn >= 100 and scores["heldout"].tn >= 50
-    for part in ("tune", "heldout", "all"):
-        assert scores[part].false_alarms_per_100 <= MAX_FALSE_ALARMS_PER_100, (str(scores[part]), errors)
+@pytest.mark.parametrize("path, title, min_off_beat, ceilings", DAY_SAMPLES)
+def test_shipped_rules_on_an_ordinary_day_of_real_articles(matcher, path, title, min_off_beat, ceilings):
+    scores, errors = score(matcher, load(path))
+    print_scores(title, scores, errors)
+    for part, least in min_off_beat.items():
+        assert scores[part].tn >= least, str(scores[part])
+    for part, ceiling in ceilings.items():
+        assert scores[part].false_alarms_per_100 <= ceiling, (str(scores[part]), errors)
