@@ -1,6 +1,7 @@
-"""Well-formedness of the second article-level beat set (tests/data/beat_articles2.jsonl, issue 14).
+"""Well-formedness of the article-level beat samples (tests/data/beat_articles2.jsonl and beat_articles3.jsonl,
+issue 14).
 
-Checks the data only, not the rules: the set must stay usable as unseen text, so nothing here runs a matcher.
+Checks the data only, not the rules: the sets must stay usable as unseen text, so nothing here runs a matcher.
 """
 
 from __future__ import annotations
@@ -13,30 +14,43 @@ import pytest
 from tests.support.scoring import article_split, page_key
 
 DATA = Path(__file__).parent / "data"
-SET = DATA / "beat_articles2.jsonl"
+SETS = ["beat_articles2.jsonl", "beat_articles3.jsonl"]
 KEYS = ["id", "url", "lang", "label", "topics", "title", "text", "split", "why"]
+ID_PREFIX = {"beat_articles2.jsonl": "art2-b-", "beat_articles3.jsonl": "art3-b-"}
+MIN_RECORDS = 150
 
 
-@pytest.fixture(scope="module")
-def records() -> list[dict]:
-    return [json.loads(line) for line in SET.read_text(encoding="utf-8").splitlines() if line.strip()]
+@pytest.fixture(scope="module", params=SETS)
+def sample(request) -> tuple[str, list[dict]]:
+    path = DATA / request.param
+    return request.param, [
+        json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()
+    ]
 
 
-def test_set_loads_with_at_least_150_records_in_key_order(records):
-    assert len(records) >= 150
+def test_set_loads_with_enough_records_in_key_order(sample):
+    _, records = sample
+    assert len(records) >= MIN_RECORDS
     for r in records:
         assert list(r) == KEYS, r.get("id")
 
 
-def test_ids_and_normalised_urls_are_unique(records):
+def test_ids_follow_the_set_prefix_in_order(sample):
+    name, records = sample
+    assert [r["id"] for r in records] == [f"{ID_PREFIX[name]}{n:03d}" for n in range(1, len(records) + 1)]
+
+
+def test_ids_and_normalised_urls_are_unique(sample):
+    _, records = sample
     assert len({r["id"] for r in records}) == len(records)
     assert len({page_key(r["url"]) for r in records}) == len(records)
 
 
-def test_no_url_is_shared_with_any_other_data_file(records):
+def test_no_url_is_shared_with_any_other_data_file(sample):
+    name, records = sample
     ours = {page_key(r["url"]) for r in records}
     for path in DATA.glob("*.jsonl"):
-        if path == SET:
+        if path.name == name:
             continue
         for line in path.read_text(encoding="utf-8").splitlines():
             if line.strip():
@@ -44,7 +58,8 @@ def test_no_url_is_shared_with_any_other_data_file(records):
                 assert not url or page_key(url) not in ours, (path.name, url)
 
 
-def test_field_values_are_valid(records):
+def test_field_values_are_valid(sample):
+    _, records = sample
     for r in records:
         assert r["lang"] in {"en", "es"}, r["id"]
         assert r["label"] in {"relevant", "not_relevant"}, r["id"]
@@ -54,12 +69,14 @@ def test_field_values_are_valid(records):
         assert r["title"].strip() and r["why"].strip(), r["id"]
 
 
-def test_text_is_600_to_1500_characters(records):
+def test_text_is_600_to_1500_characters(sample):
+    _, records = sample
     for r in records:
         assert 600 <= len(r["text"]) <= 1500, (r["id"], len(r["text"]))
 
 
-def test_label_language_and_split_shares(records):
+def test_label_language_and_split_shares(sample):
+    _, records = sample
     n = len(records)
     relevant = sum(r["label"] == "relevant" for r in records) / n
     spanish = sum(r["lang"] == "es" for r in records) / n
@@ -69,6 +86,7 @@ def test_label_language_and_split_shares(records):
     assert abs(heldout - 1 / 3) <= 0.05, heldout
 
 
-def test_split_follows_the_sha1_rule(records):
+def test_split_follows_the_sha1_rule(sample):
+    _, records = sample
     for r in records:
         assert r["split"] == article_split(r["url"]), r["id"]
