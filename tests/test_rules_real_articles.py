@@ -33,8 +33,8 @@ BEAT = HERE / "data" / "beat_articles.jsonl"
 DAY = HERE / "data" / "day_articles.jsonl"
 # The second sample: longer texts (headline + 600-1,500 characters), gathered and labelled the same way in
 # issue 14's seventh session (helpers `beat2` and `day2`; method in tests/data/articles2_method.md and
-# tests/data/day_articles2_method.md; its data checks in tests/test_articles2_data.py and
-# tests/test_day_articles2_data.py).
+# tests/data/day_articles2_method.md; its data checks in tests/test_beat_articles_data.py and
+# tests/test_day_articles_data.py).
 BEAT2 = HERE / "data" / "beat_articles2.jsonl"
 DAY2 = HERE / "data" / "day_articles2.jsonl"
 PASSAGE_SETS = sorted(p for p in (HERE / "data").glob("*.jsonl") if p not in (BEAT, DAY, BEAT2, DAY2))
