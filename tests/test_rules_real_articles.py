@@ -37,7 +37,13 @@ DAY = HERE / "data" / "day_articles.jsonl"
 # tests/test_day_articles_data.py).
 BEAT2 = HERE / "data" / "beat_articles2.jsonl"
 DAY2 = HERE / "data" / "day_articles2.jsonl"
-PASSAGE_SETS = sorted(p for p in (HERE / "data").glob("*.jsonl") if p not in (BEAT, DAY, BEAT2, DAY2))
+# The third sample, the same way, with more of SCOPE.md's point 6 (US forces against cartels) and of defence
+# companies' business news (issue 14's eighth session, helpers `beat3` and `day3`; tests/data/articles3_method.md
+# and tests/data/day_articles3_method.md).
+BEAT3 = HERE / "data" / "beat_articles3.jsonl"
+DAY3 = HERE / "data" / "day_articles3.jsonl"
+ARTICLE_SETS = (BEAT, DAY, BEAT2, DAY2, BEAT3, DAY3)
+PASSAGE_SETS = sorted(p for p in (HERE / "data").glob("*.jsonl") if p not in ARTICLE_SETS)
 
 
 @pytest.fixture(scope="module")
@@ -75,7 +81,9 @@ def test_article_sets_are_balanced_spanish_and_share_no_page_with_the_passage_se
 # per 100 (5 of 142), held-out third 4.3 (2 of 47). The eighth round then tuned on the `tune` thirds only.
 FIRST_LOOK = {"beat": (0.986, 0.934), "beat heldout": (1.000, 0.885), "day": 3.5, "day heldout": 4.3}
 # Measured on the held-out thirds, which nobody tunes on: the floors a change must not fall below.
-HELDOUT_RECALL_FLOOR = 0.88  # 23 of 26
+HELDOUT_RECALL_FLOOR = (
+    0.92  # 24 of 26 (0.885 until the tenth round's us_military_cartels caught a Sheinbaum answer)
+)
 # 1 of 47 (the FCC's Covered List). It was 4.3 (2 of 47) until the ninth round: that round held the broad countering
 # verbs (detener, combatir, stop ...) to 4 words of the drone, a class found on the second sample's tune third
 # ("Las fuerzas de Rusia no se detienen ... un dron"), which also silences this third's municipal police drones
@@ -88,8 +96,20 @@ HELDOUT_DAY_CEILING = 2.2  # 1 of 47 = 2.13
 # it), for the record: beat P 0.975 R 0.975 (tp 77 fp 2 fn 2 tn 80), held-out third P 0.960 R 0.923 (24 of 26,
 # fp 1); day 0.6 false alarms per 100 (1 of 171), held-out third 0.0 (0 of 54).
 FIRST_LOOK2 = {"beat": (0.975, 0.975), "beat heldout": (0.960, 0.923), "day": 0.6, "day heldout": 0.0}
-HELDOUT2_PRECISION_FLOOR = 0.96  # 24 of 25: a Ukrainian air-defence tally of 79 drones (counter_uas)
-HELDOUT2_RECALL_FLOOR = 0.92  # 24 of 26: a US strike on a drug boat, 4,000 Marines sent "to combat cartels"
+HELDOUT2_PRECISION_FLOOR = 0.96  # 25 of 26: a Ukrainian air-defence tally of 79 drones (counter_uas)
+HELDOUT2_RECALL_FLOOR = (
+    0.96  # 25 of 26: a US strike on a drug boat (0.923 until the tenth round caught 4,000 Marines)
+)
+
+# The first run of the shipped rules on the third sample (rules of 157c300 = the ninth round, before any tuning on
+# it), for the record: beat P 0.983 R 0.808 (tp 59 fp 1 fn 14 tn 83), held-out third P 1.000 R 0.864 (19 of 22);
+# day 1.1 false alarms per 100 (2 of 182), held-out third 1.7 (1 of 60). Its misses were SCOPE point 6 with no boat
+# and no drone (US Marines, warships and spy planes sent against cartels, Sheinbaum refusing US troops); the tenth
+# round (us_military_cartels) was tuned on the `tune` thirds only.
+FIRST_LOOK3 = {"beat": (0.983, 0.808), "beat heldout": (1.000, 0.864), "day": 1.1, "day heldout": 1.7}
+# 1 of 60: Kratos's quarterly results naming its counter-drone business (counter_uas; left: SCOPE.md counts a
+# counter-drone company's business news as counter-UAS, and tuning a veto on it on this third would void it).
+HELDOUT3_DAY_CEILING = 1.7
 
 
 # Each sample's beat: the tune third at the target, the held-out third at its measured floors (the target where met),
@@ -103,6 +123,14 @@ BEAT_SAMPLES = [
         HELDOUT2_RECALL_FLOOR,
         True,
         id="second",
+    ),
+    pytest.param(
+        BEAT3,
+        "beat articles, third sample (headline + 600-1,500 characters)",
+        TARGET,
+        TARGET,
+        True,
+        id="third",
     ),
 ]
 # Each sample's ordinary day: the fewest off-beat articles per third, and the ceiling of false alarms per 100 per part.
@@ -120,6 +148,13 @@ DAY_SAMPLES = [
         {"tune": 100, "heldout": 50},
         {part: MAX_FALSE_ALARMS_PER_100 for part in ("tune", "heldout", "all")},
         id="second",
+    ),
+    pytest.param(
+        DAY3,
+        "ordinary-day articles, third sample (headline + 600-1,500 characters)",
+        {"tune": 110, "heldout": 55},
+        {"tune": MAX_FALSE_ALARMS_PER_100, "all": MAX_FALSE_ALARMS_PER_100, "heldout": HELDOUT3_DAY_CEILING},
+        id="third",
     ),
 ]
 
@@ -146,3 +181,15 @@ def test_shipped_rules_on_an_ordinary_day_of_real_articles(matcher, path, title,
         assert scores[part].tn >= least, str(scores[part])
     for part, ceiling in ceilings.items():
         assert scores[part].false_alarms_per_100 <= ceiling, (str(scores[part]), errors)
+
+
+def test_the_three_samples_held_out_thirds_together_reach_the_target_on_the_beat(matcher):
+    """The held-out thirds of the three article samples pooled (74 relevant articles, none tuned on): precision and
+    recall at the issue-14 target. Each third alone is too small for it: at 26 relevant articles one miss is 0.962."""
+    held = [a for path in (BEAT, BEAT2, BEAT3) for a in load(path) if a["split"] == "heldout"]
+    scores, errors = score(matcher, held)
+    print_scores(
+        "beat articles, the three held-out thirds together", scores, errors, keys=("all", "en", "es")
+    )
+    assert scores["all"].tp + scores["all"].fn >= 70, str(scores["all"])
+    assert scores["all"].precision >= TARGET and scores["all"].recall >= TARGET, (str(scores["all"]), errors)

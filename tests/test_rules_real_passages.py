@@ -420,7 +420,7 @@ def test_shipped_rules_on_the_fourth_to_seventh_clean_samples(matcher, split, be
     assert day["all"].false_alarms_per_100 <= ceiling, (str(day["all"]), day_errors)
 
 
-# day_articles.jsonl and day_articles2.jsonl (tests/test_rules_real_articles.py) hold headline + lead articles rather than passages; an
+# day_articles*.jsonl (tests/test_rules_real_articles.py) hold headline + lead articles rather than passages; an
 # ordinary day all the same, so they are pooled here too.
 ALL_DAY_STREAMS = (
     DAY,
@@ -432,6 +432,7 @@ ALL_DAY_STREAMS = (
     CLEAN7_DAY,
     HERE / "data" / "day_articles.jsonl",
     HERE / "data" / "day_articles2.jsonl",
+    HERE / "data" / "day_articles3.jsonl",
 )
 
 
