@@ -17,7 +17,6 @@ from __future__ import annotations
 import logging
 
 from scrapy import Request
-from scrapy.core.downloader.handlers.http11 import HTTP11DownloadHandler
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware as ScrapyRobotsTxtMiddleware
 from scrapy.exceptions import (
@@ -33,6 +32,8 @@ from scrapy.utils.defer import maybe_deferred_to_future
 from scrapy.utils.httpobj import urlparse_cached
 from twisted.internet import error as twisted_error
 from twisted.internet.defer import Deferred
+
+from .scrapy_tls import HTTP11DownloadHandler  # Scrapy's own, imported cheaply (scrapy_tls.py)
 
 logger = logging.getLogger(__name__)
 
