@@ -261,9 +261,16 @@ class SlackApiDeliverer(Deliverer):
         interactive: bool = False,
     ):
         self.token, self.base_url, self.timeout = token, base_url, timeout
-        self.client = client or self._web_client()
+        self._client = client
         self.channel = channel
         self.interactive = interactive  # feedback buttons: only when a listener can receive the clicks
+
+    @property
+    def client(self):
+        """The WebClient, made on first use: a run with nothing to send never imports slack-sdk (~0.1 s)."""
+        if self._client is None:
+            self._client = self._web_client()
+        return self._client
 
     def _web_client(self, cls=None):
         """A slack-sdk WebClient (or subclass `cls`) with this deliverer's token, base URL and timeout, and
