@@ -185,10 +185,12 @@ class Deliverer:
         return self.find_posted(ref)
 
 
-def _unconfirmed(text: str, unconfirmed: bool) -> str:
-    from .notify import UNCONFIRMED
+# What a re-sent part says on every medium when the earlier attempt's outcome is unknown (alerts/outbox.py).
+UNCONFIRMED = "Re-sent: an earlier attempt to send this part could not be confirmed, so it may appear twice."
 
-    return f"{UNCONFIRMED}\n{text}" if unconfirmed else text
+
+def _unconfirmed(text: str, unconfirmed: bool) -> str:
+    return f"({UNCONFIRMED})\n{text}" if unconfirmed else text
 
 
 class ConsoleDeliverer(Deliverer):

@@ -22,7 +22,7 @@ from datetime import timezone, tzinfo
 from borderwatch.config import NOTIFY_ENV, build_settings
 
 from .archive import ArchivedItem, clean, clip_clean, render_item, safe_url
-from .delivery import Deliverer, DeliveryError, LookupUnavailable, PartRef, Posted
+from .delivery import UNCONFIRMED, Deliverer, DeliveryError, LookupUnavailable, PartRef, Posted
 from .digest import DigestEntry, _date, group_entries
 
 log = logging.getLogger(__name__)
@@ -30,7 +30,6 @@ log = logging.getLogger(__name__)
 KIND = "apprise"
 MAX_BODY = 30000  # characters per part; Apprise splits further for services with small limits
 SNIPPET_CHARS = 320
-UNCONFIRMED = "(Re-sent: an earlier attempt could not be confirmed, so this may appear twice.)"
 
 
 def url_key(url: str) -> str:
@@ -272,7 +271,7 @@ class AppriseDeliverer(Deliverer):
         fmt = payload.get("format", "text")
         if unconfirmed:
             body = (
-                f"<p><em>{html.escape(UNCONFIRMED)}</em></p>\n" if fmt == "html" else UNCONFIRMED + "\n\n"
+                f"<p><em>({html.escape(UNCONFIRMED)})</em></p>\n" if fmt == "html" else f"({UNCONFIRMED})\n\n"
             ) + body
         ap = apprise.Apprise()
         if not ap.add(self.url):

@@ -42,6 +42,7 @@ from borderwatch.store import outbox as queue
 from .dedup import Doc, cluster
 from .delivery import (
     DEFAULT_DESTINATION,
+    UNCONFIRMED,
     Deliverer,
     DeliveryError,
     LookupUnavailable,
@@ -65,8 +66,7 @@ UNCONFIRMED_NOTE = {
     "elements": [
         {
             "type": "mrkdwn",
-            "text": ":repeat: Re-sent: an earlier attempt to post this part could not be confirmed, "
-            "so it may appear twice.",
+            "text": f":repeat: {UNCONFIRMED}",
         }
     ],
 }
