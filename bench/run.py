@@ -441,13 +441,11 @@ def main(argv: list[str] | None = None) -> int:
         peer_scale = min(scales)
     WORK.mkdir(parents=True, exist_ok=True)
     (BENCH / ".venvs").mkdir(exist_ok=True)
-    # An installed wheel has its bytecode compiled by pip; an editable checkout under PYTHONDONTWRITEBYTECODE
-    # (set on the bench machine) would recompile ~80 modules in the crawling process and in each worker,
-    # every cycle. Compile once, as an install does, so the figures are an installed user's.
-    import compileall
+    # An installed wheel has its bytecode compiled by pip; compile the editable checkout once the same way, so the
+    # figures are an installed user's (tests/support/bytecode.py).
+    from tests.support.bytecode import compile_our_packages
 
-    for package in ("borderwatch", "crawler", "alerts"):
-        compileall.compile_dir(str(REPO / package), quiet=1)
+    compile_our_packages()
 
     import psutil
     import scrapy

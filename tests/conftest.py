@@ -30,20 +30,13 @@ TOKEN = "xoxb-1111-2222-SECRETTOKENVALUE"
 
 
 def pytest_sessionstart(session):
-    """Write the bytecode of our own packages once, before the suite starts its CLI processes.
-
-    The tests start several hundred `borderwatch` processes (and their extraction workers). An editable
-    install leaves our modules without .pyc files, and under PYTHONDONTWRITEBYTECODE (set on this machine)
-    every one of those processes compiled the same ~80 modules again: about 0.25 s of CPU each. compileall
-    writes the .pyc files regardless of that variable, and Python still reads them. Controller only (xdist
-    workers start after it).
-    """
+    """Write the bytecode of our own packages once, before the suite starts its several hundred CLI processes
+    (tests/support/bytecode.py says why). Controller only (xdist workers start after it)."""
     if hasattr(session.config, "workerinput"):
         return
-    import compileall
+    from tests.support.bytecode import compile_our_packages
 
-    for package in ("borderwatch", "crawler", "alerts"):
-        compileall.compile_dir(str(REPO / package), quiet=1)
+    compile_our_packages()
 
 
 @pytest.fixture
