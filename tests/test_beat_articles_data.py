@@ -1,5 +1,5 @@
-"""Well-formedness of the article-level beat samples (tests/data/beat_articles2.jsonl and beat_articles3.jsonl,
-issue 14).
+"""Well-formedness of the article-level beat samples (tests/data/beat_articles2.jsonl, beat_articles3.jsonl and
+beat_articles4.jsonl, issue 14).
 
 Checks the data only, not the rules: the sets must stay usable as unseen text, so nothing here runs a matcher.
 """
@@ -14,9 +14,13 @@ import pytest
 from tests.support.scoring import article_split, page_key
 
 DATA = Path(__file__).parent / "data"
-SETS = ["beat_articles2.jsonl", "beat_articles3.jsonl"]
+SETS = ["beat_articles2.jsonl", "beat_articles3.jsonl", "beat_articles4.jsonl"]
 KEYS = ["id", "url", "lang", "label", "topics", "title", "text", "split", "why"]
-ID_PREFIX = {"beat_articles2.jsonl": "art2-b-", "beat_articles3.jsonl": "art3-b-"}
+ID_PREFIX = {
+    "beat_articles2.jsonl": "art2-b-",
+    "beat_articles3.jsonl": "art3-b-",
+    "beat_articles4.jsonl": "art4-b-",
+}
 MIN_RECORDS = 150
 
 
