@@ -433,6 +433,7 @@ ALL_DAY_STREAMS = (
     HERE / "data" / "day_articles.jsonl",
     HERE / "data" / "day_articles2.jsonl",
     HERE / "data" / "day_articles3.jsonl",
+    HERE / "data" / "day_articles4.jsonl",
 )
 
 
