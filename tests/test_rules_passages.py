@@ -17,6 +17,7 @@ from ruamel.yaml import YAML
 
 from borderwatch.alerts.matcher import Matcher
 from borderwatch.alerts.rules import load_rules
+from borderwatch.language import detect as detect_language
 from tests.support.scoring import Counts
 
 HERE = Path(__file__).resolve().parent
@@ -44,7 +45,8 @@ def score(items: list[dict]) -> tuple[Score, dict[str, Score], list[str]]:
     matcher = Matcher(load_rules(RULES))
     total, by_lang, errors = Score(), {}, []
     for p in items:
-        fired = [m.rule for m in matcher.match(p["title"], p["text"])]
+        language = detect_language(p["title"], p["text"])  # as the match stage does (alerts/stage.py)
+        fired = [m.rule for m in matcher.match(p["title"], p["text"], language=language)]
         for s in (total, by_lang.setdefault(p["lang"], Score())):
             if p["label"] == "alert":
                 if fired:
