@@ -145,7 +145,7 @@ def store_articles(store: Store, batch: list[tuple[NewArticle, Iterable[str]]]) 
         # a URL's article id, None for a URL kept without one, or (new articles of this batch) a one-item
         # list the id is put in once the INSERT has returned it
         known: dict[str, int | list | None] = dict(
-            s.execute(select(urls.c.url, urls.c.article_id).where(urls.c.url.in_(every))).tuples().all()
+            s.execute(select(urls.c.url, urls.c.article_id).where(urls.c.url.in_(every))).all()
         )
         placed: list[tuple[int | list, bool]] = []
         seen_rows: list[tuple[str, int | list]] = []
