@@ -437,6 +437,7 @@ ALL_DAY_STREAMS = (
     HERE / "data" / "day_articles2.jsonl",
     HERE / "data" / "day_articles3.jsonl",
     HERE / "data" / "day_articles4.jsonl",
+    HERE / "data" / "day_articles5.jsonl",
 )
 
 
