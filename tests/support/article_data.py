@@ -6,6 +6,8 @@ Data only, never a matcher: the samples must stay usable as unseen text. The bea
 
 from __future__ import annotations
 
+import math
+
 import json
 from pathlib import Path
 
@@ -58,7 +60,14 @@ def assert_text_600_to_1500_characters(records: list[dict]) -> None:
 
 
 def assert_a_third_held_out_by_the_sha1_rule(records: list[dict]) -> None:
-    share = sum(r["split"] == "heldout" for r in records) / len(records)
-    assert abs(share - 1 / 3) <= 0.05, share
+    """Every record's split is the SHA-1 rule's, and the held-out share is one the rule plausibly gives.
+
+    The share bound is 3.3 binomial standard deviations (p < 0.001 for a correct rule): a fixed +-0.05 is only
+    1.5 of them at 200 records, and failed the fifth beat sample, gathered in rank order without looking at
+    splits, at 24.9% (2.5 standard deviations under a third). The per-record check is what proves the rule.
+    """
+    n = len(records)
+    share = sum(r["split"] == "heldout" for r in records) / n
+    assert abs(share - 1 / 3) <= 3.3 * math.sqrt((1 / 3) * (2 / 3) / n), share
     for r in records:
         assert r["split"] == article_split(r["url"]), r["id"]
