@@ -50,8 +50,9 @@ DAY4 = HERE / "data" / "day_articles4.jsonl"
 # The fifth, landed after the eleventh round and scored once before any tuning on it (helpers `beat5` and `day5`;
 # tests/data/articles5_method.md, tests/data/day_articles5_method.md; labelled after SCOPE.md's two 2026-12-02 calls on
 # Border Patrol's own drones and counter-drone companies' business news).
+BEAT5 = HERE / "data" / "beat_articles5.jsonl"
 DAY5 = HERE / "data" / "day_articles5.jsonl"
-ARTICLE_SETS = (BEAT, DAY, BEAT2, DAY2, BEAT3, DAY3, BEAT4, DAY4, DAY5)
+ARTICLE_SETS = (BEAT, DAY, BEAT2, DAY2, BEAT3, DAY3, BEAT4, DAY4, BEAT5, DAY5)
 PASSAGE_SETS = sorted(p for p in (HERE / "data").glob("*.jsonl") if p not in ARTICLE_SETS)
 
 
@@ -128,6 +129,18 @@ HELDOUT3_DAY_CEILING = 1.7
 FIRST_LOOK4 = {"beat": (0.921, 0.959), "beat heldout": (0.950, 0.950), "day": 1.1, "day heldout": 0.0}
 TUNE4_PRECISION_FLOOR = 0.94  # 51 of 54: two of the three are Border Patrol drones SCOPE.md calls relevant
 
+# The first run of the shipped rules on the fifth sample (rules of 4026cc1 = the eleventh round and its review, before
+# any tuning on it), for the record: beat P 0.952 R 0.919 (tp 79 fp 4 fn 7 tn 107), held-out third P 0.909 R 0.952
+# (tp 20 fp 2 fn 1 tn 26); day 0.0 false alarms per 100 (0 of 204), held-out third 0.0 (0 of 64). The twelfth round
+# tuned on the `tune` third only (docs/rules.md): "drone show" no longer vetoes a "cartel drone shows ..." sentence,
+# the drop verbs (arrojar, soltar) left @drone_violence (a prison contraband drop in Brazil), and legal restrictions
+# on shooting drones down count as authority.
+FIRST_LOOK5 = {"beat": (0.952, 0.919), "beat heldout": (0.909, 0.952), "day": 0.0, "day heldout": 0.0}
+# Its held-out third, never tuned on: two false alarms in 28 near misses (Copenhagen's airport closed by drones,
+# counter_uas; Myanmar's resistance drone strikes, criminal_drones); 20 of 21 relevant caught.
+HELDOUT5_PRECISION_FLOOR = 0.90  # 20 of 22
+TUNE5_RECALL_FLOOR = 0.93  # 61 of 65 after the twelfth round (0.88 at the first look)
+
 # Each sample's beat: the floors (precision, recall) per part; the target where it is met.
 BEAT_SAMPLES = [
     pytest.param(
@@ -157,6 +170,12 @@ BEAT_SAMPLES = [
         "beat articles, fourth sample (headline + 600-1,500 characters)",
         {"tune": (TUNE4_PRECISION_FLOOR, TARGET), "heldout": (TARGET, TARGET)},
         id="fourth",
+    ),
+    pytest.param(
+        BEAT5,
+        "beat articles, fifth sample (headline + 600-1,500 characters)",
+        {"tune": (TARGET, TUNE5_RECALL_FLOOR), "heldout": (HELDOUT5_PRECISION_FLOOR, TARGET)},
+        id="fifth",
     ),
 ]
 # Each sample's ordinary day: the fewest off-beat articles per third, and the ceiling of false alarms per 100 per part.
@@ -222,12 +241,12 @@ def test_shipped_rules_on_an_ordinary_day_of_real_articles(matcher, path, title,
 
 
 def test_the_samples_held_out_thirds_together_reach_the_target_on_the_beat(matcher):
-    """The held-out thirds of the four article samples pooled (94 relevant articles, none tuned on): precision and
+    """The held-out thirds of the five article samples pooled (115 relevant articles, none tuned on): precision and
     recall at the issue-14 target. Each third alone is too small for it: at 26 relevant articles one miss is 0.962."""
-    held = [a for path in (BEAT, BEAT2, BEAT3, BEAT4) for a in load(path) if a["split"] == "heldout"]
+    held = [a for path in (BEAT, BEAT2, BEAT3, BEAT4, BEAT5) for a in load(path) if a["split"] == "heldout"]
     scores, errors = score(matcher, held)
     print_scores("beat articles, the held-out thirds together", scores, errors, keys=("all", "en", "es"))
-    assert scores["all"].tp + scores["all"].fn >= 90, str(scores["all"])
+    assert scores["all"].tp + scores["all"].fn >= 110, str(scores["all"])
     assert scores["all"].precision >= TARGET and scores["all"].recall >= TARGET, (str(scores["all"]), errors)
 
 
