@@ -83,6 +83,12 @@ _exit_registered = False
 
 def main(argv: list[str] | None = None) -> int:
     global _exit_registered
+    if (sys.argv[1:] if argv is None else argv)[:1] == ["run"]:
+        from borderwatch.crashpoint import signalpoint
+        from borderwatch.stopping import hold_early_stop
+
+        hold_early_stop()  # a SIGTERM during start-up stops the run before its first step (exit 143)
+        signalpoint("startup")
     if not _exit_registered:  # (main runs many times in one test process: register once)
         atexit.register(_fast_exit)
         _exit_registered = True

@@ -13,8 +13,16 @@ import os
 import signal
 
 ENV = "BORDERWATCH_CRASH_AT"
+SIGNAL_ENV = "BORDERWATCH_SIGNAL_AT"
 
 
 def crashpoint(name: str) -> None:
     if os.environ.get(ENV) == name:
         os.kill(os.getpid(), signal.SIGKILL)
+
+
+def signalpoint(name: str) -> None:
+    """Test-only: with BORDERWATCH_SIGNAL_AT=<point>, send this process SIGTERM here, as `systemctl stop` could at
+    that moment (a signal from outside cannot be timed into a window of a few milliseconds)."""
+    if os.environ.get(SIGNAL_ENV) == name:
+        os.kill(os.getpid(), signal.SIGTERM)

@@ -148,6 +148,7 @@ def _cycle(
     run_id = start_run(store, now)
     pruned = None
     try:
+        stop.check("crawl")  # a SIGTERM during start-up, or while the config was read: nothing started yet
         with stop.deferred():
             res.crawl = crawl_stage(cfg, store, now, log_level, on_tick)
         if res.crawl.storage_error:  # the run row stays open: the next run recovers it as interrupted

@@ -28,6 +28,27 @@ log = logging.getLogger(__name__)
 
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
 
+# A SIGTERM that arrived before the run installed its handler (hold_early_stop): the run stops before its first step.
+_early_signum: int | None = None
+
+
+def _note_early(signum, _frame) -> None:
+    global _early_signum
+    if _early_signum is None:
+        _early_signum = int(signum)
+
+
+def hold_early_stop() -> None:
+    """From the first line of `borderwatch run`: a SIGTERM during start-up (imports, config, opening the database)
+    is recorded instead of killing the process with -15, and the run then stops with 143 before its first step,
+    as it would between any two steps. Only where nothing else handles SIGTERM yet (the main thread, the default
+    disposition)."""
+    if (
+        threading.current_thread() is threading.main_thread()
+        and signal.getsignal(signal.SIGTERM) == signal.SIG_DFL
+    ):
+        signal.signal(signal.SIGTERM, _note_early)
+
 
 def exit_code(signum: int) -> int:
     return 128 + int(signum)
@@ -70,9 +91,15 @@ class GracefulStop:
             raise StopRequested(next_step, self.signum)
 
     def install(self) -> GracefulStop:
+        global _early_signum
         if threading.current_thread() is threading.main_thread():
             self._previous = signal.signal(signal.SIGTERM, self._handler)
             self._installed = True
+            if self._previous is _note_early:  # start-up's holder: what it took is this run's stop
+                self._previous = signal.SIG_DFL
+                if _early_signum is not None:
+                    self.note(_early_signum)
+                _early_signum = None
         return self
 
     def restore(self) -> None:

@@ -6,9 +6,8 @@ Data only, never a matcher: the samples must stay usable as unseen text. The bea
 
 from __future__ import annotations
 
-import math
-
 import json
+import math
 from pathlib import Path
 
 from tests.support.scoring import article_split, page_key
