@@ -52,7 +52,10 @@ DAY4 = HERE / "data" / "day_articles4.jsonl"
 # Border Patrol's own drones and counter-drone companies' business news).
 BEAT5 = HERE / "data" / "beat_articles5.jsonl"
 DAY5 = HERE / "data" / "day_articles5.jsonl"
-ARTICLE_SETS = (BEAT, DAY, BEAT2, DAY2, BEAT3, DAY3, BEAT4, DAY4, BEAT5, DAY5)
+# The sixth ordinary day (helper `day6`; tests/data/day_articles6_method.md), leaning toward the kinds of ordinary story
+# that sit nearest the beat's words: drone incidents at airports and stadiums, drone insurance, wars elsewhere.
+DAY6 = HERE / "data" / "day_articles6.jsonl"
+ARTICLE_SETS = (BEAT, DAY, BEAT2, DAY2, BEAT3, DAY3, BEAT4, DAY4, BEAT5, DAY5, DAY6)
 PASSAGE_SETS = sorted(p for p in (HERE / "data").glob("*.jsonl") if p not in ARTICLE_SETS)
 
 
@@ -141,6 +144,21 @@ FIRST_LOOK5 = {"beat": (0.952, 0.919), "beat heldout": (0.909, 0.952), "day": 0.
 HELDOUT5_PRECISION_FLOOR = 0.90  # 20 of 22
 TUNE5_RECALL_FLOOR = 0.93  # 61 of 65 after the twelfth round (0.88 at the first look)
 
+# The first run on the sixth ordinary day (rules of d87264e = the twelfth round, before any tuning on it): 3.3 false
+# alarms per 100 (7 of 209), held-out third 4.3 (3 of 69), all but one of them counter_uas: airport and stadium
+# drone sightings ("unauthorised drone", "un drone detiene un partido"), drone operators' insurance ("protection against"
+# damage, "mitigating risk"). The thirteenth round (docs/rules.md) tuned on its `tune` third: 1.0 (2 of 209), held-out
+# 1.4 (1 of 69). Two of the three held-out false alarms were airport sightings of the class found on the tune third and
+# had been read at the first look, so the held-out figure after the round is not an unseen-text figure.
+FIRST_LOOK_DAY6 = {"day": 3.3, "day heldout": 4.3}
+DAY6_HELDOUT_CEILING = 1.5  # 1 of 69: a Generation Z march in Mexico City (cartel_drones)
+DAY6_TUNE_CEILING = (
+    0.8  # 1 of 140: an English football match stopped by a drone ("detiene", counter_drone_verbs)
+)
+# 48 of 51 since the thirteenth round: "unauthorized drone" left counter_uas (airport sightings use it as much as
+# counter-drone reporting), and a stadium security planner's "what happens if an unauthorized drone appears" went with it.
+TUNE3_RECALL_FLOOR = 0.94
+
 # Each sample's beat: the floors (precision, recall) per part; the target where it is met.
 BEAT_SAMPLES = [
     pytest.param(
@@ -162,7 +180,7 @@ BEAT_SAMPLES = [
     pytest.param(
         BEAT3,
         "beat articles, third sample (headline + 600-1,500 characters)",
-        {"tune": (TARGET, TARGET), "heldout": (TARGET, TARGET), "all": (TARGET, TARGET)},
+        {"tune": (TARGET, TUNE3_RECALL_FLOOR), "heldout": (TARGET, TARGET), "all": (TARGET, TARGET)},
         id="third",
     ),
     pytest.param(
@@ -215,6 +233,13 @@ DAY_SAMPLES = [
         {part: MAX_FALSE_ALARMS_PER_100 for part in ("tune", "heldout", "all")},
         id="fifth",
     ),
+    pytest.param(
+        DAY6,
+        "ordinary-day articles, sixth sample (headline + 600-1,500 characters)",
+        {"tune": 130, "heldout": 60},
+        {"tune": DAY6_TUNE_CEILING, "heldout": DAY6_HELDOUT_CEILING, "all": MAX_FALSE_ALARMS_PER_100},
+        id="sixth",
+    ),
 ]
 
 
@@ -251,11 +276,14 @@ def test_the_samples_held_out_thirds_together_reach_the_target_on_the_beat(match
 
 
 def test_the_ordinary_days_held_out_thirds_together_raise_at_most_one_false_alarm_per_100(matcher):
-    """The held-out thirds of every ordinary-day stream that has one (day_stream.jsonl and the five article samples'),
+    """The held-out thirds of every ordinary-day stream that has one (day_stream.jsonl and the six article samples'),
     pooled: the issue-14 false-alarm target on ordinary text nobody tuned on. One third alone is ~50-60 articles, so
     one false alarm is 1.7-2.1 per 100 there."""
     held = [
-        a for path in (DAY_STREAM, DAY, DAY2, DAY3, DAY4, DAY5) for a in load(path) if a["split"] == "heldout"
+        a
+        for path in (DAY_STREAM, DAY, DAY2, DAY3, DAY4, DAY5, DAY6)
+        for a in load(path)
+        if a["split"] == "heldout"
     ]
     scores, errors = score(matcher, held)
     print_scores("ordinary days, the held-out thirds together", scores, errors, keys=("all", "en", "es"))

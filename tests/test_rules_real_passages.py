@@ -438,6 +438,7 @@ ALL_DAY_STREAMS = (
     HERE / "data" / "day_articles3.jsonl",
     HERE / "data" / "day_articles4.jsonl",
     HERE / "data" / "day_articles5.jsonl",
+    HERE / "data" / "day_articles6.jsonl",
 )
 
 
