@@ -55,7 +55,10 @@ DAY5 = HERE / "data" / "day_articles5.jsonl"
 # The sixth ordinary day (helper `day6`; tests/data/day_articles6_method.md), leaning toward the kinds of ordinary story
 # that sit nearest the beat's words: drone incidents at airports and stadiums, drone insurance, wars elsewhere.
 DAY6 = HERE / "data" / "day_articles6.jsonl"
-ARTICLE_SETS = (BEAT, DAY, BEAT2, DAY2, BEAT3, DAY3, BEAT4, DAY4, BEAT5, DAY5, DAY6)
+# The sixth beat sample (helper `beat6`; tests/data/articles6_method.md), a natural mix like the fourth and fifth,
+# landed after the thirteenth round and scored once before any tuning on it.
+BEAT6 = HERE / "data" / "beat_articles6.jsonl"
+ARTICLE_SETS = (BEAT, DAY, BEAT2, DAY2, BEAT3, DAY3, BEAT4, DAY4, BEAT5, DAY5, DAY6, BEAT6)
 PASSAGE_SETS = sorted(p for p in (HERE / "data").glob("*.jsonl") if p not in ARTICLE_SETS)
 
 
@@ -159,6 +162,13 @@ DAY6_TUNE_CEILING = (
 # counter-drone reporting), and a stadium security planner's "what happens if an unauthorized drone appears" went with it.
 TUNE3_RECALL_FLOOR = 0.94
 
+# The first run on the sixth beat sample (rules of dc41079 = the thirteenth round, before any tuning on it): P 0.963
+# R 0.951 (tp 78 fp 3 fn 4 tn 98), held-out third P 0.941 R 0.970 (tp 32 fp 2 fn 1 tn 37). Its held-out false alarms: the
+# Marine Corps' attack-drone training (criminal_drones) and an investor's note on the counter-drone "kill chain"
+# (counter_uas); its held-out miss: the Mexican Navy's search after a US strike on a boat in the Pacific.
+FIRST_LOOK6 = {"beat": (0.963, 0.951), "beat heldout": (0.941, 0.970)}
+HELDOUT6_PRECISION_FLOOR = 0.94  # 32 of 34
+
 # Each sample's beat: the floors (precision, recall) per part; the target where it is met.
 BEAT_SAMPLES = [
     pytest.param(
@@ -194,6 +204,12 @@ BEAT_SAMPLES = [
         "beat articles, fifth sample (headline + 600-1,500 characters)",
         {"tune": (TARGET, TUNE5_RECALL_FLOOR), "heldout": (HELDOUT5_PRECISION_FLOOR, TARGET)},
         id="fifth",
+    ),
+    pytest.param(
+        BEAT6,
+        "beat articles, sixth sample (headline + 600-1,500 characters)",
+        {"tune": (TARGET, 0.93), "heldout": (HELDOUT6_PRECISION_FLOOR, TARGET), "all": (TARGET, TARGET)},
+        id="sixth",
     ),
 ]
 # Each sample's ordinary day: the fewest off-beat articles per third, and the ceiling of false alarms per 100 per part.
@@ -266,12 +282,14 @@ def test_shipped_rules_on_an_ordinary_day_of_real_articles(matcher, path, title,
 
 
 def test_the_samples_held_out_thirds_together_reach_the_target_on_the_beat(matcher):
-    """The held-out thirds of the five article samples pooled (115 relevant articles, none tuned on): precision and
+    """The held-out thirds of the six article samples pooled (148 relevant articles, none tuned on): precision and
     recall at the issue-14 target. Each third alone is too small for it: at 26 relevant articles one miss is 0.962."""
-    held = [a for path in (BEAT, BEAT2, BEAT3, BEAT4, BEAT5) for a in load(path) if a["split"] == "heldout"]
+    held = [
+        a for path in (BEAT, BEAT2, BEAT3, BEAT4, BEAT5, BEAT6) for a in load(path) if a["split"] == "heldout"
+    ]
     scores, errors = score(matcher, held)
     print_scores("beat articles, the held-out thirds together", scores, errors, keys=("all", "en", "es"))
-    assert scores["all"].tp + scores["all"].fn >= 110, str(scores["all"])
+    assert scores["all"].tp + scores["all"].fn >= 140, str(scores["all"])
     assert scores["all"].precision >= TARGET and scores["all"].recall >= TARGET, (str(scores["all"]), errors)
 
 
