@@ -168,6 +168,8 @@ TUNE3_RECALL_FLOOR = 0.94
 # (counter_uas); its held-out miss: the Mexican Navy's search after a US strike on a boat in the Pacific.
 FIRST_LOOK6 = {"beat": (0.963, 0.951), "beat heldout": (0.941, 0.970)}
 HELDOUT6_PRECISION_FLOOR = 0.94  # 32 of 34
+# The fourteenth round tuned on its `tune` third (Fortem's Drone Hunter, US forces' own attack-drone units, a bill
+# that "would allow" owners to shoot drones down): tune 0.980 / 0.980 (48 of 49), held-out unchanged.
 
 # Each sample's beat: the floors (precision, recall) per part; the target where it is met.
 BEAT_SAMPLES = [
@@ -208,7 +210,7 @@ BEAT_SAMPLES = [
     pytest.param(
         BEAT6,
         "beat articles, sixth sample (headline + 600-1,500 characters)",
-        {"tune": (TARGET, 0.93), "heldout": (HELDOUT6_PRECISION_FLOOR, TARGET), "all": (TARGET, TARGET)},
+        {"tune": (TARGET, TARGET), "heldout": (HELDOUT6_PRECISION_FLOOR, TARGET), "all": (TARGET, TARGET)},
         id="sixth",
     ),
 ]
