@@ -439,6 +439,7 @@ ALL_DAY_STREAMS = (
     HERE / "data" / "day_articles4.jsonl",
     HERE / "data" / "day_articles5.jsonl",
     HERE / "data" / "day_articles6.jsonl",
+    HERE / "data" / "day_articles7.jsonl",
 )
 
 
