@@ -61,7 +61,19 @@ BEAT6 = HERE / "data" / "beat_articles6.jsonl"
 # The seventh ordinary day (helper `day7`; tests/data/day_articles7_method.md), aimed like the sixth at the ordinary stories
 # nearest the beat's words, landed after the fourteenth round.
 DAY7 = HERE / "data" / "day_articles7.jsonl"
-ARTICLE_SETS = (BEAT, DAY, BEAT2, DAY2, BEAT3, DAY3, BEAT4, DAY4, BEAT5, DAY5, DAY6, BEAT6, DAY7)
+# The eighth and ninth ordinary days (helpers `day8` and `day9`; tests/data/day_articles8_method.md and
+# day_articles9_method.md), landed after the fifteenth round: *natural* days, sampled in rank order from the story kinds
+# outlets publish every day, not leaning toward the beat's words (docs/rules.md, "Natural and near-beat ordinary days",
+# written before they were gathered). The eighth holds defence, the wars, drone products, aviation, US politics and world
+# news; the ninth Latin American politics, economy, crime and sport, and US border-state and Mexican border-city news.
+DAY8 = HERE / "data" / "day_articles8.jsonl"
+DAY9 = HERE / "data" / "day_articles9.jsonl"
+ARTICLE_SETS = (BEAT, DAY, BEAT2, DAY2, BEAT3, DAY3, BEAT4, DAY4, BEAT5, DAY5, DAY6, BEAT6, DAY7, DAY8, DAY9)
+# The streams the issue-14 day target is judged on (natural days) and those aimed at the stories nearest the beat's
+# words (near-beat days: reported beside them, under their measured ceilings). Which pool a stream joins follows its
+# method file, decided before it is scored.
+NATURAL_DAYS = (DAY_STREAM, DAY, DAY2, DAY3, DAY4, DAY5, DAY8, DAY9)
+NEAR_BEAT_DAYS = (DAY6, DAY7)
 PASSAGE_SETS = sorted(p for p in (HERE / "data").glob("*.jsonl") if p not in ARTICLE_SETS)
 
 
@@ -186,7 +198,16 @@ DAY7_CEILINGS = {
     "all": 2.4,
 }  # measured after the fifteenth round: 1 of 144, 4 of 66, 5 of 210
 
-POOLED_HELDOUT_DAY_CEILING = 1.8  # 8 of 467 = 1.71 per 100; the target (1.0) is not met here
+# The first run on the eighth and ninth ordinary days (rules of 4847bff = the fifteenth round, before any tuning on them),
+# scored once: the eighth 0.5 false alarms per 100 (1 of 211: an FAA proposal to "unleash American drone dominance" beyond
+# visual line of sight, criminal_drones, in its tune third), held-out third 0.0 (0 of 72); the ninth 0.0 (0 of 211),
+# held-out third 0.0 (0 of 82). The first unseen-text figures on natural days since the fifth (0 of 204).
+FIRST_LOOK_DAY8 = {"day": 0.5, "day heldout": 0.0}
+FIRST_LOOK_DAY9 = {"day": 0.0, "day heldout": 0.0}
+
+POOLED_HELDOUT_DAY_CEILING = (
+    1.3  # 8 of 621 = 1.29 per 100 (1.71 of 467 before the eighth and ninth days joined)
+)
 
 # Each sample's beat: the floors (precision, recall) per part; the target where it is met.
 BEAT_SAMPLES = [
@@ -282,6 +303,20 @@ DAY_SAMPLES = [
         DAY7_CEILINGS,
         id="seventh",
     ),
+    pytest.param(
+        DAY8,
+        "ordinary-day articles, eighth sample, a natural day (headline + 600-1,500 characters)",
+        {"tune": 130, "heldout": 65},
+        {part: MAX_FALSE_ALARMS_PER_100 for part in ("tune", "heldout", "all")},
+        id="eighth",
+    ),
+    pytest.param(
+        DAY9,
+        "ordinary-day articles, ninth sample, a natural day (headline + 600-1,500 characters)",
+        {"tune": 120, "heldout": 75},
+        {part: MAX_FALSE_ALARMS_PER_100 for part in ("tune", "heldout", "all")},
+        id="ninth",
+    ),
 ]
 
 
@@ -319,19 +354,31 @@ def test_the_samples_held_out_thirds_together_reach_the_target_on_the_beat(match
     assert scores["all"].precision >= TARGET and scores["all"].recall >= TARGET, (str(scores["all"]), errors)
 
 
+def heldout_of(paths) -> list[dict]:
+    """The held-out thirds of the given labelled files, pooled."""
+    return [a for path in paths for a in load(path) if a["split"] == "heldout"]
+
+
 def test_the_ordinary_days_held_out_thirds_together_stay_under_their_measured_ceiling(matcher):
-    """The held-out thirds of every ordinary-day stream that has one (day_stream.jsonl and the seven article samples'),
-    pooled: ordinary text nobody tuned on (the sixth's was read at its first look). One third alone is ~50-70 articles,
-    so one false alarm is 1.4-2.1 per 100 there. The issue-14 target is 1 per 100; this pool was at 1.0 until the
-    seventh day (4 of its 66 held-out articles fired), and is at 1.7 (8 of 467): the ceiling is the measured figure,
-    so a change that adds a false alarm here fails."""
-    held = [
-        a
-        for path in (DAY_STREAM, DAY, DAY2, DAY3, DAY4, DAY5, DAY6, DAY7)
-        for a in load(path)
-        if a["split"] == "heldout"
-    ]
-    scores, errors = score(matcher, held)
+    """The held-out thirds of every ordinary-day stream that has one (day_stream.jsonl and the nine article samples'),
+    pooled, natural and near-beat days alike: ordinary text nobody tuned on (the sixth's was read at its first look).
+    One third alone is ~50-80 articles, so one false alarm is 1.2-2.1 per 100 there. This pool was at 1.0 until the
+    seventh day (4 of its 66 held-out articles fired), 1.7 (8 of 467) after it, and is at 1.3 (8 of 621) with the
+    eighth and ninth: the ceiling is the measured figure, so a change that adds a false alarm here fails."""
+    scores, errors = score(matcher, heldout_of(NATURAL_DAYS + NEAR_BEAT_DAYS))
     print_scores("ordinary days, the held-out thirds together", scores, errors, keys=("all", "en", "es"))
-    assert scores["all"].tn >= 450, str(scores["all"])
+    assert scores["all"].tn >= 600, str(scores["all"])
     assert scores["all"].false_alarms_per_100 <= POOLED_HELDOUT_DAY_CEILING, (str(scores["all"]), errors)
+
+
+def test_the_natural_days_held_out_thirds_together_meet_the_day_target(matcher):
+    """The issue-14 day target (at most 1 false alarm per 100 ordinary articles) on the natural days' held-out thirds
+    pooled: the streams sampled as outlets publish (NATURAL_DAYS), text nobody tuned on. 3 of 486 (0.62 per 100) when
+    the eighth and ninth joined: day_stream's counter-drone maker's share price, the FCC's Covered List, Kratos's
+    quarterly results. The near-beat days (the sixth and seventh) stay in the pool above under their ceiling."""
+    scores, errors = score(matcher, heldout_of(NATURAL_DAYS))
+    print_scores(
+        "natural ordinary days, the held-out thirds together", scores, errors, keys=("all", "en", "es")
+    )
+    assert scores["all"].tn >= 480, str(scores["all"])
+    assert scores["all"].false_alarms_per_100 <= MAX_FALSE_ALARMS_PER_100, (str(scores["all"]), errors)

@@ -440,6 +440,8 @@ ALL_DAY_STREAMS = (
     HERE / "data" / "day_articles5.jsonl",
     HERE / "data" / "day_articles6.jsonl",
     HERE / "data" / "day_articles7.jsonl",
+    HERE / "data" / "day_articles8.jsonl",
+    HERE / "data" / "day_articles9.jsonl",
 )
 
 
