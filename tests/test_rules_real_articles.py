@@ -68,12 +68,35 @@ DAY7 = HERE / "data" / "day_articles7.jsonl"
 # news; the ninth Latin American politics, economy, crime and sport, and US border-state and Mexican border-city news.
 DAY8 = HERE / "data" / "day_articles8.jsonl"
 DAY9 = HERE / "data" / "day_articles9.jsonl"
-ARTICLE_SETS = (BEAT, DAY, BEAT2, DAY2, BEAT3, DAY3, BEAT4, DAY4, BEAT5, DAY5, DAY6, BEAT6, DAY7, DAY8, DAY9)
+# The seventh beat sample (helper `beat7`; tests/data/articles7_method.md), a natural mix like the fourth to sixth, and the
+# tenth ordinary day (helper `day10`; tests/data/day_articles10_method.md), a near-beat day like the sixth and seventh;
+# both landed after the fifteenth round and were scored once on it before the sixteenth round tuned on their tune thirds.
+BEAT7 = HERE / "data" / "beat_articles7.jsonl"
+DAY10 = HERE / "data" / "day_articles10.jsonl"
+ARTICLE_SETS = (
+    BEAT,
+    DAY,
+    BEAT2,
+    DAY2,
+    BEAT3,
+    DAY3,
+    BEAT4,
+    DAY4,
+    BEAT5,
+    DAY5,
+    DAY6,
+    BEAT6,
+    DAY7,
+    DAY8,
+    DAY9,
+    BEAT7,
+    DAY10,
+)
 # The streams the issue-14 day target is judged on (natural days) and those aimed at the stories nearest the beat's
 # words (near-beat days: reported beside them, under their measured ceilings). Which pool a stream joins follows its
 # method file, decided before it is scored.
 NATURAL_DAYS = (DAY_STREAM, DAY, DAY2, DAY3, DAY4, DAY5, DAY8, DAY9)
-NEAR_BEAT_DAYS = (DAY6, DAY7)
+NEAR_BEAT_DAYS = (DAY6, DAY7, DAY10)
 PASSAGE_SETS = sorted(p for p in (HERE / "data").glob("*.jsonl") if p not in ARTICLE_SETS)
 
 
@@ -205,8 +228,24 @@ DAY7_CEILINGS = {
 FIRST_LOOK_DAY8 = {"day": 0.5, "day heldout": 0.0}
 FIRST_LOOK_DAY9 = {"day": 0.0, "day heldout": 0.0}
 
+# The first run on the seventh beat sample (rules of 58b8e33 = the fifteenth round, before any tuning on it): P 0.922
+# R 0.922 (tp 71 fp 6 fn 6 tn 85), held-out third P 1.000 R 0.941 (tp 32 fp 0 fn 2 tn 24). Its held-out misses: security
+# grounding a drone over a Super Bowl team's practice, and an Ecuadorian strike on a FARC-dissident camp with US support.
+# The sixteenth round tuned on its `tune` third (docs/rules.md): tune P 0.894 R 0.977 (42 of 43; fp 5), held-out unchanged.
+FIRST_LOOK7 = {"beat": (0.922, 0.922), "beat heldout": (1.000, 0.941)}
+TUNE7_PRECISION_FLOOR = (
+    0.89  # 42 of 47: a Coast Guard cutter's own drone, Tijuana's police drones, Lebanon, Ukraine
+)
+HELDOUT7_RECALL_FLOOR = 0.94  # 32 of 34
+
+# The first run on the tenth ordinary day, a near-beat day (rules of the fifteenth round): 1.0 false alarm per 100
+# (2 of 207 off-beat: Malian soldiers killed in a jihadist attack with a French drone named, criminal_drones; Torrevieja's
+# drones "para combatir insectos y roedores", counter_uas), both in its tune third; held-out third 0.0 (0 of 79). The
+# first near-beat day to meet the target at its first look (the sixth and seventh: 3.3). The sixteenth round: 0 of 207.
+FIRST_LOOK_DAY10 = {"day": 1.0, "day heldout": 0.0}
+
 POOLED_HELDOUT_DAY_CEILING = (
-    1.3  # 8 of 621 = 1.29 per 100 (1.71 of 467 before the eighth and ninth days joined)
+    1.2  # 8 of 700 = 1.14 per 100 (1.71 of 467 before the eighth to tenth days joined)
 )
 
 # Each sample's beat: the floors (precision, recall) per part; the target where it is met.
@@ -250,6 +289,12 @@ BEAT_SAMPLES = [
         "beat articles, sixth sample (headline + 600-1,500 characters)",
         {"tune": (TARGET, TARGET), "heldout": (HELDOUT6_PRECISION_FLOOR, TARGET), "all": (TARGET, TARGET)},
         id="sixth",
+    ),
+    pytest.param(
+        BEAT7,
+        "beat articles, seventh sample (headline + 600-1,500 characters)",
+        {"tune": (TUNE7_PRECISION_FLOOR, TARGET), "heldout": (TARGET, HELDOUT7_RECALL_FLOOR)},
+        id="seventh",
     ),
 ]
 # Each sample's ordinary day: the fewest off-beat articles per third, and the ceiling of false alarms per 100 per part.
@@ -317,6 +362,13 @@ DAY_SAMPLES = [
         {part: MAX_FALSE_ALARMS_PER_100 for part in ("tune", "heldout", "all")},
         id="ninth",
     ),
+    pytest.param(
+        DAY10,
+        "ordinary-day articles, tenth sample, a near-beat day (headline + 600-1,500 characters)",
+        {"tune": 120, "heldout": 75},
+        {part: MAX_FALSE_ALARMS_PER_100 for part in ("tune", "heldout", "all")},
+        id="tenth",
+    ),
 ]
 
 
@@ -324,7 +376,7 @@ DAY_SAMPLES = [
 def test_shipped_rules_on_real_beat_articles(matcher, path, title, floors):
     scores, errors = score(matcher, load(path))
     print_scores(title, scores, errors)
-    assert scores["tune"].tp + scores["tune"].fn >= 45 and scores["heldout"].tp + scores["heldout"].fn >= 20
+    assert scores["tune"].tp + scores["tune"].fn >= 40 and scores["heldout"].tp + scores["heldout"].fn >= 20
     for part, (precision, recall) in floors.items():
         assert scores[part].precision >= precision and scores[part].recall >= recall, (
             part,
@@ -343,14 +395,11 @@ def test_shipped_rules_on_an_ordinary_day_of_real_articles(matcher, path, title,
 
 
 def test_the_samples_held_out_thirds_together_reach_the_target_on_the_beat(matcher):
-    """The held-out thirds of the six article samples pooled (148 relevant articles, none tuned on): precision and
+    """The held-out thirds of the seven article samples pooled (182 relevant articles, none tuned on): precision and
     recall at the issue-14 target. Each third alone is too small for it: at 26 relevant articles one miss is 0.962."""
-    held = [
-        a for path in (BEAT, BEAT2, BEAT3, BEAT4, BEAT5, BEAT6) for a in load(path) if a["split"] == "heldout"
-    ]
-    scores, errors = score(matcher, held)
+    scores, errors = score(matcher, heldout_of((BEAT, BEAT2, BEAT3, BEAT4, BEAT5, BEAT6, BEAT7)))
     print_scores("beat articles, the held-out thirds together", scores, errors, keys=("all", "en", "es"))
-    assert scores["all"].tp + scores["all"].fn >= 140, str(scores["all"])
+    assert scores["all"].tp + scores["all"].fn >= 180, str(scores["all"])
     assert scores["all"].precision >= TARGET and scores["all"].recall >= TARGET, (str(scores["all"]), errors)
 
 
@@ -360,14 +409,14 @@ def heldout_of(paths) -> list[dict]:
 
 
 def test_the_ordinary_days_held_out_thirds_together_stay_under_their_measured_ceiling(matcher):
-    """The held-out thirds of every ordinary-day stream that has one (day_stream.jsonl and the nine article samples'),
+    """The held-out thirds of every ordinary-day stream that has one (day_stream.jsonl and the ten article samples'),
     pooled, natural and near-beat days alike: ordinary text nobody tuned on (the sixth's was read at its first look).
     One third alone is ~50-80 articles, so one false alarm is 1.2-2.1 per 100 there. This pool was at 1.0 until the
-    seventh day (4 of its 66 held-out articles fired), 1.7 (8 of 467) after it, and is at 1.3 (8 of 621) with the
-    eighth and ninth: the ceiling is the measured figure, so a change that adds a false alarm here fails."""
+    seventh day (4 of its 66 held-out articles fired), 1.7 (8 of 467) after it, and is at 1.1 (8 of 700) with the
+    eighth to tenth: the ceiling is the measured figure, so a change that adds a false alarm here fails."""
     scores, errors = score(matcher, heldout_of(NATURAL_DAYS + NEAR_BEAT_DAYS))
     print_scores("ordinary days, the held-out thirds together", scores, errors, keys=("all", "en", "es"))
-    assert scores["all"].tn >= 600, str(scores["all"])
+    assert scores["all"].tn >= 680, str(scores["all"])
     assert scores["all"].false_alarms_per_100 <= POOLED_HELDOUT_DAY_CEILING, (str(scores["all"]), errors)
 
 

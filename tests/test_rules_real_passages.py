@@ -442,6 +442,7 @@ ALL_DAY_STREAMS = (
     HERE / "data" / "day_articles7.jsonl",
     HERE / "data" / "day_articles8.jsonl",
     HERE / "data" / "day_articles9.jsonl",
+    HERE / "data" / "day_articles10.jsonl",
 )
 
 
