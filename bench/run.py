@@ -474,6 +474,9 @@ def main(argv: list[str] | None = None) -> int:
         help="throughput: (cycle, baseline) pairs run back to back; the median ratio is reported (default 3)",
     )
     ap.add_argument("--no-peers", action="store_true", help="skip news-please / newspaper4k")
+    ap.add_argument(
+        "--no-matcher", action="store_true", help="skip bench/bench_*.py (bench_matcher.py takes ~10 minutes)"
+    )
     ap.add_argument("--workers", type=int, help="extraction workers for borderwatch (default: one per core)")
     ap.add_argument("--record", action="store_true", help="write the report into bench/RESULTS.md")
     args = ap.parse_args(argv)
@@ -577,7 +580,7 @@ def main(argv: list[str] | None = None) -> int:
                         )
                     r["peers"] = {"scale": n, "tools": tools}
 
-    for script in sorted(BENCH.glob("bench_*.py")):
+    for script in [] if args.no_matcher else sorted(BENCH.glob("bench_*.py")):
         log(f"running {script.name}")
         p = subprocess.run([sys.executable, str(script)], cwd=REPO, capture_output=True, text=True)
         r["extra"][script.name] = {
