@@ -43,7 +43,7 @@ STREAMS = [
     Stream("day_articles10.jsonl", "art10-d", min_records=200, min_spanish=0.40),
     Stream("day_articles11.jsonl", "art11-d", min_records=200, min_spanish=0.40),
     Stream("day_articles12.jsonl", "art12-d", min_records=200, min_spanish=0.40),
-    Stream("day_articles13.jsonl", "art13-d", min_records=200, min_spanish=0.40),
+    Stream("day_articles13.jsonl", "art13-d", min_records=190, min_spanish=0.40),
 ]
 
 
