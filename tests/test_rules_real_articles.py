@@ -73,6 +73,13 @@ DAY9 = HERE / "data" / "day_articles9.jsonl"
 # both landed after the fifteenth round and were scored once on it before the sixteenth round tuned on their tune thirds.
 BEAT7 = HERE / "data" / "beat_articles7.jsonl"
 DAY10 = HERE / "data" / "day_articles10.jsonl"
+# The eleventh and twelfth ordinary days (helpers `day11` and `day12`; tests/data/day_articles11_method.md and
+# day_articles12_method.md), natural days like the eighth and ninth (the same two shares, new stories), and the
+# thirteenth (helper `day13`; day_articles13_method.md), a near-beat day like the tenth: pools decided before they were
+# gathered (docs/rules.md), landed after the sixteenth round and scored once on it before the seventeenth.
+DAY11 = HERE / "data" / "day_articles11.jsonl"
+DAY12 = HERE / "data" / "day_articles12.jsonl"
+DAY13 = HERE / "data" / "day_articles13.jsonl"
 ARTICLE_SETS = (
     BEAT,
     DAY,
@@ -91,12 +98,15 @@ ARTICLE_SETS = (
     DAY9,
     BEAT7,
     DAY10,
+    DAY11,
+    DAY12,
+    DAY13,
 )
 # The streams the issue-14 day target is judged on (natural days) and those aimed at the stories nearest the beat's
 # words (near-beat days: reported beside them, under their measured ceilings). Which pool a stream joins follows its
 # method file, decided before it is scored.
-NATURAL_DAYS = (DAY_STREAM, DAY, DAY2, DAY3, DAY4, DAY5, DAY8, DAY9)
-NEAR_BEAT_DAYS = (DAY6, DAY7, DAY10)
+NATURAL_DAYS = (DAY_STREAM, DAY, DAY2, DAY3, DAY4, DAY5, DAY8, DAY9, DAY11, DAY12)
+NEAR_BEAT_DAYS = (DAY6, DAY7, DAY10, DAY13)
 PASSAGE_SETS = sorted(p for p in (HERE / "data").glob("*.jsonl") if p not in ARTICLE_SETS)
 
 
@@ -242,9 +252,20 @@ HELDOUT7_RECALL_FLOOR = 0.94  # 32 of 34
 # first near-beat day to meet the target at its first look (the sixth and seventh: 3.3). The sixteenth round: 0 of 207.
 FIRST_LOOK_DAY10 = {"day": 1.0, "day heldout": 0.0}
 
-POOLED_HELDOUT_DAY_CEILING = (
-    1.2  # 8 of 700 = 1.14 per 100 (1.71 of 467 before the eighth to tenth days joined)
-)
+# The first run on the eleventh to thirteenth days (rules of the sixteenth round, a05c369): the eleventh, a natural day
+# of defence, the wars, drone products, aviation and world news, 1.9 false alarms per 100 (4 of 209: Ethiopian army
+# drone strikes on Tigray, drones filming La Palma's "bombas volcánicas", archaeology drones that "ayudan a frenar los
+# expolios", all in its tune third; and, held out, a film shot by a drone carrying smoke grenades), held-out 1.4 (1 of
+# 72); the twelfth, a natural day of Latin American and border-region news, 0.0 (0 of 202; held-out 0 of 77); the
+# thirteenth, a near-beat day, 1.5 (3 of 195: Ethiopian drone strikes in Amhara, the film industry's drones next to
+# "Narcos", in its tune third; held out, drones "almost colliding with planes" with a strike named), held-out 1.4
+# (1 of 69), its one relevant article (Haiti's kamikaze drones against gangs) caught. The seventeenth round tuned on
+# the tune thirds: the eleventh 1 of 209 (0.5) and the thirteenth 1 of 195 (0.5) after it, both the held-out ones.
+FIRST_LOOK_DAY11 = {"day": 1.9, "day heldout": 1.4}
+FIRST_LOOK_DAY12 = {"day": 0.0, "day heldout": 0.0}
+FIRST_LOOK_DAY13 = {"day": 1.5, "day heldout": 1.4}
+
+POOLED_HELDOUT_DAY_CEILING = 1.1  # 10 of 918 = 1.09 per 100 (8 of 700 before the eleventh to thirteenth days joined, 8 of 467 before the eighth)
 
 # Each sample's beat: the floors (precision, recall) per part; the target where it is met.
 BEAT_SAMPLES = [
@@ -367,6 +388,27 @@ DAY_SAMPLES = [
         {part: MAX_FALSE_ALARMS_PER_100 for part in ("tune", "heldout", "all")},
         id="tenth",
     ),
+    pytest.param(
+        DAY11,
+        "ordinary-day articles, eleventh sample, a natural day (headline + 600-1,500 characters)",
+        {"tune": 130, "heldout": 65},
+        {"tune": MAX_FALSE_ALARMS_PER_100, "all": MAX_FALSE_ALARMS_PER_100, "heldout": 1.4},
+        id="eleventh",
+    ),
+    pytest.param(
+        DAY12,
+        "ordinary-day articles, twelfth sample, a natural day (headline + 600-1,500 characters)",
+        {"tune": 120, "heldout": 70},
+        {part: MAX_FALSE_ALARMS_PER_100 for part in ("tune", "heldout", "all")},
+        id="twelfth",
+    ),
+    pytest.param(
+        DAY13,
+        "ordinary-day articles, thirteenth sample, a near-beat day (headline + 600-1,500 characters)",
+        {"tune": 120, "heldout": 65},
+        {"tune": MAX_FALSE_ALARMS_PER_100, "all": MAX_FALSE_ALARMS_PER_100, "heldout": 1.5},
+        id="thirteenth",
+    ),
 ]
 
 
@@ -407,14 +449,15 @@ def heldout_of(paths) -> list[dict]:
 
 
 def test_the_ordinary_days_held_out_thirds_together_stay_under_their_measured_ceiling(matcher):
-    """The held-out thirds of every ordinary-day stream that has one (day_stream.jsonl and the ten article samples'),
+    """The held-out thirds of every ordinary-day stream that has one (day_stream.jsonl and the thirteen article samples'),
     pooled, natural and near-beat days alike: ordinary text nobody tuned on (the sixth's was read at its first look).
     One third alone is ~50-80 articles, so one false alarm is 1.2-2.1 per 100 there. This pool was at 1.0 until the
-    seventh day (4 of its 66 held-out articles fired), 1.7 (8 of 467) after it, and is at 1.1 (8 of 700) with the
-    eighth to tenth: the ceiling is the measured figure, so a change that adds a false alarm here fails."""
+    seventh day (4 of its 66 held-out articles fired), 1.7 (8 of 467) after it, 1.1 (8 of 700) with the eighth to
+    tenth, and 1.1 (10 of 918) with the eleventh to thirteenth: the ceiling is the measured figure, so a change that adds
+    a false alarm here fails."""
     scores, errors = score(matcher, heldout_of(NATURAL_DAYS + NEAR_BEAT_DAYS))
     print_scores("ordinary days, the held-out thirds together", scores, errors, keys=("all", "en", "es"))
-    assert scores["all"].tn >= 680, str(scores["all"])
+    assert scores["all"].tn >= 900, str(scores["all"])
     assert scores["all"].false_alarms_per_100 <= POOLED_HELDOUT_DAY_CEILING, (str(scores["all"]), errors)
 
 
@@ -422,10 +465,11 @@ def test_the_natural_days_held_out_thirds_together_meet_the_day_target(matcher):
     """The issue-14 day target (at most 1 false alarm per 100 ordinary articles) on the natural days' held-out thirds
     pooled: the streams sampled as outlets publish (NATURAL_DAYS), text nobody tuned on. 3 of 486 (0.62 per 100) when
     the eighth and ninth joined: day_stream's counter-drone maker's share price, the FCC's Covered List, Kratos's
-    quarterly results. The near-beat days (the sixth and seventh) stay in the pool above under their ceiling."""
+    quarterly results; 4 of 635 (0.63) with the eleventh and twelfth (the eleventh's smoke-grenade film). The near-beat
+    days stay in the pool above under their ceiling."""
     scores, errors = score(matcher, heldout_of(NATURAL_DAYS))
     print_scores(
         "natural ordinary days, the held-out thirds together", scores, errors, keys=("all", "en", "es")
     )
-    assert scores["all"].tn >= 480, str(scores["all"])
+    assert scores["all"].tn >= 620, str(scores["all"])
     assert scores["all"].false_alarms_per_100 <= MAX_FALSE_ALARMS_PER_100, (str(scores["all"]), errors)

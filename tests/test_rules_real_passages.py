@@ -443,6 +443,9 @@ ALL_DAY_STREAMS = (
     HERE / "data" / "day_articles8.jsonl",
     HERE / "data" / "day_articles9.jsonl",
     HERE / "data" / "day_articles10.jsonl",
+    HERE / "data" / "day_articles11.jsonl",
+    HERE / "data" / "day_articles12.jsonl",
+    HERE / "data" / "day_articles13.jsonl",
 )
 
 
