@@ -44,9 +44,16 @@ def test_set_loads_with_enough_records_in_key_order(sample):
     data.assert_keys_in_order(records)
 
 
+# Ids dropped at a merge (a page another set already held) leave their number unused, so the method file's ids
+# still name the same records; every other sample is numbered without a gap.
+DROPPED_AT_MERGE = {"beat_articles8.jsonl": {128, 182}}
+
+
 def test_ids_follow_the_set_prefix_in_order(sample):
     name, records = sample
-    assert [r["id"] for r in records] == [f"{ID_PREFIX[name]}{n:03d}" for n in range(1, len(records) + 1)]
+    gone = DROPPED_AT_MERGE.get(name, set())
+    numbers = [n for n in range(1, len(records) + len(gone) + 1) if n not in gone]
+    assert [r["id"] for r in records] == [f"{ID_PREFIX[name]}{n:03d}" for n in numbers]
 
 
 def test_ids_and_normalised_urls_are_unique(sample):
