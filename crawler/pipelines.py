@@ -17,6 +17,7 @@ from borderwatch.store import DBAPIError, utcnow
 from borderwatch.store import crawl as crawl_state
 
 from .extract import extract
+from .pages import pages_filed
 from .storage import storage_failed
 from .urls import canonicalize, is_http
 from .workers import ExtractorPool, default_inline
@@ -56,9 +57,15 @@ class ExtractPipeline(_SpiderAware):
             self.pool = ExtractorPool(
                 None if default < 0 else default, inline_first=default_inline() if inline < 0 else inline
             )
+        if crawler is not None:
+            crawler.signals.connect(self._pages_filed, signal=pages_filed)
 
     def close_spider(self, spider=None):
         self.pool.shutdown()
+
+    def _pages_filed(self) -> None:
+        """A discovery document filed new pages: a day now known to be big starts the workers (workers.py)."""
+        self.pool.expect(self._backlog())
 
     async def process_item(self, item):
         if not isinstance(item, dict):  # a crawl-state record: nothing to extract

@@ -50,7 +50,7 @@ from .page_failures import (
     gives_up_at_once,
     is_refused,
 )
-from .pages import PageQueue
+from .pages import PageQueue, pages_filed
 from .plan import SourcePlan, plan_for
 from .politeness import describe_exception
 from .report import CrawlReport, DocumentResult
@@ -347,6 +347,8 @@ class OutletSpider(scrapy.Spider):
             out = self._follow(entry, plan, url, seen_urls, seen_guids, old)
             if out is not None:
                 yield out
+        if self.pages.waiting and getattr(self, "crawler", None) is not None:
+            self.crawler.signals.send_catch_log(pages_filed)
         yield from self._next_pages()
         yield from old
         if kind == "gdelt" and rep.deferred == deferred:

@@ -35,3 +35,7 @@ def warm(parent: int) -> None:
     if "trafilatura" not in sys.modules:
         sys.modules.setdefault("py3langid", None)  # type: ignore[assignment]  (None: "not installed")
     import trafilatura  # noqa: F401  (import once per worker, not per page)
+
+
+def ready() -> None:
+    """A no-op call (crawler/workers.py `start_workers`): it makes the executor spawn a worker ahead of the pages."""

@@ -72,6 +72,26 @@ def test_a_small_day_is_extracted_in_process_and_a_day_known_to_be_big_goes_to_t
         big.shutdown()
 
 
+def test_a_day_discovery_shows_to_be_big_starts_its_workers_before_its_first_page():
+    """The workers boot while discovery goes on (crawler/pipelines.py calls `expect` as feeds are read)."""
+    small = ExtractorPool(2, inline_first=3)
+    assert small.expect(2) is False and small.generations_started == 0, "a small day starts no worker"
+    pool = ExtractorPool(2, inline_first=3)
+    try:
+        assert pool.expect(5) is True
+        deadline = time.monotonic() + 60
+        while workers_not_exited() < 2 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert workers_not_exited() == 2, "both workers started with no page sent"
+        assert pool.expect(50) is False, "only the first call starts them"
+        fut = pool.submit(a_real_page(), "https://example.com/0/", backlog=4)
+        assert fut is not None and fut.result(timeout=100) is not None
+        assert pool.generations_started == 1
+    finally:
+        pool.shutdown()
+    assert ExtractorPool(0).expect(100) is False, "in-process extraction has no workers to start"
+
+
 def test_a_worker_extracts_without_loading_the_language_detector():
     """Languages are detected once, in the match stage; each worker would hold py3langid + numpy for nothing."""
     pool = ExtractorPool(1)
