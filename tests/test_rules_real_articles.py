@@ -83,6 +83,12 @@ BEAT8 = HERE / "data" / "beat_articles8.jsonl"
 DAY11 = HERE / "data" / "day_articles11.jsonl"
 DAY12 = HERE / "data" / "day_articles12.jsonl"
 DAY13 = HERE / "data" / "day_articles13.jsonl"
+# The ninth beat sample (helper `beat9`; tests/data/articles9_method.md), a natural mix like the fourth to eighth, and the
+# fourteenth ordinary day (helper `day14`; tests/data/day_articles14_method.md), a natural day mixing both shares of the
+# eleventh and twelfth: pools decided before they were gathered (docs/rules.md), landed after the eighteenth round and
+# scored once on it before the nineteenth.
+BEAT9 = HERE / "data" / "beat_articles9.jsonl"
+DAY14 = HERE / "data" / "day_articles14.jsonl"
 ARTICLE_SETS = (
     BEAT,
     DAY,
@@ -105,11 +111,13 @@ ARTICLE_SETS = (
     DAY12,
     DAY13,
     BEAT8,
+    BEAT9,
+    DAY14,
 )
 # The streams the issue-14 day target is judged on (natural days) and those aimed at the stories nearest the beat's
 # words (near-beat days: reported beside them, under their measured ceilings). Which pool a stream joins follows its
 # method file, decided before it is scored.
-NATURAL_DAYS = (DAY_STREAM, DAY, DAY2, DAY3, DAY4, DAY5, DAY8, DAY9, DAY11, DAY12)
+NATURAL_DAYS = (DAY_STREAM, DAY, DAY2, DAY3, DAY4, DAY5, DAY8, DAY9, DAY11, DAY12, DAY14)
 NEAR_BEAT_DAYS = (DAY6, DAY7, DAY10, DAY13)
 PASSAGE_SETS = sorted(p for p in (HERE / "data").glob("*.jsonl") if p not in ARTICLE_SETS)
 
@@ -278,9 +286,19 @@ FIRST_LOOK_DAY13 = {"day": 1.5, "day heldout": 1.4}
 FIRST_LOOK8 = {"beat": (0.893, 0.872), "beat heldout": (0.903, 0.903)}
 TUNE8_FLOORS = (0.94, 0.90)  # 50 of 53, 50 of 55
 HELDOUT8_FLOORS = (0.90, 0.90)  # 28 of 31, 28 of 31
+# The first run on the ninth beat sample (rules of the eighteenth round, 69cc939, before any tuning on it): P 0.929 R 0.952
+# (tp 79 fp 6 fn 4 tn 88), held-out third P 0.960 R 0.960 (tp 24 fp 1 fn 1 tn 37): its held-out miss a Doctor Who joke about
+# the DroneDefender jammer, its held-out false alarm the DGT's traffic drones "used by the military" beside a radar. The
+# fourteenth day (natural) raised none in 199 (held-out 0 of 65). The nineteenth round tuned on the ninth's `tune` third:
+# "El Paso" case-sensitive (Spanish "ceda el paso", "el paso de vehículos"), detonation words in @explosive; tune 0.932 /
+# 0.948 (55 of 58; fp 4), held-out unchanged.
+FIRST_LOOK9 = {"beat": (0.929, 0.952), "beat heldout": (0.960, 0.960)}
+TUNE9_FLOORS = (0.93, 0.945)  # 55 of 59, 55 of 58
 # The eight samples' held-out thirds pooled: 0.967 / 0.956 over the first seven (182 relevant), 0.957 / 0.948 with the
-# eighth (213 relevant): recall under the target by one article.
+# eighth (213 relevant): recall under the target by one article; 0.958 / 0.950 with the ninth (226 of 238: 0.9496, still
+# a hair under).
 POOLED_HELDOUT_BEAT_FLOORS = (TARGET, 0.945)
+BEAT_ARTICLE_SAMPLES = (BEAT, BEAT2, BEAT3, BEAT4, BEAT5, BEAT6, BEAT7, BEAT8, BEAT9)
 
 POOLED_HELDOUT_DAY_CEILING = 1.1  # 10 of 918 = 1.09 per 100 (8 of 700 before the eleventh to thirteenth days joined, 8 of 467 before the eighth)
 
@@ -337,6 +355,12 @@ BEAT_SAMPLES = [
         "beat articles, eighth sample (headline + 600-1,500 characters)",
         {"tune": TUNE8_FLOORS, "heldout": HELDOUT8_FLOORS},
         id="eighth",
+    ),
+    pytest.param(
+        BEAT9,
+        "beat articles, ninth sample (headline + 600-1,500 characters)",
+        {"tune": TUNE9_FLOORS, "heldout": (TARGET, TARGET)},
+        id="ninth",
     ),
 ]
 # Each sample's ordinary day: the fewest off-beat articles per third, and the ceiling of false alarms per 100 per part.
@@ -432,6 +456,13 @@ DAY_SAMPLES = [
         {"tune": MAX_FALSE_ALARMS_PER_100, "all": MAX_FALSE_ALARMS_PER_100, "heldout": 1.5},
         id="thirteenth",
     ),
+    pytest.param(
+        DAY14,
+        "ordinary-day articles, fourteenth sample, a natural day (headline + 600-1,500 characters)",
+        {"tune": 130, "heldout": 60},
+        {part: MAX_FALSE_ALARMS_PER_100 for part in ("tune", "heldout", "all")},
+        id="fourteenth",
+    ),
 ]
 
 
@@ -458,12 +489,13 @@ def test_shipped_rules_on_an_ordinary_day_of_real_articles(matcher, path, title,
 
 
 def test_the_samples_held_out_thirds_together_stay_at_their_measured_floors_on_the_beat(matcher):
-    """The held-out thirds of the eight article samples pooled (213 relevant articles, none tuned on). Each third alone
+    """The held-out thirds of the nine article samples pooled (238 relevant articles, none tuned on). Each third alone
     is too small for the issue-14 target (at 26 relevant articles one miss is 0.962); pooled, the first seven met it
-    (0.967 / 0.956) and the eighth took recall to 0.948, one article under. The floors are the measured figures."""
-    scores, errors = score(matcher, heldout_of((BEAT, BEAT2, BEAT3, BEAT4, BEAT5, BEAT6, BEAT7, BEAT8)))
+    (0.967 / 0.956), the eighth took recall to 0.948, one article under, and the ninth to 0.9496 (226 of 238). The
+    floors are the measured figures."""
+    scores, errors = score(matcher, heldout_of(BEAT_ARTICLE_SAMPLES))
     print_scores("beat articles, the held-out thirds together", scores, errors, keys=("all", "en", "es"))
-    assert scores["all"].tp + scores["all"].fn >= 210, str(scores["all"])
+    assert scores["all"].tp + scores["all"].fn >= 235, str(scores["all"])
     precision, recall = POOLED_HELDOUT_BEAT_FLOORS
     assert scores["all"].precision >= precision and scores["all"].recall >= recall, (
         str(scores["all"]),
