@@ -275,7 +275,8 @@ class Matcher:
                 any=_uniq(ids[t] for t in r.any),
                 all=tuple(_uniq(ids[t] for t in alt) for alt in r.all),
                 near=tuple(
-                    (_uniq(ids[t] for t in n.a), _uniq(ids[t] for t in n.b), n.within) for n in r.near
+                    (_uniq(ids[t] for t in n.a), _uniq(ids[t] for t in n.b), n.within, n.order)
+                    for n in r.near
                 ),
                 none=_uniq(ids[t] for t in r.none),
                 title="title" in r.fields,
@@ -353,13 +354,21 @@ class Matcher:
         return doc
 
     # -- evaluation --------------------------------------------------------------
-    def _near(self, doc: Doc, c: _Compiled, a: tuple[int, ...], b: tuple[int, ...], within: int):
-        """Closest (a tid, b tid, a span, b span, distance) for a near clause, or None if a group is absent.
+    def _near(
+        self, doc: Doc, c: _Compiled, a: tuple[int, ...], b: tuple[int, ...], within: int, order: str = "any"
+    ):
+        """Closest (a tid, b tid, a span, b span, distance) for a near clause, or None if a group is absent
+        (or, with an order, if no pair comes in that order).
 
         Distance of spans (sa, ea), (sb, eb) = max(sb - ea, sa - eb, 0). With b sorted by start, the best b
         at or after sa is the first one (distance sb - ea); among those before sa, the one ending last
-        (a running maximum of ends). O((|a| + |b|) log |b|).
+        (a running maximum of ends). O((|a| + |b|) log |b|). With order "a-first" only b's starting at or
+        after sa count; "b-first" is "a-first" with the groups swapped.
         """
+        if order == "b-first":
+            best = self._near(doc, c, b, a, within, "a-first")
+            return None if best is None else (best[1], best[0], best[3], best[2], best[4])
+        ordered = order == "a-first"
         hits = doc.hits
         a = [t for t in a if t in hits]
         b = [t for t in b if t in hits]
@@ -373,6 +382,8 @@ class Matcher:
             best = None
             for (sa, ea), ta in pa:
                 for (sb, eb), tb in pb:
+                    if ordered and sb < sa:
+                        continue
                     d = max(sb - ea, sa - eb, 0)
                     if best is None or d < best[4]:
                         best = (ta, tb, (sa, ea), (sb, eb), d)
@@ -391,12 +402,12 @@ class Matcher:
                 d = max(starts[i] - ea, 0)
                 if best is None or d < best[4]:
                     best = (ta, pb[i][1], (sa, ea), pb[i][0], d)
-            if i > 0:
+            if i > 0 and not ordered:
                 d = max(sa - best_end[i - 1], 0)
                 if best is None or d < best[4]:
                     j = best_at[i - 1]
                     best = (ta, pb[j][1], (sa, ea), pb[j][0], d)
-            if best[4] == 0:
+            if best is not None and best[4] == 0:
                 break
         return best
 
@@ -432,21 +443,30 @@ class Matcher:
                 )
             tids += got
         anchors = []
-        for a, b, within in c.near:
-            best = self._near(doc, c, a, b, within)
+        for a, b, within, order in c.near:
+            best = self._near(doc, c, a, b, within, order)
             if best is None:
                 if not why:
                     return None, "", []
+                if self._present(doc, c, a) and self._present(doc, c, b):
+                    first, then = (a, b) if order == "a-first" else (b, a)
+                    return (
+                        None,
+                        f"near: no term of {_names(self._terms, first)} comes before a term of "
+                        f"{_names(self._terms, then)}{where} (order: {order})",
+                        [],
+                    )
                 missing = a if not self._present(doc, c, a) else b
                 return None, f"near: no term of {_names(self._terms, missing)} found{where}", []
             ta, tb, sa, sb, d = best
             if d > within:
                 if not why:
                     return None, "", []
+                in_order = "" if order == "any" else f" in that order ({order})"
                 return (
                     None,
-                    f"near: closest pair '{self._terms[ta].text}' / '{self._terms[tb].text}' is {d} words apart; "
-                    f"needs {within} or fewer",
+                    f"near: closest pair '{self._terms[ta].text}' / '{self._terms[tb].text}'{in_order} is {d} words "
+                    f"apart; needs {within} or fewer",
                     [],
                 )
             tids += [ta, tb]

@@ -12,6 +12,7 @@ Shape (see docs/rules.md):
         all: [[cartel, CJNG], "@drone_words"]  # every entry must occur; an entry may be a list of alternatives
         none: [FPV racing]                     # any of these vetoes the rule
         near: [{a: [cartel], b: "@drone_words", within: 12}]   # a term of a within N words of a term of b
+                                 # (order: a-first = a's term before b's; b-first the other way; default either)
         fields: [title, text]    # where to look (default both)
         lang: [en, es]           # fires only on articles detected as en or es (undetected: always; borderwatch/language.py)
         channel: C0POLICY1       # optional: this topic's Slack channel ID (default: SLACK_CHANNEL)
@@ -55,7 +56,8 @@ RULE_KEYS = (
 )
 TOP_KEYS = ("rules", "groups", "version")
 TERM_KEYS = ("term", "case", "plural")
-NEAR_KEYS = ("a", "b", "within")
+NEAR_KEYS = ("a", "b", "within", "order")
+NEAR_ORDERS = ("any", "a-first", "b-first")
 FIELDS = ("title", "text")
 ID_RE = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 GROUP_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
@@ -78,6 +80,9 @@ class Near:
     a: tuple[Term, ...]
     b: tuple[Term, ...]
     within: int
+    # "a-first": only a term of a that starts at or before a term of b counts ("stop the drone", not "the drone
+    # stopped flights"); "b-first" the reverse; "any" (the default) either way
+    order: str = "any"
 
 
 @dataclass(frozen=True)
@@ -628,7 +633,7 @@ class _Parser:
                     c.add(
                         entry,
                         k,
-                        f"{label} near: unknown key '{k}': {_suggest(k, NEAR_KEYS)}allowed: a, b, within",
+                        f"{label} near: unknown key '{k}': {_suggest(k, NEAR_KEYS)}allowed: a, b, within, order",
                     )
             missing = [k for k in ("a", "b") if k not in entry]
             if missing:
@@ -647,10 +652,19 @@ class _Parser:
                     f"got {within!r}",
                 )
                 continue
+            order = entry.get("order", "any")
+            if order not in NEAR_ORDERS:
+                c.add(
+                    entry,
+                    "order",
+                    f"{label} near: 'order' must be one of {', '.join(NEAR_ORDERS)} (a-first: the term of a comes "
+                    f"first), got {order!r}",
+                )
+                continue
             a = self.term_list(entry, "a", entry["a"], f"{label} near.a")
             b = self.term_list(entry, "b", entry["b"], f"{label} near.b")
             if a and b:
-                out.append(Near(a, b, within))
+                out.append(Near(a, b, within, order))
         return out
 
 

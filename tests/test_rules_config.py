@@ -84,7 +84,8 @@ def test_bad_id_fields_lang_and_within_are_explained(tmp_path):
         "  - id: Counter UAS\n    any: [x]\n"
         "  - id: b\n    any: [x]\n    fields: body\n    lang: [english]\n"
         "  - id: c\n    near: [{a: [x], b: [y], within: 0}]\n"
-        "  - id: d\n    near: [{a: [x], within: 3}]\n",
+        "  - id: d\n    near: [{a: [x], within: 3}]\n"
+        "  - id: e\n    near: [{a: [x], b: [y], within: 3, order: before}]\n",
     )
     text = "\n".join(out)
     assert "'id' must be lowercase letters" in text and "counter_uas" in text
@@ -92,6 +93,7 @@ def test_bad_id_fields_lang_and_within_are_explained(tmp_path):
     assert "language codes like [en, es]" in text
     assert "'within' must be a whole number of words from 1" in text
     assert "missing 'b'" in text
+    assert "'order' must be one of any, a-first, b-first" in text and "got 'before'" in text
 
 
 def test_group_cycle_and_empty_term_are_reported(tmp_path):

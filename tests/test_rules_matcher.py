@@ -108,6 +108,33 @@ def test_near_counts_words_and_is_symmetric():
     assert fired(m, "the cartel said one two three four drone") == set()
 
 
+def test_near_with_an_order_counts_only_pairs_in_that_order():
+    """order: a-first keeps "stop the drone" and drops "a drone stopped flights" (the drone doing the stopping)."""
+    m = matcher(
+        "rules:\n  - id: ab\n    near: [{a: [stop, stopped], b: [drone], within: 4, order: a-first}]\n"
+        "  - id: ba\n    near: [{a: [stop, stopped], b: [drone], within: 4, order: b-first}]\n"
+    )
+    assert fired(m, "police tried to stop the drone") == {"ab"}
+    assert fired(m, "a drone stopped flights at the airport") == {"ba"}
+    # the closest pair is out of order, a farther one in order still counts when it is within the window
+    assert fired(m, "the drone will stop. Stop that drone now") == {"ab", "ba"}
+    assert fired(m, "the drone stopped") == {"ba"}
+    why = {e.rule: e.reason for e in m.explain("", "a drone stopped flights")}
+    assert "comes before" in why["ab"] and "a-first" in why["ab"], why
+    why = {e.rule: e.reason for e in m.explain("", "stop it, one two three four five the drone")}
+    assert "in that order (a-first)" in why["ab"] and "needs 4 or fewer" in why["ab"], why
+
+
+def test_near_with_an_order_on_long_hit_lists_agrees_with_the_direct_loop():
+    """Past 64 pairs the matcher bisects instead of looping; both ways must find the same ordered pairs."""
+    m = matcher("rules:\n  - id: ab\n    near: [{a: [stop], b: [drone], within: 2, order: a-first}]\n")
+    many = " ".join(
+        ["drone filler filler filler filler stop filler filler filler"] * 12
+    )  # each stop: after its drone
+    assert fired(m, many) == set()
+    assert fired(m, many + " stop a drone") == {"ab"}
+
+
 def test_near_measures_from_the_end_of_a_phrase():
     m = matcher(
         "rules:\n  - id: n\n    near: [{a: [Jalisco New Generation Cartel], b: [drone], within: 3}]\n"

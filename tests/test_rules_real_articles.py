@@ -290,10 +290,11 @@ HELDOUT8_FLOORS = (0.90, 0.90)  # 28 of 31, 28 of 31
 # (tp 79 fp 6 fn 4 tn 88), held-out third P 0.960 R 0.960 (tp 24 fp 1 fn 1 tn 37): its held-out miss a Doctor Who joke about
 # the DroneDefender jammer, its held-out false alarm the DGT's traffic drones "used by the military" beside a radar. The
 # fourteenth day (natural) raised none in 199 (held-out 0 of 65). The nineteenth round tuned on the ninth's `tune` third:
-# "El Paso" case-sensitive (Spanish "ceda el paso", "el paso de vehículos"), detonation words in @explosive; tune 0.932 /
-# 0.948 (55 of 58; fp 4), held-out unchanged.
+# "El Paso" case-sensitive (Spanish "ceda el paso", "el paso de vehículos"), detonation words in @explosive, the countering
+# verb before its drone (`order: a-first`), "secure the border" / "illegal crossings" as border wording; tune 0.948 /
+# 0.948 (55 of 58; fp 3), held-out unchanged.
 FIRST_LOOK9 = {"beat": (0.929, 0.952), "beat heldout": (0.960, 0.960)}
-TUNE9_FLOORS = (0.93, 0.945)  # 55 of 59, 55 of 58
+TUNE9_FLOORS = (0.945, 0.945)  # 55 of 58, 55 of 58
 # The eight samples' held-out thirds pooled: 0.967 / 0.956 over the first seven (182 relevant), 0.957 / 0.948 with the
 # eighth (213 relevant): recall under the target by one article; 0.958 / 0.950 with the ninth (226 of 238: 0.9496, still
 # a hair under).
