@@ -206,9 +206,14 @@ class ExtractorPool:
                 return False
             if self.inline_done + backlog < self.inline_first:
                 return False
-            gen = self._current = _Generation(self.workers)
-            self.generations_started += 1
-            gen.start_workers()
+            try:
+                gen = self._current = _Generation(self.workers)
+                self.generations_started += 1
+                gen.start_workers()
+            except (OSError, BrokenProcessPool) as exc:
+                # (the first page sent takes the usual path: a broken generation is replaced and retried)
+                log.warning("extraction workers could not be started ahead of the pages: %s", exc)
+                return False
             return True
 
     def submit(
