@@ -89,6 +89,11 @@ DAY13 = HERE / "data" / "day_articles13.jsonl"
 # scored once on it before the nineteenth.
 BEAT9 = HERE / "data" / "beat_articles9.jsonl"
 DAY14 = HERE / "data" / "day_articles14.jsonl"
+# The fifteenth ordinary day (helper `day15`; tests/data/day_articles15_method.md), a natural day like the fourteenth on new
+# stories, landed after the nineteenth round and scored once on it (2 of 199 in its tune third, none of 60 held out: an
+# airliner downed by air defences "countering" Ukrainian drones, an NDAA radar-jet page that "mitigates capability gaps");
+# the second led to ndaa_mitigation.
+DAY15 = HERE / "data" / "day_articles15.jsonl"
 ARTICLE_SETS = (
     BEAT,
     DAY,
@@ -113,11 +118,12 @@ ARTICLE_SETS = (
     BEAT8,
     BEAT9,
     DAY14,
+    DAY15,
 )
 # The streams the issue-14 day target is judged on (natural days) and those aimed at the stories nearest the beat's
 # words (near-beat days: reported beside them, under their measured ceilings). Which pool a stream joins follows its
 # method file, decided before it is scored.
-NATURAL_DAYS = (DAY_STREAM, DAY, DAY2, DAY3, DAY4, DAY5, DAY8, DAY9, DAY11, DAY12, DAY14)
+NATURAL_DAYS = (DAY_STREAM, DAY, DAY2, DAY3, DAY4, DAY5, DAY8, DAY9, DAY11, DAY12, DAY14, DAY15)
 NEAR_BEAT_DAYS = (DAY6, DAY7, DAY10, DAY13)
 PASSAGE_SETS = sorted(p for p in (HERE / "data").glob("*.jsonl") if p not in ARTICLE_SETS)
 
@@ -301,7 +307,9 @@ TUNE9_FLOORS = (0.945, 0.945)  # 55 of 58, 55 of 58
 POOLED_HELDOUT_BEAT_FLOORS = (TARGET, 0.945)
 BEAT_ARTICLE_SAMPLES = (BEAT, BEAT2, BEAT3, BEAT4, BEAT5, BEAT6, BEAT7, BEAT8, BEAT9)
 
-POOLED_HELDOUT_DAY_CEILING = 1.1  # 10 of 918 = 1.09 per 100 (8 of 700 before the eleventh to thirteenth days joined, 8 of 467 before the eighth)
+# 10 of 1,043 = 0.96 per 100 with the fourteenth and fifteenth (10 of 918 = 1.09 before them, 8 of 700 before the eleventh
+# to thirteenth days joined, 8 of 467 before the eighth): the target, met
+POOLED_HELDOUT_DAY_CEILING = MAX_FALSE_ALARMS_PER_100
 
 # Each sample's beat: the floors (precision, recall) per part; the target where it is met.
 BEAT_SAMPLES = [
@@ -464,6 +472,13 @@ DAY_SAMPLES = [
         {part: MAX_FALSE_ALARMS_PER_100 for part in ("tune", "heldout", "all")},
         id="fourteenth",
     ),
+    pytest.param(
+        DAY15,
+        "ordinary-day articles, fifteenth sample, a natural day (headline + 600-1,500 characters)",
+        {"tune": 130, "heldout": 55},
+        {part: MAX_FALSE_ALARMS_PER_100 for part in ("tune", "heldout", "all")},
+        id="fifteenth",
+    ),
 ]
 
 
@@ -514,11 +529,11 @@ def test_the_ordinary_days_held_out_thirds_together_stay_under_their_measured_ce
     pooled, natural and near-beat days alike: ordinary text nobody tuned on (the sixth's was read at its first look).
     One third alone is ~50-80 articles, so one false alarm is 1.2-2.1 per 100 there. This pool was at 1.0 until the
     seventh day (4 of its 66 held-out articles fired), 1.7 (8 of 467) after it, 1.1 (8 of 700) with the eighth to
-    tenth, and 1.1 (10 of 918) with the eleventh to thirteenth: the ceiling is the measured figure, so a change that adds
-    a false alarm here fails."""
+    tenth, 1.1 (10 of 918) with the eleventh to thirteenth and 0.96 (10 of 1,043) with the fourteenth and fifteenth: the
+    target is met, and a change that adds a false alarm here fails."""
     scores, errors = score(matcher, heldout_of(NATURAL_DAYS + NEAR_BEAT_DAYS))
     print_scores("ordinary days, the held-out thirds together", scores, errors, keys=("all", "en", "es"))
-    assert scores["all"].tn >= 900, str(scores["all"])
+    assert scores["all"].tn >= 1030, str(scores["all"])
     assert scores["all"].false_alarms_per_100 <= POOLED_HELDOUT_DAY_CEILING, (str(scores["all"]), errors)
 
 
