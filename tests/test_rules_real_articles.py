@@ -94,6 +94,9 @@ DAY14 = HERE / "data" / "day_articles14.jsonl"
 # airliner downed by air defences "countering" Ukrainian drones, an NDAA radar-jet page that "mitigates capability gaps");
 # the second led to ndaa_mitigation.
 DAY15 = HERE / "data" / "day_articles15.jsonl"
+# The tenth beat sample (helper `beat10`; tests/data/articles10_method.md), a natural mix like the fourth to ninth, landed
+# after ndaa_mitigation (0b7e7f0) and scored once on those rules before the twentieth round.
+BEAT10 = HERE / "data" / "beat_articles10.jsonl"
 ARTICLE_SETS = (
     BEAT,
     DAY,
@@ -119,6 +122,7 @@ ARTICLE_SETS = (
     BEAT9,
     DAY14,
     DAY15,
+    BEAT10,
 )
 # The streams the issue-14 day target is judged on (natural days) and those aimed at the stories nearest the beat's
 # words (near-beat days: reported beside them, under their measured ceilings). Which pool a stream joins follows its
@@ -301,11 +305,19 @@ HELDOUT8_FLOORS = (0.90, 0.90)  # 28 of 31, 28 of 31
 # 0.948 (55 of 58; fp 3), held-out unchanged.
 FIRST_LOOK9 = {"beat": (0.929, 0.952), "beat heldout": (0.960, 0.960)}
 TUNE9_FLOORS = (0.945, 0.945)  # 55 of 58, 55 of 58
+# The first run on the tenth beat sample (rules of 0b7e7f0, before any tuning on it): P 0.919 R 0.840 (tp 68 fp 6 fn 13
+# tn 86), held-out third P 0.909 R 0.833 (tp 20 fp 2 fn 4 tn 26). Its held-out misses: the DEA on drones in border smuggling,
+# a Marine Expeditionary Unit's L-MADIS line, cutting fibre-optic drones' cables, Mexico's surveillance drones against
+# crime; its held-out false alarms: an explosion first taken for a drone attack, Chilean prison drone deliveries. The
+# twentieth round tuned on its `tune` third: tune 0.981 / 0.912 (52 of 57; fp 1), held-out unchanged.
+FIRST_LOOK10 = {"beat": (0.919, 0.840), "beat heldout": (0.909, 0.833)}
+TUNE10_FLOORS = (0.98, 0.91)  # 52 of 53, 52 of 57
+HELDOUT10_FLOORS = (0.90, 0.83)  # 20 of 22, 20 of 24
 # The eight samples' held-out thirds pooled: 0.967 / 0.956 over the first seven (182 relevant), 0.957 / 0.948 with the
 # eighth (213 relevant): recall under the target by one article; 0.958 / 0.950 with the ninth (226 of 238: 0.9496, still
-# a hair under).
-POOLED_HELDOUT_BEAT_FLOORS = (TARGET, 0.945)
-BEAT_ARTICLE_SAMPLES = (BEAT, BEAT2, BEAT3, BEAT4, BEAT5, BEAT6, BEAT7, BEAT8, BEAT9)
+# a hair under); 0.953 / 0.939 with the tenth (246 of 262; its first look was the weakest since the eighth's).
+POOLED_HELDOUT_BEAT_FLOORS = (TARGET, 0.935)
+BEAT_ARTICLE_SAMPLES = (BEAT, BEAT2, BEAT3, BEAT4, BEAT5, BEAT6, BEAT7, BEAT8, BEAT9, BEAT10)
 
 # 10 of 1,043 = 0.96 per 100 with the fourteenth and fifteenth (10 of 918 = 1.09 before them, 8 of 700 before the eleventh
 # to thirteenth days joined, 8 of 467 before the eighth): the target, met
@@ -370,6 +382,12 @@ BEAT_SAMPLES = [
         "beat articles, ninth sample (headline + 600-1,500 characters)",
         {"tune": TUNE9_FLOORS, "heldout": (TARGET, TARGET)},
         id="ninth",
+    ),
+    pytest.param(
+        BEAT10,
+        "beat articles, tenth sample (headline + 600-1,500 characters)",
+        {"tune": TUNE10_FLOORS, "heldout": HELDOUT10_FLOORS},
+        id="tenth",
     ),
 ]
 # Each sample's ordinary day: the fewest off-beat articles per third, and the ceiling of false alarms per 100 per part.
@@ -505,13 +523,13 @@ def test_shipped_rules_on_an_ordinary_day_of_real_articles(matcher, path, title,
 
 
 def test_the_samples_held_out_thirds_together_stay_at_their_measured_floors_on_the_beat(matcher):
-    """The held-out thirds of the nine article samples pooled (238 relevant articles, none tuned on). Each third alone
+    """The held-out thirds of the ten article samples pooled (262 relevant articles, none tuned on). Each third alone
     is too small for the issue-14 target (at 26 relevant articles one miss is 0.962); pooled, the first seven met it
-    (0.967 / 0.956), the eighth took recall to 0.948, one article under, and the ninth to 0.9496 (226 of 238). The
-    floors are the measured figures."""
+    (0.967 / 0.956), the eighth took recall to 0.948, one article under, the ninth to 0.9496 (226 of 238) and the tenth
+    to 0.939 (246 of 262), precision 0.953. The floors are the measured figures."""
     scores, errors = score(matcher, heldout_of(BEAT_ARTICLE_SAMPLES))
     print_scores("beat articles, the held-out thirds together", scores, errors, keys=("all", "en", "es"))
-    assert scores["all"].tp + scores["all"].fn >= 235, str(scores["all"])
+    assert scores["all"].tp + scores["all"].fn >= 260, str(scores["all"])
     precision, recall = POOLED_HELDOUT_BEAT_FLOORS
     assert scores["all"].precision >= precision and scores["all"].recall >= recall, (
         str(scores["all"]),
