@@ -97,6 +97,9 @@ DAY15 = HERE / "data" / "day_articles15.jsonl"
 # The tenth beat sample (helper `beat10`; tests/data/articles10_method.md), a natural mix like the fourth to ninth, landed
 # after ndaa_mitigation (0b7e7f0) and scored once on those rules before the twentieth round.
 BEAT10 = HERE / "data" / "beat_articles10.jsonl"
+# The sixteenth ordinary day (helper `day16`; tests/data/day_articles16_method.md), a natural day (two thirds of it the
+# Latin American and border-region share), landed after the twentieth round and scored once on it: none of 193.
+DAY16 = HERE / "data" / "day_articles16.jsonl"
 ARTICLE_SETS = (
     BEAT,
     DAY,
@@ -123,11 +126,12 @@ ARTICLE_SETS = (
     DAY14,
     DAY15,
     BEAT10,
+    DAY16,
 )
 # The streams the issue-14 day target is judged on (natural days) and those aimed at the stories nearest the beat's
 # words (near-beat days: reported beside them, under their measured ceilings). Which pool a stream joins follows its
 # method file, decided before it is scored.
-NATURAL_DAYS = (DAY_STREAM, DAY, DAY2, DAY3, DAY4, DAY5, DAY8, DAY9, DAY11, DAY12, DAY14, DAY15)
+NATURAL_DAYS = (DAY_STREAM, DAY, DAY2, DAY3, DAY4, DAY5, DAY8, DAY9, DAY11, DAY12, DAY14, DAY15, DAY16)
 NEAR_BEAT_DAYS = (DAY6, DAY7, DAY10, DAY13)
 PASSAGE_SETS = sorted(p for p in (HERE / "data").glob("*.jsonl") if p not in ARTICLE_SETS)
 
@@ -496,6 +500,13 @@ DAY_SAMPLES = [
         {"tune": 130, "heldout": 55},
         {part: MAX_FALSE_ALARMS_PER_100 for part in ("tune", "heldout", "all")},
         id="fifteenth",
+    ),
+    pytest.param(
+        DAY16,
+        "ordinary-day articles, sixteenth sample, a natural day (headline + 600-1,500 characters)",
+        {"tune": 125, "heldout": 60},
+        {part: MAX_FALSE_ALARMS_PER_100 for part in ("tune", "heldout", "all")},
+        id="sixteenth",
     ),
 ]
 
