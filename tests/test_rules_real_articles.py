@@ -100,6 +100,9 @@ BEAT10 = HERE / "data" / "beat_articles10.jsonl"
 # The sixteenth ordinary day (helper `day16`; tests/data/day_articles16_method.md), a natural day (two thirds of it the
 # Latin American and border-region share), landed after the twentieth round and scored once on it: none of 193.
 DAY16 = HERE / "data" / "day_articles16.jsonl"
+# The eleventh beat sample (helper `beat11`; tests/data/articles11_method.md), a natural mix like the fourth to tenth,
+# landed after the twentieth round and scored once on it before the twenty-first.
+BEAT11 = HERE / "data" / "beat_articles11.jsonl"
 ARTICLE_SETS = (
     BEAT,
     DAY,
@@ -127,6 +130,7 @@ ARTICLE_SETS = (
     DAY15,
     BEAT10,
     DAY16,
+    BEAT11,
 )
 # The streams the issue-14 day target is judged on (natural days) and those aimed at the stories nearest the beat's
 # words (near-beat days: reported beside them, under their measured ceilings). Which pool a stream joins follows its
@@ -317,11 +321,20 @@ TUNE9_FLOORS = (0.945, 0.945)  # 55 of 58, 55 of 58
 FIRST_LOOK10 = {"beat": (0.919, 0.840), "beat heldout": (0.909, 0.833)}
 TUNE10_FLOORS = (0.98, 0.91)  # 52 of 53, 52 of 57
 HELDOUT10_FLOORS = (0.90, 0.83)  # 20 of 22, 20 of 24
+# The first run on the eleventh beat sample (rules of the twentieth round, ba0ddf0): P 0.921 R 0.933 (tp 70 fp 6 fn 5
+# tn 71), held-out third P 0.964 R 0.964 (tp 27 fp 1 fn 1 tn 20): its held-out miss an NPR interview on the Pentagon's
+# counter-drone "university", its held-out false alarm a Russian drone attack in Samara whose Spanish "del río" matched the
+# border town Del Rio (round 19's "El Paso" class; left for a tune-third example, not fixed on held-out text). Not tuned on: its
+# tune third's errors are labelling doubts (police and search collectives' drones, a Coast Guard ScanEagle, Marines at
+# Yuma) or drones past the excerpt or 30+ words from their group.
+FIRST_LOOK11 = {"beat": (0.921, 0.933), "beat heldout": (0.964, 0.964)}
+TUNE11_FLOORS = (0.89, 0.91)  # 43 of 48, 43 of 47
 # The eight samples' held-out thirds pooled: 0.967 / 0.956 over the first seven (182 relevant), 0.957 / 0.948 with the
 # eighth (213 relevant): recall under the target by one article; 0.958 / 0.950 with the ninth (226 of 238: 0.9496, still
-# a hair under); 0.953 / 0.939 with the tenth (246 of 262; its first look was the weakest since the eighth's).
+# a hair under); 0.953 / 0.939 with the tenth (246 of 262; its first look was the weakest since the eighth's); 0.955 /
+# 0.941 with the eleventh (273 of 290).
 POOLED_HELDOUT_BEAT_FLOORS = (TARGET, 0.935)
-BEAT_ARTICLE_SAMPLES = (BEAT, BEAT2, BEAT3, BEAT4, BEAT5, BEAT6, BEAT7, BEAT8, BEAT9, BEAT10)
+BEAT_ARTICLE_SAMPLES = (BEAT, BEAT2, BEAT3, BEAT4, BEAT5, BEAT6, BEAT7, BEAT8, BEAT9, BEAT10, BEAT11)
 
 # 10 of 1,043 = 0.96 per 100 with the fourteenth and fifteenth (10 of 918 = 1.09 before them, 8 of 700 before the eleventh
 # to thirteenth days joined, 8 of 467 before the eighth): the target, met
@@ -392,6 +405,12 @@ BEAT_SAMPLES = [
         "beat articles, tenth sample (headline + 600-1,500 characters)",
         {"tune": TUNE10_FLOORS, "heldout": HELDOUT10_FLOORS},
         id="tenth",
+    ),
+    pytest.param(
+        BEAT11,
+        "beat articles, eleventh sample (headline + 600-1,500 characters)",
+        {"tune": TUNE11_FLOORS, "heldout": (TARGET, TARGET)},
+        id="eleventh",
     ),
 ]
 # Each sample's ordinary day: the fewest off-beat articles per third, and the ceiling of false alarms per 100 per part.
@@ -534,13 +553,14 @@ def test_shipped_rules_on_an_ordinary_day_of_real_articles(matcher, path, title,
 
 
 def test_the_samples_held_out_thirds_together_stay_at_their_measured_floors_on_the_beat(matcher):
-    """The held-out thirds of the ten article samples pooled (262 relevant articles, none tuned on). Each third alone
+    """The held-out thirds of the eleven article samples pooled (290 relevant articles, none tuned on). Each third alone
     is too small for the issue-14 target (at 26 relevant articles one miss is 0.962); pooled, the first seven met it
     (0.967 / 0.956), the eighth took recall to 0.948, one article under, the ninth to 0.9496 (226 of 238) and the tenth
-    to 0.939 (246 of 262), precision 0.953. The floors are the measured figures."""
+    to 0.939 (246 of 262), precision 0.953; the eleventh to 0.955 / 0.941 (273 of 290). The floors are the measured
+    figures."""
     scores, errors = score(matcher, heldout_of(BEAT_ARTICLE_SAMPLES))
     print_scores("beat articles, the held-out thirds together", scores, errors, keys=("all", "en", "es"))
-    assert scores["all"].tp + scores["all"].fn >= 260, str(scores["all"])
+    assert scores["all"].tp + scores["all"].fn >= 285, str(scores["all"])
     precision, recall = POOLED_HELDOUT_BEAT_FLOORS
     assert scores["all"].precision >= precision and scores["all"].recall >= recall, (
         str(scores["all"]),
