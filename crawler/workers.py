@@ -110,7 +110,6 @@ class _Generation:
                 initializer=worker_boot.warm,
                 initargs=(os.getpid(),),
             )
-        self.workers = workers
         self.submitted = 0
         self.retiring = False
         self.unsettled: dict[
@@ -118,12 +117,12 @@ class _Generation:
         ] = {}  # in submission order: the executor hands work out in that order
         self.suspects: set[int] | None = None
 
-    def start_workers(self) -> None:
-        """Spawn every worker now rather than on the first pages: one no-op call each (the executor spawns a
-        process per call while none is idle). Their futures are not watched: a worker that dies booting breaks
-        the generation, and the first page sent to it takes the usual retry path."""
+    def start_workers(self, workers: int) -> None:
+        """Spawn the generation's `workers` now rather than on the first pages: one no-op call each (the executor
+        spawns a process per call while none is idle). Their futures are not watched: a worker that dies booting
+        breaks the generation, and the first page sent to it takes the usual retry path."""
         with _keep_sigmask():
-            for _ in range(self.workers):
+            for _ in range(workers):
                 self.executor.submit(worker_boot.ready)
 
     @property
@@ -204,17 +203,24 @@ class ExtractorPool:
         with self._lock:
             if self.workers <= 0 or self._closed or self.generations_started or backlog <= 0:
                 return False
-            if self.inline_done + backlog < self.inline_first:
+            if self._day_is_small(backlog):
                 return False
             try:
-                gen = self._current = _Generation(self.workers)
-                self.generations_started += 1
-                gen.start_workers()
+                self._start_generation().start_workers(self.workers)
             except (OSError, BrokenProcessPool) as exc:
                 # (the first page sent takes the usual path: a broken generation is replaced and retried)
                 log.warning("extraction workers could not be started ahead of the pages: %s", exc)
                 return False
             return True
+
+    def _day_is_small(self, backlog: int) -> bool:
+        """Whether this page and the `backlog` known to follow fit in the pages extracted in-process."""
+        return self.inline_done + backlog < self.inline_first
+
+    def _start_generation(self) -> _Generation:
+        gen = self._current = _Generation(self.workers)
+        self.generations_started += 1
+        return gen
 
     def submit(
         self, html: str | bytes, url: str, fixes=None, backlog: int = 0, encoding: str | None = None
@@ -227,7 +233,7 @@ class ExtractorPool:
         """
         if self.workers <= 0:
             return None
-        if self.may_extract_inline and self.inline_done + backlog < self.inline_first:
+        if self.may_extract_inline and self._day_is_small(backlog):
             self.inline_done += 1
             return None
         return self._submit_call(extract, html, url, fixes, encoding)
@@ -258,8 +264,7 @@ class ExtractorPool:
                 self._waiting.append(task)  # start the next generation only once the last one is gone
                 self._maybe_switch()
                 return
-            gen = self._current = _Generation(self.workers)
-            self.generations_started += 1
+            gen = self._start_generation()
         # The clock runs from the hand-over to the executor: time spent held back (or in a broken generation
         # before the retry) does not count against the page.
         task.deadline = time.monotonic() + self.page_timeout if self.page_timeout else None
