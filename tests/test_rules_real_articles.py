@@ -103,6 +103,13 @@ DAY16 = HERE / "data" / "day_articles16.jsonl"
 # The eleventh beat sample (helper `beat11`; tests/data/articles11_method.md), a natural mix like the fourth to tenth,
 # landed after the twentieth round and scored once on it before the twenty-first.
 BEAT11 = HERE / "data" / "beat_articles11.jsonl"
+# The twelfth and thirteenth beat samples (helpers `beat12`, `beat13`; tests/data/articles12_method.md,
+# articles13_method.md), natural mixes gathered side by side with no page shared, and the seventeenth ordinary day
+# (helper `day17`; tests/data/day_articles17_method.md), a natural day: landed after the twenty-first round (b18d3dd)
+# and scored once on it.
+BEAT12 = HERE / "data" / "beat_articles12.jsonl"
+BEAT13 = HERE / "data" / "beat_articles13.jsonl"
+DAY17 = HERE / "data" / "day_articles17.jsonl"
 ARTICLE_SETS = (
     BEAT,
     DAY,
@@ -131,11 +138,14 @@ ARTICLE_SETS = (
     BEAT10,
     DAY16,
     BEAT11,
+    BEAT12,
+    BEAT13,
+    DAY17,
 )
 # The streams the issue-14 day target is judged on (natural days) and those aimed at the stories nearest the beat's
 # words (near-beat days: reported beside them, under their measured ceilings). Which pool a stream joins follows its
 # method file, decided before it is scored.
-NATURAL_DAYS = (DAY_STREAM, DAY, DAY2, DAY3, DAY4, DAY5, DAY8, DAY9, DAY11, DAY12, DAY14, DAY15, DAY16)
+NATURAL_DAYS = (DAY_STREAM, DAY, DAY2, DAY3, DAY4, DAY5, DAY8, DAY9, DAY11, DAY12, DAY14, DAY15, DAY16, DAY17)
 NEAR_BEAT_DAYS = (DAY6, DAY7, DAY10, DAY13)
 PASSAGE_SETS = sorted(p for p in (HERE / "data").glob("*.jsonl") if p not in ARTICLE_SETS)
 
@@ -329,14 +339,39 @@ HELDOUT10_FLOORS = (0.90, 0.83)  # 20 of 22, 20 of 24
 # Yuma) or drones past the excerpt or 30+ words from their group.
 FIRST_LOOK11 = {"beat": (0.921, 0.933), "beat heldout": (0.964, 0.964)}
 TUNE11_FLOORS = (0.89, 0.91)  # 43 of 48, 43 of 47
+# The first run on the twelfth and thirteenth beat samples (rules of the twenty-first round, b18d3dd, before any tuning on
+# them): the twelfth P 0.941 R 0.928 (tp 64 fp 4 fn 5 tn 80), held-out third P 0.957 R 0.880 (tp 22 fp 1 fn 3 tn 26); the
+# thirteenth P 0.909 R 0.882 (tp 60 fp 6 fn 8 tn 77), held-out third P 0.926 R 0.862 (tp 25 fp 2 fn 4 tn 21). The
+# seventeenth day (natural) raised none in 195 (held-out 0 of 52).
+FIRST_LOOK12 = {"beat": (0.941, 0.928), "beat heldout": (0.957, 0.880)}
+FIRST_LOOK13 = {"beat": (0.909, 0.882), "beat heldout": (0.926, 0.862)}
+FIRST_LOOK_DAY17 = {"day": 0.0, "day heldout": 0.0}
+TUNE12_FLOORS = (0.93, 0.95)  # 42 of 45, 42 of 44
+HELDOUT12_FLOORS = (0.95, 0.88)  # 22 of 23, 22 of 25
+TUNE13_FLOORS = (0.89, 0.89)  # 35 of 39, 35 of 39
+HELDOUT13_FLOORS = (0.92, 0.86)  # 25 of 27, 25 of 29
 # The eight samples' held-out thirds pooled: 0.967 / 0.956 over the first seven (182 relevant), 0.957 / 0.948 with the
 # eighth (213 relevant): recall under the target by one article; 0.958 / 0.950 with the ninth (226 of 238: 0.9496, still
 # a hair under); 0.953 / 0.939 with the tenth (246 of 262; its first look was the weakest since the eighth's); 0.955 /
-# 0.941 with the eleventh (273 of 290).
-POOLED_HELDOUT_BEAT_FLOORS = (TARGET, 0.935)
-BEAT_ARTICLE_SAMPLES = (BEAT, BEAT2, BEAT3, BEAT4, BEAT5, BEAT6, BEAT7, BEAT8, BEAT9, BEAT10, BEAT11)
+# 0.941 with the eleventh (273 of 290); 0.952 / 0.930 with the twelfth and thirteenth (320 of 344).
+POOLED_HELDOUT_BEAT_FLOORS = (TARGET, 0.93)
+BEAT_ARTICLE_SAMPLES = (
+    BEAT,
+    BEAT2,
+    BEAT3,
+    BEAT4,
+    BEAT5,
+    BEAT6,
+    BEAT7,
+    BEAT8,
+    BEAT9,
+    BEAT10,
+    BEAT11,
+    BEAT12,
+    BEAT13,
+)
 
-# 10 of 1,043 = 0.96 per 100 with the fourteenth and fifteenth (10 of 918 = 1.09 before them, 8 of 700 before the eleventh
+# 10 of 1,158 = 0.86 per 100 with the sixteenth and seventeenth; 10 of 1,043 = 0.96 per 100 with the fourteenth and fifteenth (10 of 918 = 1.09 before them, 8 of 700 before the eleventh
 # to thirteenth days joined, 8 of 467 before the eighth): the target, met
 POOLED_HELDOUT_DAY_CEILING = MAX_FALSE_ALARMS_PER_100
 
@@ -411,6 +446,18 @@ BEAT_SAMPLES = [
         "beat articles, eleventh sample (headline + 600-1,500 characters)",
         {"tune": TUNE11_FLOORS, "heldout": (TARGET, TARGET)},
         id="eleventh",
+    ),
+    pytest.param(
+        BEAT12,
+        "beat articles, twelfth sample (headline + 600-1,500 characters)",
+        {"tune": TUNE12_FLOORS, "heldout": HELDOUT12_FLOORS},
+        id="twelfth",
+    ),
+    pytest.param(
+        BEAT13,
+        "beat articles, thirteenth sample (headline + 600-1,500 characters)",
+        {"tune": TUNE13_FLOORS, "heldout": HELDOUT13_FLOORS},
+        id="thirteenth",
     ),
 ]
 # Each sample's ordinary day: the fewest off-beat articles per third, and the ceiling of false alarms per 100 per part.
@@ -527,6 +574,13 @@ DAY_SAMPLES = [
         {part: MAX_FALSE_ALARMS_PER_100 for part in ("tune", "heldout", "all")},
         id="sixteenth",
     ),
+    pytest.param(
+        DAY17,
+        "ordinary-day articles, seventeenth sample, a natural day (headline + 600-1,500 characters)",
+        {"tune": 140, "heldout": 50},
+        {part: MAX_FALSE_ALARMS_PER_100 for part in ("tune", "heldout", "all")},
+        id="seventeenth",
+    ),
 ]
 
 
@@ -534,7 +588,8 @@ DAY_SAMPLES = [
 def test_shipped_rules_on_real_beat_articles(matcher, path, title, floors):
     scores, errors = score(matcher, load(path))
     print_scores(title, scores, errors)
-    assert scores["tune"].tp + scores["tune"].fn >= 40 and scores["heldout"].tp + scores["heldout"].fn >= 20
+    # enough relevant articles in each part to mean something (the thirteenth's tune third holds 39)
+    assert scores["tune"].tp + scores["tune"].fn >= 35 and scores["heldout"].tp + scores["heldout"].fn >= 20
     for part, (precision, recall) in floors.items():
         assert scores[part].precision >= precision and scores[part].recall >= recall, (
             part,
@@ -553,14 +608,14 @@ def test_shipped_rules_on_an_ordinary_day_of_real_articles(matcher, path, title,
 
 
 def test_the_samples_held_out_thirds_together_stay_at_their_measured_floors_on_the_beat(matcher):
-    """The held-out thirds of the eleven article samples pooled (290 relevant articles, none tuned on). Each third alone
+    """The held-out thirds of the thirteen article samples pooled (344 relevant articles, none tuned on). Each third alone
     is too small for the issue-14 target (at 26 relevant articles one miss is 0.962); pooled, the first seven met it
     (0.967 / 0.956), the eighth took recall to 0.948, one article under, the ninth to 0.9496 (226 of 238) and the tenth
-    to 0.939 (246 of 262), precision 0.953; the eleventh to 0.955 / 0.941 (273 of 290). The floors are the measured
-    figures."""
+    to 0.939 (246 of 262), precision 0.953; the eleventh to 0.955 / 0.941 (273 of 290); the twelfth and thirteenth to
+    0.952 / 0.930 (320 of 344). The floors are the measured figures."""
     scores, errors = score(matcher, heldout_of(BEAT_ARTICLE_SAMPLES))
     print_scores("beat articles, the held-out thirds together", scores, errors, keys=("all", "en", "es"))
-    assert scores["all"].tp + scores["all"].fn >= 285, str(scores["all"])
+    assert scores["all"].tp + scores["all"].fn >= 340, str(scores["all"])
     precision, recall = POOLED_HELDOUT_BEAT_FLOORS
     assert scores["all"].precision >= precision and scores["all"].recall >= recall, (
         str(scores["all"]),
@@ -574,15 +629,16 @@ def heldout_of(paths) -> list[dict]:
 
 
 def test_the_ordinary_days_held_out_thirds_together_stay_under_their_measured_ceiling(matcher):
-    """The held-out thirds of every ordinary-day stream that has one (day_stream.jsonl and the thirteen article samples'),
+    """The held-out thirds of every ordinary-day stream that has one (day_stream.jsonl and the article day streams'),
     pooled, natural and near-beat days alike: ordinary text nobody tuned on (the sixth's was read at its first look).
     One third alone is ~50-80 articles, so one false alarm is 1.2-2.1 per 100 there. This pool was at 1.0 until the
     seventh day (4 of its 66 held-out articles fired), 1.7 (8 of 467) after it, 1.1 (8 of 700) with the eighth to
-    tenth, 1.1 (10 of 918) with the eleventh to thirteenth and 0.96 (10 of 1,043) with the fourteenth and fifteenth: the
-    target is met, and a change that adds a false alarm here fails."""
+    tenth, 1.1 (10 of 918) with the eleventh to thirteenth, 0.96 (10 of 1,043) with the fourteenth and fifteenth and 0.86
+    (10 of 1,158) with the sixteenth and seventeenth: the target is met, and a change that adds a false alarm here
+    fails."""
     scores, errors = score(matcher, heldout_of(NATURAL_DAYS + NEAR_BEAT_DAYS))
     print_scores("ordinary days, the held-out thirds together", scores, errors, keys=("all", "en", "es"))
-    assert scores["all"].tn >= 1030, str(scores["all"])
+    assert scores["all"].tn >= 1140, str(scores["all"])
     assert scores["all"].false_alarms_per_100 <= POOLED_HELDOUT_DAY_CEILING, (str(scores["all"]), errors)
 
 
