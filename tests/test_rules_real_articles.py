@@ -342,13 +342,15 @@ TUNE11_FLOORS = (0.89, 0.91)  # 43 of 48, 43 of 47
 # The first run on the twelfth and thirteenth beat samples (rules of the twenty-first round, b18d3dd, before any tuning on
 # them): the twelfth P 0.941 R 0.928 (tp 64 fp 4 fn 5 tn 80), held-out third P 0.957 R 0.880 (tp 22 fp 1 fn 3 tn 26); the
 # thirteenth P 0.909 R 0.882 (tp 60 fp 6 fn 8 tn 77), held-out third P 0.926 R 0.862 (tp 25 fp 2 fn 4 tn 21). The
-# seventeenth day (natural) raised none in 195 (held-out 0 of 52).
+# seventeenth day (natural) raised none in 195 (held-out 0 of 52). The twenty-second round tuned on their `tune` thirds:
+# "el penal" forms as a prison (a Peruvian prison's drug drone), Darfur / El Fasher / the RSF as a war elsewhere, Spanish
+# "bote" as a struck boat; held-out thirds unchanged.
 FIRST_LOOK12 = {"beat": (0.941, 0.928), "beat heldout": (0.957, 0.880)}
 FIRST_LOOK13 = {"beat": (0.909, 0.882), "beat heldout": (0.926, 0.862)}
 FIRST_LOOK_DAY17 = {"day": 0.0, "day heldout": 0.0}
-TUNE12_FLOORS = (0.93, 0.95)  # 42 of 45, 42 of 44
+TUNE12_FLOORS = (0.975, 0.95)  # 42 of 43, 42 of 44 (after round 22; 0.933 / 0.955 at the first look)
 HELDOUT12_FLOORS = (0.95, 0.88)  # 22 of 23, 22 of 25
-TUNE13_FLOORS = (0.89, 0.89)  # 35 of 39, 35 of 39
+TUNE13_FLOORS = (0.90, 0.92)  # 36 of 40, 36 of 39 (after round 22; 0.897 / 0.897 at the first look)
 HELDOUT13_FLOORS = (0.92, 0.86)  # 25 of 27, 25 of 29
 # The eight samples' held-out thirds pooled: 0.967 / 0.956 over the first seven (182 relevant), 0.957 / 0.948 with the
 # eighth (213 relevant): recall under the target by one article; 0.958 / 0.950 with the ninth (226 of 238: 0.9496, still
