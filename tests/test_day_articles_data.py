@@ -1,7 +1,8 @@
 """Well-formedness of the ordinary-day article streams, tests/data/day_articles2.jsonl, day_articles3.jsonl,
 day_articles4.jsonl, day_articles5.jsonl, day_articles6.jsonl, day_articles7.jsonl, day_articles8.jsonl,
 day_articles9.jsonl, day_articles10.jsonl, day_articles11.jsonl, day_articles12.jsonl, day_articles13.jsonl,
-day_articles14.jsonl, day_articles15.jsonl, day_articles16.jsonl and day_articles17.jsonl (issue 14).
+day_articles14.jsonl, day_articles15.jsonl, day_articles16.jsonl, day_articles17.jsonl and day_articles18.jsonl
+(issue 14).
 
 Each stream measures false alarms per 100 ordinary articles on unseen real text, so these checks only prove that
 the file is what its day_articlesN_method.md says it is: enough records, no page shared with any other labelled
@@ -49,6 +50,7 @@ STREAMS = [
     Stream("day_articles15.jsonl", "art15-d", min_records=190, min_spanish=0.40),
     Stream("day_articles16.jsonl", "art16-d", min_records=190, min_spanish=0.55),
     Stream("day_articles17.jsonl", "art17-d", min_records=190, min_spanish=0.40),
+    Stream("day_articles18.jsonl", "art18-d", min_records=190, min_spanish=0.40),
 ]
 
 
