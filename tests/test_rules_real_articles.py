@@ -115,6 +115,9 @@ DAY17 = HERE / "data" / "day_articles17.jsonl"
 # twenty-second round (0bd25f8) and scored once on it.
 BEAT15 = HERE / "data" / "beat_articles15.jsonl"
 DAY18 = HERE / "data" / "day_articles18.jsonl"
+# The fourteenth beat sample (helpers `beat14`, `beat14b`; tests/data/articles14_method.md), a natural mix gathered beside
+# the fifteenth: landed after the twenty-third round (25a8c80) and scored once on it.
+BEAT14 = HERE / "data" / "beat_articles14.jsonl"
 ARTICLE_SETS = (
     BEAT,
     DAY,
@@ -148,6 +151,7 @@ ARTICLE_SETS = (
     DAY17,
     BEAT15,
     DAY18,
+    BEAT14,
 )
 # The streams the issue-14 day target is judged on (natural days) and those aimed at the stories nearest the beat's
 # words (near-beat days: reported beside them, under their measured ceilings). Which pool a stream joins follows its
@@ -379,6 +383,11 @@ HELDOUT13_FLOORS = (0.92, 0.86)  # 25 of 27, 25 of 29
 # R 0.930 (tp 66 fp 2 fn 5 tn 86), held-out third P 0.960 R 0.923 (tp 24 fp 1 fn 2 tn 28). The eighteenth day (natural)
 # raised none in 196 (held-out 0 of 64). The twenty-third round tuned on the fifteenth's `tune` third: "drone killer" as a
 # counter-drone word (a police department's drone-disabling device), "offloaded" and its forms beside "offload".
+# The first run on the fourteenth beat sample (rules of the twenty-third round, 25a8c80, before any tuning on it): P 0.953
+# R 0.897 (tp 61 fp 3 fn 7 tn 82), held-out third P 0.944 R 0.850 (tp 17 fp 1 fn 3 tn 30).
+FIRST_LOOK14 = {"beat": (0.953, 0.897), "beat heldout": (0.944, 0.850)}
+TUNE14_FLOORS = (0.955, 0.915)  # 44 of 46, 44 of 48
+HELDOUT14_FLOORS = (0.94, 0.85)  # 17 of 18, 17 of 20
 FIRST_LOOK15 = {"beat": (0.971, 0.930), "beat heldout": (0.960, 0.923)}
 FIRST_LOOK_DAY18 = {"day": 0.0, "day heldout": 0.0}
 TUNE15_FLOORS = (TARGET, 0.95)  # 43 of 43, 43 of 45 (after round 23; 0.977 / 0.933 at the first look)
@@ -387,7 +396,7 @@ HELDOUT15_FLOORS = (0.96, 0.92)  # 24 of 25, 24 of 26
 # eighth (213 relevant): recall under the target by one article; 0.958 / 0.950 with the ninth (226 of 238: 0.9496, still
 # a hair under); 0.953 / 0.939 with the tenth (246 of 262; its first look was the weakest since the eighth's); 0.955 /
 # 0.941 with the eleventh (273 of 290); 0.952 / 0.930 with the twelfth and thirteenth (320 of 344);
-# 0.953 / 0.930 with the fifteenth (344 of 370: 0.9297).
+# 0.953 / 0.930 with the fifteenth (344 of 370: 0.9297); 0.953 / 0.926 with the fourteenth (361 of 390).
 POOLED_HELDOUT_BEAT_FLOORS = (TARGET, 0.925)
 BEAT_ARTICLE_SAMPLES = (
     BEAT,
@@ -403,6 +412,7 @@ BEAT_ARTICLE_SAMPLES = (
     BEAT11,
     BEAT12,
     BEAT13,
+    BEAT14,
     BEAT15,
 )
 
@@ -493,6 +503,12 @@ BEAT_SAMPLES = [
         "beat articles, thirteenth sample (headline + 600-1,500 characters)",
         {"tune": TUNE13_FLOORS, "heldout": HELDOUT13_FLOORS},
         id="thirteenth",
+    ),
+    pytest.param(
+        BEAT14,
+        "beat articles, fourteenth sample (headline + 600-1,500 characters)",
+        {"tune": TUNE14_FLOORS, "heldout": HELDOUT14_FLOORS},
+        id="fourteenth",
     ),
     pytest.param(
         BEAT15,
@@ -656,14 +672,14 @@ def test_shipped_rules_on_an_ordinary_day_of_real_articles(matcher, path, title,
 
 
 def test_the_samples_held_out_thirds_together_stay_at_their_measured_floors_on_the_beat(matcher):
-    """The held-out thirds of the fourteen article samples pooled (370 relevant articles, none tuned on). Each third alone
+    """The held-out thirds of the fifteen article samples pooled (390 relevant articles, none tuned on). Each third alone
     is too small for the issue-14 target (at 26 relevant articles one miss is 0.962); pooled, the first seven met it
     (0.967 / 0.956), the eighth took recall to 0.948, one article under, the ninth to 0.9496 (226 of 238) and the tenth
     to 0.939 (246 of 262), precision 0.953; the eleventh to 0.955 / 0.941 (273 of 290); the twelfth and thirteenth to
-    0.952 / 0.930 (320 of 344); the fifteenth to 0.953 / 0.930 (344 of 370). The floors are the measured figures."""
+    0.952 / 0.930 (320 of 344); the fifteenth to 0.953 / 0.930 (344 of 370); the fourteenth to 0.953 / 0.926 (361 of 390). The floors are the measured figures."""
     scores, errors = score(matcher, heldout_of(BEAT_ARTICLE_SAMPLES))
     print_scores("beat articles, the held-out thirds together", scores, errors, keys=("all", "en", "es"))
-    assert scores["all"].tp + scores["all"].fn >= 365, str(scores["all"])
+    assert scores["all"].tp + scores["all"].fn >= 385, str(scores["all"])
     precision, recall = POOLED_HELDOUT_BEAT_FLOORS
     assert scores["all"].precision >= precision and scores["all"].recall >= recall, (
         str(scores["all"]),
