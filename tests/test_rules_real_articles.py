@@ -423,6 +423,21 @@ BEAT_ARTICLE_SAMPLES = (
 # to thirteenth days joined, 8 of 467 before the eighth): the target, met
 POOLED_HELDOUT_DAY_CEILING = MAX_FALSE_ALARMS_PER_100
 
+
+def beat_sample(path, ordinal: str, floors: dict):
+    """A row of BEAT_SAMPLES for an article-level beat sample, titled and named by its ordinal ("second", ...)."""
+    return pytest.param(
+        path, f"beat articles, {ordinal} sample (headline + 600-1,500 characters)", floors, id=ordinal
+    )
+
+
+def day_sample(path, ordinal: str, min_off_beat: dict, ceilings: dict, pool: str | None = None):
+    """A row of DAY_SAMPLES for an article day stream; `pool` ("a natural day", "a near-beat day") joins the title."""
+    kind = f", {pool}" if pool else ""
+    title = f"ordinary-day articles, {ordinal} sample{kind} (headline + 600-1,500 characters)"
+    return pytest.param(path, title, min_off_beat, ceilings, id=ordinal)
+
+
 # Each sample's beat: the floors (precision, recall) per part; the target where it is met.
 BEAT_SAMPLES = [
     pytest.param(
@@ -431,93 +446,79 @@ BEAT_SAMPLES = [
         {"tune": (TARGET, TARGET), "heldout": (TARGET, HELDOUT_RECALL_FLOOR)},
         id="first",
     ),
-    pytest.param(
+    beat_sample(
         BEAT2,
-        "beat articles, second sample (headline + 600-1,500 characters)",
+        "second",
         {
             "tune": (TARGET, TARGET),
             "heldout": (HELDOUT2_PRECISION_FLOOR, HELDOUT2_RECALL_FLOOR),
             "all": (TARGET, TARGET),
         },
-        id="second",
     ),
-    pytest.param(
+    beat_sample(
         BEAT3,
-        "beat articles, third sample (headline + 600-1,500 characters)",
+        "third",
         {"tune": (TARGET, TUNE3_RECALL_FLOOR), "heldout": (TARGET, TARGET), "all": (TARGET, TARGET)},
-        id="third",
     ),
-    pytest.param(
+    beat_sample(
         BEAT4,
-        "beat articles, fourth sample (headline + 600-1,500 characters)",
+        "fourth",
         {"tune": (TUNE4_PRECISION_FLOOR, TARGET), "heldout": (TARGET, TARGET)},
-        id="fourth",
     ),
-    pytest.param(
+    beat_sample(
         BEAT5,
-        "beat articles, fifth sample (headline + 600-1,500 characters)",
+        "fifth",
         {"tune": (TARGET, TUNE5_RECALL_FLOOR), "heldout": (HELDOUT5_PRECISION_FLOOR, TARGET)},
-        id="fifth",
     ),
-    pytest.param(
+    beat_sample(
         BEAT6,
-        "beat articles, sixth sample (headline + 600-1,500 characters)",
+        "sixth",
         {"tune": (TARGET, TARGET), "heldout": (HELDOUT6_PRECISION_FLOOR, TARGET), "all": (TARGET, TARGET)},
-        id="sixth",
     ),
-    pytest.param(
+    beat_sample(
         BEAT7,
-        "beat articles, seventh sample (headline + 600-1,500 characters)",
+        "seventh",
         {"tune": (TUNE7_PRECISION_FLOOR, TARGET), "heldout": (TARGET, HELDOUT7_RECALL_FLOOR)},
-        id="seventh",
     ),
-    pytest.param(
+    beat_sample(
         BEAT8,
-        "beat articles, eighth sample (headline + 600-1,500 characters)",
+        "eighth",
         {"tune": TUNE8_FLOORS, "heldout": HELDOUT8_FLOORS},
-        id="eighth",
     ),
-    pytest.param(
+    beat_sample(
         BEAT9,
-        "beat articles, ninth sample (headline + 600-1,500 characters)",
+        "ninth",
         {"tune": TUNE9_FLOORS, "heldout": (TARGET, TARGET)},
-        id="ninth",
     ),
-    pytest.param(
+    beat_sample(
         BEAT10,
-        "beat articles, tenth sample (headline + 600-1,500 characters)",
+        "tenth",
         {"tune": TUNE10_FLOORS, "heldout": HELDOUT10_FLOORS},
-        id="tenth",
     ),
-    pytest.param(
+    beat_sample(
         BEAT11,
-        "beat articles, eleventh sample (headline + 600-1,500 characters)",
+        "eleventh",
         {"tune": TUNE11_FLOORS, "heldout": (TARGET, TARGET)},
-        id="eleventh",
     ),
-    pytest.param(
+    beat_sample(
         BEAT12,
-        "beat articles, twelfth sample (headline + 600-1,500 characters)",
+        "twelfth",
         {"tune": TUNE12_FLOORS, "heldout": HELDOUT12_FLOORS},
-        id="twelfth",
     ),
-    pytest.param(
+    beat_sample(
         BEAT13,
-        "beat articles, thirteenth sample (headline + 600-1,500 characters)",
+        "thirteenth",
         {"tune": TUNE13_FLOORS, "heldout": HELDOUT13_FLOORS},
-        id="thirteenth",
     ),
-    pytest.param(
+    beat_sample(
         BEAT14,
-        "beat articles, fourteenth sample (headline + 600-1,500 characters)",
+        "fourteenth",
         {"tune": TUNE14_FLOORS, "heldout": HELDOUT14_FLOORS},
-        id="fourteenth",
     ),
-    pytest.param(
+    beat_sample(
         BEAT15,
-        "beat articles, fifteenth sample (headline + 600-1,500 characters)",
+        "fifteenth",
         {"tune": TUNE15_FLOORS, "heldout": HELDOUT15_FLOORS},
-        id="fifteenth",
     ),
 ]
 # Each sample's ordinary day: the fewest off-beat articles per third, and the ceiling of false alarms per 100 per part.
@@ -529,124 +530,118 @@ DAY_SAMPLES = [
         {"tune": MAX_FALSE_ALARMS_PER_100, "heldout": HELDOUT_DAY_CEILING},
         id="first",
     ),
-    pytest.param(
+    day_sample(
         DAY2,
-        "ordinary-day articles, second sample (headline + 600-1,500 characters)",
+        "second",
         {"tune": 100, "heldout": 50},
         {part: MAX_FALSE_ALARMS_PER_100 for part in ("tune", "heldout", "all")},
-        id="second",
     ),
-    pytest.param(
+    day_sample(
         DAY3,
-        "ordinary-day articles, third sample (headline + 600-1,500 characters)",
+        "third",
         {"tune": 110, "heldout": 55},
         {"tune": MAX_FALSE_ALARMS_PER_100, "all": MAX_FALSE_ALARMS_PER_100, "heldout": HELDOUT3_DAY_CEILING},
-        id="third",
     ),
-    pytest.param(
+    day_sample(
         DAY4,
-        "ordinary-day articles, fourth sample (headline + 600-1,500 characters)",
+        "fourth",
         {"tune": 120, "heldout": 50},
         {part: MAX_FALSE_ALARMS_PER_100 for part in ("tune", "heldout", "all")},
-        id="fourth",
     ),
-    pytest.param(
+    day_sample(
         DAY5,
-        "ordinary-day articles, fifth sample (headline + 600-1,500 characters)",
+        "fifth",
         {"tune": 130, "heldout": 60},
         {part: MAX_FALSE_ALARMS_PER_100 for part in ("tune", "heldout", "all")},
-        id="fifth",
     ),
-    pytest.param(
+    day_sample(
         DAY6,
-        "ordinary-day articles, sixth sample (headline + 600-1,500 characters)",
+        "sixth",
         {"tune": 130, "heldout": 60},
         {"tune": DAY6_TUNE_CEILING, "heldout": DAY6_HELDOUT_CEILING, "all": MAX_FALSE_ALARMS_PER_100},
-        id="sixth",
     ),
-    pytest.param(
+    day_sample(
         DAY7,
-        "ordinary-day articles, seventh sample (headline + 600-1,500 characters)",
+        "seventh",
         {"tune": 140, "heldout": 60},
         DAY7_CEILINGS,
-        id="seventh",
     ),
-    pytest.param(
+    day_sample(
         DAY8,
-        "ordinary-day articles, eighth sample, a natural day (headline + 600-1,500 characters)",
+        "eighth",
         {"tune": 130, "heldout": 65},
         {part: MAX_FALSE_ALARMS_PER_100 for part in ("tune", "heldout", "all")},
-        id="eighth",
+        pool="a natural day",
     ),
-    pytest.param(
+    day_sample(
         DAY9,
-        "ordinary-day articles, ninth sample, a natural day (headline + 600-1,500 characters)",
+        "ninth",
         {"tune": 120, "heldout": 75},
         {part: MAX_FALSE_ALARMS_PER_100 for part in ("tune", "heldout", "all")},
-        id="ninth",
+        pool="a natural day",
     ),
-    pytest.param(
+    day_sample(
         DAY10,
-        "ordinary-day articles, tenth sample, a near-beat day (headline + 600-1,500 characters)",
+        "tenth",
         {"tune": 120, "heldout": 75},
         {part: MAX_FALSE_ALARMS_PER_100 for part in ("tune", "heldout", "all")},
-        id="tenth",
+        pool="a near-beat day",
     ),
-    pytest.param(
+    day_sample(
         DAY11,
-        "ordinary-day articles, eleventh sample, a natural day (headline + 600-1,500 characters)",
+        "eleventh",
         {"tune": 130, "heldout": 65},
         {"tune": MAX_FALSE_ALARMS_PER_100, "all": MAX_FALSE_ALARMS_PER_100, "heldout": 1.4},
-        id="eleventh",
+        pool="a natural day",
     ),
-    pytest.param(
+    day_sample(
         DAY12,
-        "ordinary-day articles, twelfth sample, a natural day (headline + 600-1,500 characters)",
+        "twelfth",
         {"tune": 120, "heldout": 70},
         {part: MAX_FALSE_ALARMS_PER_100 for part in ("tune", "heldout", "all")},
-        id="twelfth",
+        pool="a natural day",
     ),
-    pytest.param(
+    day_sample(
         DAY13,
-        "ordinary-day articles, thirteenth sample, a near-beat day (headline + 600-1,500 characters)",
+        "thirteenth",
         {"tune": 120, "heldout": 65},
         {"tune": MAX_FALSE_ALARMS_PER_100, "all": MAX_FALSE_ALARMS_PER_100, "heldout": 1.5},
-        id="thirteenth",
+        pool="a near-beat day",
     ),
-    pytest.param(
+    day_sample(
         DAY14,
-        "ordinary-day articles, fourteenth sample, a natural day (headline + 600-1,500 characters)",
+        "fourteenth",
         {"tune": 130, "heldout": 60},
         {part: MAX_FALSE_ALARMS_PER_100 for part in ("tune", "heldout", "all")},
-        id="fourteenth",
+        pool="a natural day",
     ),
-    pytest.param(
+    day_sample(
         DAY15,
-        "ordinary-day articles, fifteenth sample, a natural day (headline + 600-1,500 characters)",
+        "fifteenth",
         {"tune": 130, "heldout": 55},
         {part: MAX_FALSE_ALARMS_PER_100 for part in ("tune", "heldout", "all")},
-        id="fifteenth",
+        pool="a natural day",
     ),
-    pytest.param(
+    day_sample(
         DAY16,
-        "ordinary-day articles, sixteenth sample, a natural day (headline + 600-1,500 characters)",
+        "sixteenth",
         {"tune": 125, "heldout": 60},
         {part: MAX_FALSE_ALARMS_PER_100 for part in ("tune", "heldout", "all")},
-        id="sixteenth",
+        pool="a natural day",
     ),
-    pytest.param(
+    day_sample(
         DAY17,
-        "ordinary-day articles, seventeenth sample, a natural day (headline + 600-1,500 characters)",
+        "seventeenth",
         {"tune": 140, "heldout": 50},
         {part: MAX_FALSE_ALARMS_PER_100 for part in ("tune", "heldout", "all")},
-        id="seventeenth",
+        pool="a natural day",
     ),
-    pytest.param(
+    day_sample(
         DAY18,
-        "ordinary-day articles, eighteenth sample, a natural day (headline + 600-1,500 characters)",
+        "eighteenth",
         {"tune": 125, "heldout": 60},
         {part: MAX_FALSE_ALARMS_PER_100 for part in ("tune", "heldout", "all")},
-        id="eighteenth",
+        pool="a natural day",
     ),
 ]
 
