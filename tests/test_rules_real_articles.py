@@ -118,6 +118,10 @@ DAY18 = HERE / "data" / "day_articles18.jsonl"
 # The fourteenth beat sample (helpers `beat14`, `beat14b`; tests/data/articles14_method.md), a natural mix gathered beside
 # the fifteenth: landed after the twenty-third round (25a8c80) and scored once on it.
 BEAT14 = HERE / "data" / "beat_articles14.jsonl"
+# The sixteenth beat sample (helper `beat16`; tests/data/articles16_method.md), a natural mix gathered beside the
+# seventeenth (pools decided in docs/rules.md before gathering): landed after the twenty-fifth round (fc369c9) and scored
+# once on it (0.983 / 0.879, held-out 1.000 / 0.844) before any tuning on it.
+BEAT16 = HERE / "data" / "beat_articles16.jsonl"
 ARTICLE_SETS = (
     BEAT,
     DAY,
@@ -152,6 +156,7 @@ ARTICLE_SETS = (
     BEAT15,
     DAY18,
     BEAT14,
+    BEAT16,
 )
 # The streams the issue-14 day target is judged on (natural days) and those aimed at the stories nearest the beat's
 # words (near-beat days: reported beside them, under their measured ceilings). Which pool a stream joins follows its
@@ -394,13 +399,16 @@ FIRST_LOOK15 = {"beat": (0.971, 0.930), "beat heldout": (0.960, 0.923)}
 FIRST_LOOK_DAY18 = {"day": 0.0, "day heldout": 0.0}
 TUNE15_FLOORS = (TARGET, 0.95)  # 43 of 43, 43 of 45 (after round 23; 0.977 / 0.933 at the first look)
 HELDOUT15_FLOORS = (0.96, 0.92)  # 24 of 25, 24 of 26
+TUNE16_FLOORS = (0.965, 0.91)  # 31 of 32, 31 of 34 (the first look)
+HELDOUT16_FLOORS = (TARGET, 0.84)  # 27 of 27, 27 of 32
 # The eight samples' held-out thirds pooled: 0.967 / 0.956 over the first seven (182 relevant), 0.957 / 0.948 with the
 # eighth (213 relevant): recall under the target by one article; 0.958 / 0.950 with the ninth (226 of 238: 0.9496, still
 # a hair under); 0.953 / 0.939 with the tenth (246 of 262; its first look was the weakest since the eighth's); 0.955 /
 # 0.941 with the eleventh (273 of 290); 0.952 / 0.930 with the twelfth and thirteenth (320 of 344);
 # 0.953 / 0.930 with the fifteenth (344 of 370: 0.9297); 0.953 / 0.926 with the fourteenth (361 of 390),
-# 0.953 / 0.928 after us_military_cartels's window went from 20 to 30 words on a fourteenth tune-third page (362 of 390).
-POOLED_HELDOUT_BEAT_FLOORS = (TARGET, 0.925)
+# 0.953 / 0.928 after us_military_cartels's window went from 20 to 30 words on a fourteenth tune-third page (362 of 390);
+# 0.953 / 0.931 after the twenty-fifth round (363 of 390); 0.956 / 0.924 with the sixteenth (390 of 422).
+POOLED_HELDOUT_BEAT_FLOORS = (TARGET, 0.92)
 BEAT_ARTICLE_SAMPLES = (
     BEAT,
     BEAT2,
@@ -417,6 +425,7 @@ BEAT_ARTICLE_SAMPLES = (
     BEAT13,
     BEAT14,
     BEAT15,
+    BEAT16,
 )
 
 # 10 of 1,222 = 0.82 per 100 with the eighteenth; 10 of 1,158 = 0.86 per 100 with the sixteenth and seventeenth; 10 of 1,043 = 0.96 per 100 with the fourteenth and fifteenth (10 of 918 = 1.09 before them, 8 of 700 before the eleventh
@@ -519,6 +528,11 @@ BEAT_SAMPLES = [
         BEAT15,
         "fifteenth",
         {"tune": TUNE15_FLOORS, "heldout": HELDOUT15_FLOORS},
+    ),
+    beat_sample(
+        BEAT16,
+        "sixteenth",
+        {"tune": TUNE16_FLOORS, "heldout": HELDOUT16_FLOORS},
     ),
 ]
 # Each sample's ordinary day: the fewest off-beat articles per third, and the ceiling of false alarms per 100 per part.
@@ -650,8 +664,8 @@ DAY_SAMPLES = [
 def test_shipped_rules_on_real_beat_articles(matcher, path, title, floors):
     scores, errors = score(matcher, load(path))
     print_scores(title, scores, errors)
-    # enough relevant articles in each part to mean something (the thirteenth's tune third holds 39)
-    assert scores["tune"].tp + scores["tune"].fn >= 35 and scores["heldout"].tp + scores["heldout"].fn >= 20
+    # enough relevant articles in each part to mean something (the sixteenth's tune third holds 34: 42% of it fell held out)
+    assert scores["tune"].tp + scores["tune"].fn >= 34 and scores["heldout"].tp + scores["heldout"].fn >= 20
     for part, (precision, recall) in floors.items():
         assert scores[part].precision >= precision and scores[part].recall >= recall, (
             part,
@@ -670,14 +684,14 @@ def test_shipped_rules_on_an_ordinary_day_of_real_articles(matcher, path, title,
 
 
 def test_the_samples_held_out_thirds_together_stay_at_their_measured_floors_on_the_beat(matcher):
-    """The held-out thirds of the fifteen article samples pooled (390 relevant articles, none tuned on). Each third alone
+    """The held-out thirds of the sixteen article samples pooled (422 relevant articles, none tuned on). Each third alone
     is too small for the issue-14 target (at 26 relevant articles one miss is 0.962); pooled, the first seven met it
     (0.967 / 0.956), the eighth took recall to 0.948, one article under, the ninth to 0.9496 (226 of 238) and the tenth
     to 0.939 (246 of 262), precision 0.953; the eleventh to 0.955 / 0.941 (273 of 290); the twelfth and thirteenth to
-    0.952 / 0.930 (320 of 344); the fifteenth to 0.953 / 0.930 (344 of 370); the fourteenth to 0.953 / 0.926 (361 of 390). The floors are the measured figures."""
+    0.952 / 0.930 (320 of 344); the fifteenth to 0.953 / 0.930 (344 of 370); the fourteenth to 0.953 / 0.926 (361 of 390); the sixteenth to 0.956 / 0.924 (390 of 422). The floors are the measured figures."""
     scores, errors = score(matcher, heldout_of(BEAT_ARTICLE_SAMPLES))
     print_scores("beat articles, the held-out thirds together", scores, errors, keys=("all", "en", "es"))
-    assert scores["all"].tp + scores["all"].fn >= 385, str(scores["all"])
+    assert scores["all"].tp + scores["all"].fn >= 420, str(scores["all"])
     precision, recall = POOLED_HELDOUT_BEAT_FLOORS
     assert scores["all"].precision >= precision and scores["all"].recall >= recall, (
         str(scores["all"]),
