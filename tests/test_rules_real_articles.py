@@ -122,6 +122,9 @@ BEAT14 = HERE / "data" / "beat_articles14.jsonl"
 # seventeenth (pools decided in docs/rules.md before gathering): landed after the twenty-fifth round (fc369c9) and scored
 # once on it (0.983 / 0.879, held-out 1.000 / 0.844) before any tuning on it.
 BEAT16 = HERE / "data" / "beat_articles16.jsonl"
+# The seventeenth beat sample (helper `beat17`; tests/data/articles17_method.md), gathered beside the sixteenth: landed
+# after it, on the same rules (fc369c9), and scored once on them (0.971 / 0.930, held-out 0.947 / 0.818).
+BEAT17 = HERE / "data" / "beat_articles17.jsonl"
 ARTICLE_SETS = (
     BEAT,
     DAY,
@@ -157,6 +160,7 @@ ARTICLE_SETS = (
     DAY18,
     BEAT14,
     BEAT16,
+    BEAT17,
 )
 # The streams the issue-14 day target is judged on (natural days) and those aimed at the stories nearest the beat's
 # words (near-beat days: reported beside them, under their measured ceilings). Which pool a stream joins follows its
@@ -401,14 +405,17 @@ TUNE15_FLOORS = (TARGET, 0.95)  # 43 of 43, 43 of 45 (after round 23; 0.977 / 0.
 HELDOUT15_FLOORS = (0.96, 0.92)  # 24 of 25, 24 of 26
 TUNE16_FLOORS = (0.965, 0.91)  # 31 of 32, 31 of 34 (the first look)
 HELDOUT16_FLOORS = (TARGET, 0.84)  # 27 of 27, 27 of 32
+TUNE17_FLOORS = (TARGET, TARGET)  # 48 of 49, 48 of 49 (the first look)
+HELDOUT17_FLOORS = (0.94, 0.81)  # 18 of 19, 18 of 22
 # The eight samples' held-out thirds pooled: 0.967 / 0.956 over the first seven (182 relevant), 0.957 / 0.948 with the
 # eighth (213 relevant): recall under the target by one article; 0.958 / 0.950 with the ninth (226 of 238: 0.9496, still
 # a hair under); 0.953 / 0.939 with the tenth (246 of 262; its first look was the weakest since the eighth's); 0.955 /
 # 0.941 with the eleventh (273 of 290); 0.952 / 0.930 with the twelfth and thirteenth (320 of 344);
 # 0.953 / 0.930 with the fifteenth (344 of 370: 0.9297); 0.953 / 0.926 with the fourteenth (361 of 390),
 # 0.953 / 0.928 after us_military_cartels's window went from 20 to 30 words on a fourteenth tune-third page (362 of 390);
-# 0.953 / 0.931 after the twenty-fifth round (363 of 390); 0.956 / 0.924 with the sixteenth (390 of 422).
-POOLED_HELDOUT_BEAT_FLOORS = (TARGET, 0.92)
+# 0.953 / 0.931 after the twenty-fifth round (363 of 390); 0.956 / 0.924 with the sixteenth (390 of 422);
+# 0.956 / 0.919 with the seventeenth (408 of 444).
+POOLED_HELDOUT_BEAT_FLOORS = (TARGET, 0.915)
 BEAT_ARTICLE_SAMPLES = (
     BEAT,
     BEAT2,
@@ -426,6 +433,7 @@ BEAT_ARTICLE_SAMPLES = (
     BEAT14,
     BEAT15,
     BEAT16,
+    BEAT17,
 )
 
 # 10 of 1,222 = 0.82 per 100 with the eighteenth; 10 of 1,158 = 0.86 per 100 with the sixteenth and seventeenth; 10 of 1,043 = 0.96 per 100 with the fourteenth and fifteenth (10 of 918 = 1.09 before them, 8 of 700 before the eleventh
@@ -533,6 +541,11 @@ BEAT_SAMPLES = [
         BEAT16,
         "sixteenth",
         {"tune": TUNE16_FLOORS, "heldout": HELDOUT16_FLOORS},
+    ),
+    beat_sample(
+        BEAT17,
+        "seventeenth",
+        {"tune": TUNE17_FLOORS, "heldout": HELDOUT17_FLOORS},
     ),
 ]
 # Each sample's ordinary day: the fewest off-beat articles per third, and the ceiling of false alarms per 100 per part.
@@ -684,14 +697,14 @@ def test_shipped_rules_on_an_ordinary_day_of_real_articles(matcher, path, title,
 
 
 def test_the_samples_held_out_thirds_together_stay_at_their_measured_floors_on_the_beat(matcher):
-    """The held-out thirds of the sixteen article samples pooled (422 relevant articles, none tuned on). Each third alone
+    """The held-out thirds of the seventeen article samples pooled (444 relevant articles, none tuned on). Each third alone
     is too small for the issue-14 target (at 26 relevant articles one miss is 0.962); pooled, the first seven met it
     (0.967 / 0.956), the eighth took recall to 0.948, one article under, the ninth to 0.9496 (226 of 238) and the tenth
     to 0.939 (246 of 262), precision 0.953; the eleventh to 0.955 / 0.941 (273 of 290); the twelfth and thirteenth to
-    0.952 / 0.930 (320 of 344); the fifteenth to 0.953 / 0.930 (344 of 370); the fourteenth to 0.953 / 0.926 (361 of 390); the sixteenth to 0.956 / 0.924 (390 of 422). The floors are the measured figures."""
+    0.952 / 0.930 (320 of 344); the fifteenth to 0.953 / 0.930 (344 of 370); the fourteenth to 0.953 / 0.926 (361 of 390); the sixteenth to 0.956 / 0.924 (390 of 422); the seventeenth to 0.956 / 0.919 (408 of 444). The floors are the measured figures."""
     scores, errors = score(matcher, heldout_of(BEAT_ARTICLE_SAMPLES))
     print_scores("beat articles, the held-out thirds together", scores, errors, keys=("all", "en", "es"))
-    assert scores["all"].tp + scores["all"].fn >= 420, str(scores["all"])
+    assert scores["all"].tp + scores["all"].fn >= 440, str(scores["all"])
     precision, recall = POOLED_HELDOUT_BEAT_FLOORS
     assert scores["all"].precision >= precision and scores["all"].recall >= recall, (
         str(scores["all"]),
