@@ -1,7 +1,7 @@
 """Well-formedness of the article-level beat samples (tests/data/beat_articles2.jsonl, beat_articles3.jsonl,
 beat_articles4.jsonl, beat_articles5.jsonl, beat_articles6.jsonl, beat_articles7.jsonl, beat_articles8.jsonl,
 beat_articles9.jsonl, beat_articles10.jsonl, beat_articles11.jsonl, beat_articles12.jsonl, beat_articles13.jsonl,
-beat_articles14.jsonl, beat_articles15.jsonl, beat_articles16.jsonl, beat_articles17.jsonl and
+beat_articles14.jsonl, beat_articles15.jsonl, beat_articles16.jsonl, beat_articles17.jsonl, beat_articles18.jsonl and
 beat_articles19.jsonl, issue 14).
 
 Checks the data only, not the rules: the sets must stay usable as unseen text, so nothing here runs a matcher. The
@@ -31,6 +31,7 @@ SETS = [
     "beat_articles15.jsonl",
     "beat_articles16.jsonl",
     "beat_articles17.jsonl",
+    "beat_articles18.jsonl",
     "beat_articles19.jsonl",
 ]
 ID_PREFIX = {
@@ -50,6 +51,7 @@ ID_PREFIX = {
     "beat_articles15.jsonl": "art15-b-",
     "beat_articles16.jsonl": "art16-b-",
     "beat_articles17.jsonl": "art17-b-",
+    "beat_articles18.jsonl": "art18-b-",
     "beat_articles19.jsonl": "art19-b-",
 }
 MIN_RECORDS = 150
