@@ -125,6 +125,13 @@ BEAT16 = HERE / "data" / "beat_articles16.jsonl"
 # The seventeenth beat sample (helper `beat17`; tests/data/articles17_method.md), gathered beside the sixteenth: landed
 # after it, on the same rules (fc369c9), and scored once on them (0.971 / 0.930, held-out 0.947 / 0.818).
 BEAT17 = HERE / "data" / "beat_articles17.jsonl"
+# The eighteenth beat sample (helper `beat18`; tests/data/articles18_method.md), a natural mix gathered beside the
+# nineteenth (pools decided in docs/rules.md before gathering): landed after the twenty-seventh round (bfef9d8) and scored
+# once on it (0.905 / 0.803, held-out 1.000 / 0.870) before any tuning on it.
+BEAT18 = HERE / "data" / "beat_articles18.jsonl"
+# The nineteenth beat sample (helper `beat19`; tests/data/articles19_method.md), gathered beside the eighteenth: landed
+# on the same rules (bfef9d8) and scored once on them (0.909 / 0.909, held-out 1.000 / 0.812).
+BEAT19 = HERE / "data" / "beat_articles19.jsonl"
 ARTICLE_SETS = (
     BEAT,
     DAY,
@@ -161,6 +168,8 @@ ARTICLE_SETS = (
     BEAT14,
     BEAT16,
     BEAT17,
+    BEAT18,
+    BEAT19,
 )
 # The streams the issue-14 day target is judged on (natural days) and those aimed at the stories nearest the beat's
 # words (near-beat days: reported beside them, under their measured ceilings). Which pool a stream joins follows its
@@ -407,6 +416,12 @@ TUNE16_FLOORS = (0.965, 0.94)  # 32 of 33, 32 of 34 (after round 26; 0.969 / 0.9
 HELDOUT16_FLOORS = (TARGET, 0.84)  # 27 of 27, 27 of 32
 TUNE17_FLOORS = (TARGET, TARGET)  # 48 of 49, 48 of 49 (the first look)
 HELDOUT17_FLOORS = (0.94, 0.81)  # 18 of 19, 18 of 22
+FIRST_LOOK18 = {"beat": (0.905, 0.803), "beat heldout": (1.000, 0.870)}
+TUNE18_FLOORS = (0.86, 0.77)  # 37 of 43, 37 of 48 (the first look)
+HELDOUT18_FLOORS = (TARGET, 0.86)  # 20 of 20, 20 of 23
+FIRST_LOOK19 = {"beat": (0.909, 0.909), "beat heldout": (1.000, 0.812)}
+TUNE19_FLOORS = (0.88, 0.94)  # 47 of 53, 47 of 50 (the first look)
+HELDOUT19_FLOORS = (TARGET, 0.81)  # 13 of 13, 13 of 16
 # The eight samples' held-out thirds pooled: 0.967 / 0.956 over the first seven (182 relevant), 0.957 / 0.948 with the
 # eighth (213 relevant): recall under the target by one article; 0.958 / 0.950 with the ninth (226 of 238: 0.9496, still
 # a hair under); 0.953 / 0.939 with the tenth (246 of 262; its first look was the weakest since the eighth's); 0.955 /
@@ -414,8 +429,8 @@ HELDOUT17_FLOORS = (0.94, 0.81)  # 18 of 19, 18 of 22
 # 0.953 / 0.930 with the fifteenth (344 of 370: 0.9297); 0.953 / 0.926 with the fourteenth (361 of 390),
 # 0.953 / 0.928 after us_military_cartels's window went from 20 to 30 words on a fourteenth tune-third page (362 of 390);
 # 0.953 / 0.931 after the twenty-fifth round (363 of 390); 0.956 / 0.924 with the sixteenth (390 of 422);
-# 0.956 / 0.919 with the seventeenth (408 of 444).
-POOLED_HELDOUT_BEAT_FLOORS = (TARGET, 0.915)
+# 0.956 / 0.919 with the seventeenth (408 of 444); 0.959 / 0.913 with the eighteenth and nineteenth (441 of 483).
+POOLED_HELDOUT_BEAT_FLOORS = (TARGET, 0.91)
 BEAT_ARTICLE_SAMPLES = (
     BEAT,
     BEAT2,
@@ -434,6 +449,8 @@ BEAT_ARTICLE_SAMPLES = (
     BEAT15,
     BEAT16,
     BEAT17,
+    BEAT18,
+    BEAT19,
 )
 
 # 10 of 1,222 = 0.82 per 100 with the eighteenth; 10 of 1,158 = 0.86 per 100 with the sixteenth and seventeenth; 10 of 1,043 = 0.96 per 100 with the fourteenth and fifteenth (10 of 918 = 1.09 before them, 8 of 700 before the eleventh
@@ -546,6 +563,16 @@ BEAT_SAMPLES = [
         BEAT17,
         "seventeenth",
         {"tune": TUNE17_FLOORS, "heldout": HELDOUT17_FLOORS},
+    ),
+    beat_sample(
+        BEAT18,
+        "eighteenth",
+        {"tune": TUNE18_FLOORS, "heldout": HELDOUT18_FLOORS},
+    ),
+    beat_sample(
+        BEAT19,
+        "nineteenth",
+        {"tune": TUNE19_FLOORS, "heldout": HELDOUT19_FLOORS},
     ),
 ]
 # Each sample's ordinary day: the fewest off-beat articles per third, and the ceiling of false alarms per 100 per part.
@@ -677,8 +704,9 @@ DAY_SAMPLES = [
 def test_shipped_rules_on_real_beat_articles(matcher, path, title, floors):
     scores, errors = score(matcher, load(path))
     print_scores(title, scores, errors)
-    # enough relevant articles in each part to mean something (the sixteenth's tune third holds 34: 42% of it fell held out)
-    assert scores["tune"].tp + scores["tune"].fn >= 34 and scores["heldout"].tp + scores["heldout"].fn >= 20
+    # enough relevant articles in each part to mean something (the sixteenth's tune third holds 34: 42% of it fell held
+    # out; the nineteenth's held-out third 16: 29% of it fell held out)
+    assert scores["tune"].tp + scores["tune"].fn >= 34 and scores["heldout"].tp + scores["heldout"].fn >= 16
     for part, (precision, recall) in floors.items():
         assert scores[part].precision >= precision and scores[part].recall >= recall, (
             part,
@@ -697,14 +725,15 @@ def test_shipped_rules_on_an_ordinary_day_of_real_articles(matcher, path, title,
 
 
 def test_the_samples_held_out_thirds_together_stay_at_their_measured_floors_on_the_beat(matcher):
-    """The held-out thirds of the seventeen article samples pooled (444 relevant articles, none tuned on). Each third alone
+    """The held-out thirds of the nineteen article samples pooled (483 relevant articles, none tuned on). Each third alone
     is too small for the issue-14 target (at 26 relevant articles one miss is 0.962); pooled, the first seven met it
     (0.967 / 0.956), the eighth took recall to 0.948, one article under, the ninth to 0.9496 (226 of 238) and the tenth
     to 0.939 (246 of 262), precision 0.953; the eleventh to 0.955 / 0.941 (273 of 290); the twelfth and thirteenth to
-    0.952 / 0.930 (320 of 344); the fifteenth to 0.953 / 0.930 (344 of 370); the fourteenth to 0.953 / 0.926 (361 of 390); the sixteenth to 0.956 / 0.924 (390 of 422); the seventeenth to 0.956 / 0.919 (408 of 444). The floors are the measured figures."""
+    0.952 / 0.930 (320 of 344); the fifteenth to 0.953 / 0.930 (344 of 370); the fourteenth to 0.953 / 0.926 (361 of 390); the sixteenth to 0.956 / 0.924 (390 of 422); the seventeenth to 0.956 / 0.919 (408 of 444); the eighteenth and nineteenth to 0.959 / 0.913 (441 of 483). The
+    floors are the measured figures."""
     scores, errors = score(matcher, heldout_of(BEAT_ARTICLE_SAMPLES))
     print_scores("beat articles, the held-out thirds together", scores, errors, keys=("all", "en", "es"))
-    assert scores["all"].tp + scores["all"].fn >= 440, str(scores["all"])
+    assert scores["all"].tp + scores["all"].fn >= 480, str(scores["all"])
     precision, recall = POOLED_HELDOUT_BEAT_FLOORS
     assert scores["all"].precision >= precision and scores["all"].recall >= recall, (
         str(scores["all"]),
