@@ -132,6 +132,13 @@ BEAT18 = HERE / "data" / "beat_articles18.jsonl"
 # The nineteenth beat sample (helper `beat19`; tests/data/articles19_method.md), gathered beside the eighteenth: landed
 # on the same rules (bfef9d8) and scored once on them (0.909 / 0.909, held-out 1.000 / 0.812).
 BEAT19 = HERE / "data" / "beat_articles19.jsonl"
+# The twentieth beat sample (helper `beat20`; tests/data/articles20_method.md), a natural mix gathered beside the
+# twenty-first (pools decided in docs/rules.md before gathering): landed after the twenty-eighth round (b62b62b) and
+# scored once on it (0.966 / 0.826, held-out 1.000 / 0.680) before any tuning on it.
+BEAT20 = HERE / "data" / "beat_articles20.jsonl"
+# The twenty-first beat sample (helper `beat21`; tests/data/articles21_method.md), gathered beside the twentieth: landed
+# on the same rules (b62b62b) and scored once on them (0.929 / 0.878, held-out 0.947 / 0.857).
+BEAT21 = HERE / "data" / "beat_articles21.jsonl"
 ARTICLE_SETS = (
     BEAT,
     DAY,
@@ -170,6 +177,8 @@ ARTICLE_SETS = (
     BEAT17,
     BEAT18,
     BEAT19,
+    BEAT20,
+    BEAT21,
 )
 # The streams the issue-14 day target is judged on (natural days) and those aimed at the stories nearest the beat's
 # words (near-beat days: reported beside them, under their measured ceilings). Which pool a stream joins follows its
@@ -422,6 +431,12 @@ HELDOUT18_FLOORS = (TARGET, 0.86)  # 20 of 20, 20 of 23
 FIRST_LOOK19 = {"beat": (0.909, 0.909), "beat heldout": (1.000, 0.812)}
 TUNE19_FLOORS = (0.92, TARGET)  # 50 of 54, 50 of 50 (after round 28; 0.887 / 0.940 at the first look)
 HELDOUT19_FLOORS = (TARGET, 0.81)  # 13 of 13, 13 of 16
+FIRST_LOOK20 = {"beat": (0.966, 0.826), "beat heldout": (1.000, 0.680)}
+TUNE20_FLOORS = (0.95, 0.90)  # 40 of 42, 40 of 44 (the first look)
+HELDOUT20_FLOORS = (TARGET, 0.68)  # 17 of 17, 17 of 25
+FIRST_LOOK21 = {"beat": (0.929, 0.878), "beat heldout": (0.947, 0.857)}
+TUNE21_FLOORS = (0.92, 0.88)  # 47 of 51, 47 of 53 (the first look)
+HELDOUT21_FLOORS = (0.94, 0.85)  # 18 of 19, 18 of 21
 # The eight samples' held-out thirds pooled: 0.967 / 0.956 over the first seven (182 relevant), 0.957 / 0.948 with the
 # eighth (213 relevant): recall under the target by one article; 0.958 / 0.950 with the ninth (226 of 238: 0.9496, still
 # a hair under); 0.953 / 0.939 with the tenth (246 of 262; its first look was the weakest since the eighth's); 0.955 /
@@ -429,8 +444,9 @@ HELDOUT19_FLOORS = (TARGET, 0.81)  # 13 of 13, 13 of 16
 # 0.953 / 0.930 with the fifteenth (344 of 370: 0.9297); 0.953 / 0.926 with the fourteenth (361 of 390),
 # 0.953 / 0.928 after us_military_cartels's window went from 20 to 30 words on a fourteenth tune-third page (362 of 390);
 # 0.953 / 0.931 after the twenty-fifth round (363 of 390); 0.956 / 0.924 with the sixteenth (390 of 422);
-# 0.956 / 0.919 with the seventeenth (408 of 444); 0.959 / 0.913 with the eighteenth and nineteenth (441 of 483).
-POOLED_HELDOUT_BEAT_FLOORS = (TARGET, 0.91)
+# 0.956 / 0.919 with the seventeenth (408 of 444); 0.959 / 0.913 with the eighteenth and nineteenth (441 of 483);
+# 0.963 / 0.915 after the twenty-eighth round (442 of 483); 0.964 / 0.902 with the twentieth and twenty-first (477 of 529).
+POOLED_HELDOUT_BEAT_FLOORS = (TARGET, 0.90)
 BEAT_ARTICLE_SAMPLES = (
     BEAT,
     BEAT2,
@@ -451,6 +467,8 @@ BEAT_ARTICLE_SAMPLES = (
     BEAT17,
     BEAT18,
     BEAT19,
+    BEAT20,
+    BEAT21,
 )
 
 # 9 of 1,222 = 0.74 per 100 after round 28 ("impactó" out); 10 of 1,222 = 0.82 per 100 with the eighteenth; 10 of 1,158 = 0.86 per 100 with the sixteenth and seventeenth; 10 of 1,043 = 0.96 per 100 with the fourteenth and fifteenth (10 of 918 = 1.09 before them, 8 of 700 before the eleventh
@@ -573,6 +591,16 @@ BEAT_SAMPLES = [
         BEAT19,
         "nineteenth",
         {"tune": TUNE19_FLOORS, "heldout": HELDOUT19_FLOORS},
+    ),
+    beat_sample(
+        BEAT20,
+        "twentieth",
+        {"tune": TUNE20_FLOORS, "heldout": HELDOUT20_FLOORS},
+    ),
+    beat_sample(
+        BEAT21,
+        "twenty-first",
+        {"tune": TUNE21_FLOORS, "heldout": HELDOUT21_FLOORS},
     ),
 ]
 # Each sample's ordinary day: the fewest off-beat articles per third, and the ceiling of false alarms per 100 per part.
@@ -725,15 +753,15 @@ def test_shipped_rules_on_an_ordinary_day_of_real_articles(matcher, path, title,
 
 
 def test_the_samples_held_out_thirds_together_stay_at_their_measured_floors_on_the_beat(matcher):
-    """The held-out thirds of the nineteen article samples pooled (483 relevant articles, none tuned on). Each third alone
+    """The held-out thirds of the twenty-one article samples pooled (529 relevant articles, none tuned on). Each third alone
     is too small for the issue-14 target (at 26 relevant articles one miss is 0.962); pooled, the first seven met it
     (0.967 / 0.956), the eighth took recall to 0.948, one article under, the ninth to 0.9496 (226 of 238) and the tenth
     to 0.939 (246 of 262), precision 0.953; the eleventh to 0.955 / 0.941 (273 of 290); the twelfth and thirteenth to
-    0.952 / 0.930 (320 of 344); the fifteenth to 0.953 / 0.930 (344 of 370); the fourteenth to 0.953 / 0.926 (361 of 390); the sixteenth to 0.956 / 0.924 (390 of 422); the seventeenth to 0.956 / 0.919 (408 of 444); the eighteenth and nineteenth to 0.959 / 0.913 (441 of 483). The
-    floors are the measured figures."""
+    0.952 / 0.930 (320 of 344); the fifteenth to 0.953 / 0.930 (344 of 370); the fourteenth to 0.953 / 0.926 (361 of 390); the sixteenth to 0.956 / 0.924 (390 of 422); the seventeenth to 0.956 / 0.919 (408 of 444); the eighteenth and nineteenth to 0.959 / 0.913 (441 of 483); the
+    twentieth and twenty-first to 0.964 / 0.902 (477 of 529). The floors are the measured figures."""
     scores, errors = score(matcher, heldout_of(BEAT_ARTICLE_SAMPLES))
     print_scores("beat articles, the held-out thirds together", scores, errors, keys=("all", "en", "es"))
-    assert scores["all"].tp + scores["all"].fn >= 480, str(scores["all"])
+    assert scores["all"].tp + scores["all"].fn >= 525, str(scores["all"])
     precision, recall = POOLED_HELDOUT_BEAT_FLOORS
     assert scores["all"].precision >= precision and scores["all"].recall >= recall, (
         str(scores["all"]),
