@@ -139,6 +139,12 @@ BEAT20 = HERE / "data" / "beat_articles20.jsonl"
 # The twenty-first beat sample (helper `beat21`; tests/data/articles21_method.md), gathered beside the twentieth: landed
 # on the same rules (b62b62b) and scored once on them (0.929 / 0.878, held-out 0.947 / 0.857).
 BEAT21 = HERE / "data" / "beat_articles21.jsonl"
+# The twenty-second and twenty-third beat samples (helpers `beat22`, `beat23`; tests/data/articles22_method.md,
+# articles23_method.md), natural mixes gathered side by side (pools decided in docs/rules.md before gathering): landed
+# after the twenty-ninth round (c4e3e87) and scored once on it (0.887 / 0.955, held-out 1.000 / 0.938; 0.910 / 0.910,
+# held-out 0.941 / 0.941) before any tuning on them.
+BEAT22 = HERE / "data" / "beat_articles22.jsonl"
+BEAT23 = HERE / "data" / "beat_articles23.jsonl"
 ARTICLE_SETS = (
     BEAT,
     DAY,
@@ -179,6 +185,8 @@ ARTICLE_SETS = (
     BEAT19,
     BEAT20,
     BEAT21,
+    BEAT22,
+    BEAT23,
 )
 # The streams the issue-14 day target is judged on (natural days) and those aimed at the stories nearest the beat's
 # words (near-beat days: reported beside them, under their measured ceilings). Which pool a stream joins follows its
@@ -437,6 +445,12 @@ HELDOUT20_FLOORS = (TARGET, 0.68)  # 17 of 17, 17 of 25
 FIRST_LOOK21 = {"beat": (0.929, 0.878), "beat heldout": (0.947, 0.857)}
 TUNE21_FLOORS = (0.94, 0.94)  # 50 of 53, 50 of 53 (after round 29; 0.922 / 0.887 at the first look)
 HELDOUT21_FLOORS = (0.94, 0.85)  # 18 of 19, 18 of 21
+FIRST_LOOK22 = {"beat": (0.887, 0.955), "beat heldout": (1.000, 0.938)}
+TUNE22_FLOORS = (0.85, 0.96)  # 48 of 56, 48 of 50 (the first look)
+HELDOUT22_FLOORS = (TARGET, 0.93)  # 15 of 15, 15 of 16
+FIRST_LOOK23 = {"beat": (0.910, 0.910), "beat heldout": (0.941, 0.941)}
+TUNE23_FLOORS = (0.90, 0.90)  # 45 of 50, 45 of 50 (the first look)
+HELDOUT23_FLOORS = (0.94, 0.94)  # 16 of 17, 16 of 17
 # The eight samples' held-out thirds pooled: 0.967 / 0.956 over the first seven (182 relevant), 0.957 / 0.948 with the
 # eighth (213 relevant): recall under the target by one article; 0.958 / 0.950 with the ninth (226 of 238: 0.9496, still
 # a hair under); 0.953 / 0.939 with the tenth (246 of 262; its first look was the weakest since the eighth's); 0.955 /
@@ -446,7 +460,7 @@ HELDOUT21_FLOORS = (0.94, 0.85)  # 18 of 19, 18 of 21
 # 0.953 / 0.931 after the twenty-fifth round (363 of 390); 0.956 / 0.924 with the sixteenth (390 of 422);
 # 0.956 / 0.919 with the seventeenth (408 of 444); 0.959 / 0.913 with the eighteenth and nineteenth (441 of 483);
 # 0.963 / 0.915 after the twenty-eighth round (442 of 483); 0.964 / 0.902 with the twentieth and twenty-first (477 of 529);
-# 0.964 / 0.905 after the twenty-ninth (479 of 529).
+# 0.964 / 0.905 after the twenty-ninth (479 of 529); 0.964 / 0.907 with the twenty-second and twenty-third (510 of 562).
 POOLED_HELDOUT_BEAT_FLOORS = (TARGET, 0.90)
 BEAT_ARTICLE_SAMPLES = (
     BEAT,
@@ -470,6 +484,8 @@ BEAT_ARTICLE_SAMPLES = (
     BEAT19,
     BEAT20,
     BEAT21,
+    BEAT22,
+    BEAT23,
 )
 
 # 9 of 1,222 = 0.74 per 100 after round 28 ("impactó" out); 10 of 1,222 = 0.82 per 100 with the eighteenth; 10 of 1,158 = 0.86 per 100 with the sixteenth and seventeenth; 10 of 1,043 = 0.96 per 100 with the fourteenth and fifteenth (10 of 918 = 1.09 before them, 8 of 700 before the eleventh
@@ -602,6 +618,16 @@ BEAT_SAMPLES = [
         BEAT21,
         "twenty-first",
         {"tune": TUNE21_FLOORS, "heldout": HELDOUT21_FLOORS},
+    ),
+    beat_sample(
+        BEAT22,
+        "twenty-second",
+        {"tune": TUNE22_FLOORS, "heldout": HELDOUT22_FLOORS},
+    ),
+    beat_sample(
+        BEAT23,
+        "twenty-third",
+        {"tune": TUNE23_FLOORS, "heldout": HELDOUT23_FLOORS},
     ),
 ]
 # Each sample's ordinary day: the fewest off-beat articles per third, and the ceiling of false alarms per 100 per part.
@@ -754,15 +780,16 @@ def test_shipped_rules_on_an_ordinary_day_of_real_articles(matcher, path, title,
 
 
 def test_the_samples_held_out_thirds_together_stay_at_their_measured_floors_on_the_beat(matcher):
-    """The held-out thirds of the twenty-one article samples pooled (529 relevant articles, none tuned on). Each third alone
+    """The held-out thirds of the twenty-three article samples pooled (562 relevant articles, none tuned on). Each third alone
     is too small for the issue-14 target (at 26 relevant articles one miss is 0.962); pooled, the first seven met it
     (0.967 / 0.956), the eighth took recall to 0.948, one article under, the ninth to 0.9496 (226 of 238) and the tenth
     to 0.939 (246 of 262), precision 0.953; the eleventh to 0.955 / 0.941 (273 of 290); the twelfth and thirteenth to
     0.952 / 0.930 (320 of 344); the fifteenth to 0.953 / 0.930 (344 of 370); the fourteenth to 0.953 / 0.926 (361 of 390); the sixteenth to 0.956 / 0.924 (390 of 422); the seventeenth to 0.956 / 0.919 (408 of 444); the eighteenth and nineteenth to 0.959 / 0.913 (441 of 483); the
-    twentieth and twenty-first to 0.964 / 0.902 (477 of 529). The floors are the measured figures."""
+    twentieth and twenty-first to 0.964 / 0.902 (477 of 529); the twenty-second and twenty-third, after the twenty-ninth
+    round, to 0.964 / 0.907 (510 of 562). The floors are the measured figures."""
     scores, errors = score(matcher, heldout_of(BEAT_ARTICLE_SAMPLES))
     print_scores("beat articles, the held-out thirds together", scores, errors, keys=("all", "en", "es"))
-    assert scores["all"].tp + scores["all"].fn >= 525, str(scores["all"])
+    assert scores["all"].tp + scores["all"].fn >= 560, str(scores["all"])
     precision, recall = POOLED_HELDOUT_BEAT_FLOORS
     assert scores["all"].precision >= precision and scores["all"].recall >= recall, (
         str(scores["all"]),
