@@ -145,6 +145,12 @@ BEAT21 = HERE / "data" / "beat_articles21.jsonl"
 # held-out 0.941 / 0.941) before any tuning on them.
 BEAT22 = HERE / "data" / "beat_articles22.jsonl"
 BEAT23 = HERE / "data" / "beat_articles23.jsonl"
+# The twenty-fourth and twenty-fifth beat samples (helpers `beat24`, `beat25`; tests/data/articles24_method.md,
+# articles25_method.md), natural mixes gathered side by side (pools decided in docs/rules.md before gathering): landed
+# after the thirtieth round (5e2a2dd) and scored once on it (1.000 / 0.892, held-out 1.000 / 0.905; 0.968 / 0.924,
+# held-out 1.000 / 0.909) before any tuning on them.
+BEAT24 = HERE / "data" / "beat_articles24.jsonl"
+BEAT25 = HERE / "data" / "beat_articles25.jsonl"
 BEAT_ARTICLE_SAMPLES = (
     BEAT,
     BEAT2,
@@ -169,6 +175,8 @@ BEAT_ARTICLE_SAMPLES = (
     BEAT21,
     BEAT22,
     BEAT23,
+    BEAT24,
+    BEAT25,
 )
 # Every article-level file (the beat samples and the day streams); the other tests/data files are passage sets.
 ARTICLE_SETS = (
@@ -455,6 +463,12 @@ HELDOUT22_FLOORS = (TARGET, 0.93)  # 15 of 15, 15 of 16
 FIRST_LOOK23 = {"beat": (0.910, 0.910), "beat heldout": (0.941, 0.941)}
 TUNE23_FLOORS = (0.92, 0.92)  # 46 of 50, 46 of 50 (after round 30; 0.900 / 0.900 at the first look)
 HELDOUT23_FLOORS = (0.94, 0.94)  # 16 of 17, 16 of 17
+FIRST_LOOK24 = {"beat": (1.000, 0.892), "beat heldout": (1.000, 0.905)}
+TUNE24_FLOORS = (TARGET, 0.88)  # 47 of 47, 47 of 53 (the first look)
+HELDOUT24_FLOORS = (TARGET, 0.90)  # 19 of 19, 19 of 21
+FIRST_LOOK25 = {"beat": (0.968, 0.924), "beat heldout": (1.000, 0.909)}
+TUNE25_FLOORS = (0.95, 0.93)  # 41 of 43, 41 of 44 (the first look)
+HELDOUT25_FLOORS = (TARGET, 0.90)  # 20 of 20, 20 of 22
 # The eight samples' held-out thirds pooled: 0.967 / 0.956 over the first seven (182 relevant), 0.957 / 0.948 with the
 # eighth (213 relevant): recall under the target by one article; 0.958 / 0.950 with the ninth (226 of 238: 0.9496, still
 # a hair under); 0.953 / 0.939 with the tenth (246 of 262; its first look was the weakest since the eighth's); 0.955 /
@@ -464,7 +478,8 @@ HELDOUT23_FLOORS = (0.94, 0.94)  # 16 of 17, 16 of 17
 # 0.953 / 0.931 after the twenty-fifth round (363 of 390); 0.956 / 0.924 with the sixteenth (390 of 422);
 # 0.956 / 0.919 with the seventeenth (408 of 444); 0.959 / 0.913 with the eighteenth and nineteenth (441 of 483);
 # 0.963 / 0.915 after the twenty-eighth round (442 of 483); 0.964 / 0.902 with the twentieth and twenty-first (477 of 529);
-# 0.964 / 0.905 after the twenty-ninth (479 of 529); 0.964 / 0.907 with the twenty-second and twenty-third (510 of 562).
+# 0.964 / 0.905 after the twenty-ninth (479 of 529); 0.964 / 0.907 with the twenty-second and twenty-third (510 of 562);
+# 0.967 / 0.907 with the twenty-fourth and twenty-fifth (549 of 605).
 POOLED_HELDOUT_BEAT_FLOORS = (TARGET, 0.90)
 
 # 9 of 1,222 = 0.74 per 100 after round 28 ("impactó" out); 10 of 1,222 = 0.82 per 100 with the eighteenth; 10 of 1,158 = 0.86 per 100 with the sixteenth and seventeenth; 10 of 1,043 = 0.96 per 100 with the fourteenth and fifteenth (10 of 918 = 1.09 before them, 8 of 700 before the eleventh
@@ -607,6 +622,16 @@ BEAT_SAMPLES = [
         BEAT23,
         "twenty-third",
         {"tune": TUNE23_FLOORS, "heldout": HELDOUT23_FLOORS},
+    ),
+    beat_sample(
+        BEAT24,
+        "twenty-fourth",
+        {"tune": TUNE24_FLOORS, "heldout": HELDOUT24_FLOORS},
+    ),
+    beat_sample(
+        BEAT25,
+        "twenty-fifth",
+        {"tune": TUNE25_FLOORS, "heldout": HELDOUT25_FLOORS},
     ),
 ]
 # Each sample's ordinary day: the fewest off-beat articles per third, and the ceiling of false alarms per 100 per part.
@@ -759,16 +784,17 @@ def test_shipped_rules_on_an_ordinary_day_of_real_articles(matcher, path, title,
 
 
 def test_the_samples_held_out_thirds_together_stay_at_their_measured_floors_on_the_beat(matcher):
-    """The held-out thirds of the twenty-three article samples pooled (562 relevant articles, none tuned on). Each third alone
+    """The held-out thirds of the twenty-five article samples pooled (605 relevant articles, none tuned on). Each third alone
     is too small for the issue-14 target (at 26 relevant articles one miss is 0.962); pooled, the first seven met it
     (0.967 / 0.956), the eighth took recall to 0.948, one article under, the ninth to 0.9496 (226 of 238) and the tenth
     to 0.939 (246 of 262), precision 0.953; the eleventh to 0.955 / 0.941 (273 of 290); the twelfth and thirteenth to
     0.952 / 0.930 (320 of 344); the fifteenth to 0.953 / 0.930 (344 of 370); the fourteenth to 0.953 / 0.926 (361 of 390); the sixteenth to 0.956 / 0.924 (390 of 422); the seventeenth to 0.956 / 0.919 (408 of 444); the eighteenth and nineteenth to 0.959 / 0.913 (441 of 483); the
     twentieth and twenty-first to 0.964 / 0.902 (477 of 529); the twenty-second and twenty-third, after the twenty-ninth
-    round, to 0.964 / 0.907 (510 of 562). The floors are the measured figures."""
+    round, to 0.964 / 0.907 (510 of 562); the twenty-fourth and twenty-fifth to 0.967 / 0.907 (549 of 605). The floors
+    are the measured figures."""
     scores, errors = score(matcher, heldout_of(BEAT_ARTICLE_SAMPLES))
     print_scores("beat articles, the held-out thirds together", scores, errors, keys=("all", "en", "es"))
-    assert scores["all"].tp + scores["all"].fn >= 560, str(scores["all"])
+    assert scores["all"].tp + scores["all"].fn >= 600, str(scores["all"])
     precision, recall = POOLED_HELDOUT_BEAT_FLOORS
     assert scores["all"].precision >= precision and scores["all"].recall >= recall, (
         str(scores["all"]),
