@@ -3,7 +3,7 @@ beat_articles4.jsonl, beat_articles5.jsonl, beat_articles6.jsonl, beat_articles7
 beat_articles9.jsonl, beat_articles10.jsonl, beat_articles11.jsonl, beat_articles12.jsonl, beat_articles13.jsonl,
 beat_articles14.jsonl, beat_articles15.jsonl, beat_articles16.jsonl, beat_articles17.jsonl, beat_articles18.jsonl,
 beat_articles19.jsonl, beat_articles20.jsonl, beat_articles21.jsonl, beat_articles22.jsonl, beat_articles23.jsonl,
-beat_articles24.jsonl, beat_articles25.jsonl and beat_articles26.jsonl, issue 14).
+beat_articles24.jsonl, beat_articles25.jsonl, beat_articles26.jsonl and beat_articles27.jsonl, issue 14).
 
 Checks the data only, not the rules: the sets must stay usable as unseen text, so nothing here runs a matcher. The
 checks every article sample shares are in tests/support/article_data.py; a beat sample is also balanced.
@@ -41,6 +41,7 @@ SETS = [
     "beat_articles24.jsonl",
     "beat_articles25.jsonl",
     "beat_articles26.jsonl",
+    "beat_articles27.jsonl",
 ]
 ID_PREFIX = {
     "beat_articles2.jsonl": "art2-b-",
@@ -68,6 +69,7 @@ ID_PREFIX = {
     "beat_articles24.jsonl": "art24-b-",
     "beat_articles25.jsonl": "art25-b-",
     "beat_articles26.jsonl": "art26-b-",
+    "beat_articles27.jsonl": "art27-b-",
 }
 MIN_RECORDS = 150
 
