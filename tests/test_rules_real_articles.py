@@ -151,6 +151,12 @@ BEAT23 = HERE / "data" / "beat_articles23.jsonl"
 # held-out 1.000 / 0.909) before any tuning on them.
 BEAT24 = HERE / "data" / "beat_articles24.jsonl"
 BEAT25 = HERE / "data" / "beat_articles25.jsonl"
+# The twenty-sixth and twenty-seventh beat samples (helpers `beat26`, `beat27`; tests/data/articles26_method.md,
+# articles27_method.md), natural mixes gathered side by side (pools decided in docs/rules.md before gathering): landed
+# after the thirty-first round (12861ec; the rules at cc35ceb) and scored once on it (0.902 / 0.833, held-out 1.000 /
+# 0.808; 0.927 / 0.750, held-out 1.000 / 0.857) before any tuning on them.
+BEAT26 = HERE / "data" / "beat_articles26.jsonl"
+BEAT27 = HERE / "data" / "beat_articles27.jsonl"
 BEAT_ARTICLE_SAMPLES = (
     BEAT,
     BEAT2,
@@ -177,6 +183,8 @@ BEAT_ARTICLE_SAMPLES = (
     BEAT23,
     BEAT24,
     BEAT25,
+    BEAT26,
+    BEAT27,
 )
 # Every article-level file (the beat samples and the day streams); the other tests/data files are passage sets.
 ARTICLE_SETS = (
@@ -469,6 +477,12 @@ HELDOUT24_FLOORS = (TARGET, 0.90)  # 19 of 19, 19 of 21
 FIRST_LOOK25 = {"beat": (0.968, 0.924), "beat heldout": (1.000, 0.909)}
 TUNE25_FLOORS = (0.95, 0.95)  # 42 of 44, 42 of 44 (after round 31; 0.953 / 0.932 at the first look)
 HELDOUT25_FLOORS = (TARGET, 0.90)  # 20 of 20, 20 of 22
+FIRST_LOOK26 = {"beat": (0.902, 0.833), "beat heldout": (1.000, 0.808)}
+TUNE26_FLOORS = (0.85, 0.85)  # 34 of 40, 34 of 40 (the first look)
+HELDOUT26_FLOORS = (TARGET, 0.80)  # 21 of 21, 21 of 26
+FIRST_LOOK27 = {"beat": (0.927, 0.750), "beat heldout": (1.000, 0.857)}
+TUNE27_FLOORS = (0.89, 0.70)  # 33 of 37, 33 of 47 (the first look)
+HELDOUT27_FLOORS = (TARGET, 0.85)  # 18 of 18, 18 of 21
 # The eight samples' held-out thirds pooled: 0.967 / 0.956 over the first seven (182 relevant), 0.957 / 0.948 with the
 # eighth (213 relevant): recall under the target by one article; 0.958 / 0.950 with the ninth (226 of 238: 0.9496, still
 # a hair under); 0.953 / 0.939 with the tenth (246 of 262; its first look was the weakest since the eighth's); 0.955 /
@@ -479,7 +493,8 @@ HELDOUT25_FLOORS = (TARGET, 0.90)  # 20 of 20, 20 of 22
 # 0.956 / 0.919 with the seventeenth (408 of 444); 0.959 / 0.913 with the eighteenth and nineteenth (441 of 483);
 # 0.963 / 0.915 after the twenty-eighth round (442 of 483); 0.964 / 0.902 with the twentieth and twenty-first (477 of 529);
 # 0.964 / 0.905 after the twenty-ninth (479 of 529); 0.964 / 0.907 with the twenty-second and twenty-third (510 of 562);
-# 0.967 / 0.907 with the twenty-fourth and twenty-fifth (549 of 605); 0.967 / 0.909 after the thirty-first round (550 of 605).
+# 0.967 / 0.907 with the twenty-fourth and twenty-fifth (549 of 605); 0.967 / 0.909 after the thirty-first round (550 of 605);
+# 0.969 / 0.903 with the twenty-sixth and twenty-seventh (589 of 652).
 POOLED_HELDOUT_BEAT_FLOORS = (TARGET, 0.90)
 
 # 9 of 1,222 = 0.74 per 100 after round 28 ("impactó" out); 10 of 1,222 = 0.82 per 100 with the eighteenth; 10 of 1,158 = 0.86 per 100 with the sixteenth and seventeenth; 10 of 1,043 = 0.96 per 100 with the fourteenth and fifteenth (10 of 918 = 1.09 before them, 8 of 700 before the eleventh
@@ -633,6 +648,16 @@ BEAT_SAMPLES = [
         "twenty-fifth",
         {"tune": TUNE25_FLOORS, "heldout": HELDOUT25_FLOORS},
     ),
+    beat_sample(
+        BEAT26,
+        "twenty-sixth",
+        {"tune": TUNE26_FLOORS, "heldout": HELDOUT26_FLOORS},
+    ),
+    beat_sample(
+        BEAT27,
+        "twenty-seventh",
+        {"tune": TUNE27_FLOORS, "heldout": HELDOUT27_FLOORS},
+    ),
 ]
 # Each sample's ordinary day: the fewest off-beat articles per third, and the ceiling of false alarms per 100 per part.
 DAY_SAMPLES = [
@@ -784,17 +809,17 @@ def test_shipped_rules_on_an_ordinary_day_of_real_articles(matcher, path, title,
 
 
 def test_the_samples_held_out_thirds_together_stay_at_their_measured_floors_on_the_beat(matcher):
-    """The held-out thirds of the twenty-five article samples pooled (605 relevant articles, none tuned on). Each third alone
+    """The held-out thirds of the twenty-seven article samples pooled (652 relevant articles, none tuned on). Each third alone
     is too small for the issue-14 target (at 26 relevant articles one miss is 0.962); pooled, the first seven met it
     (0.967 / 0.956), the eighth took recall to 0.948, one article under, the ninth to 0.9496 (226 of 238) and the tenth
     to 0.939 (246 of 262), precision 0.953; the eleventh to 0.955 / 0.941 (273 of 290); the twelfth and thirteenth to
     0.952 / 0.930 (320 of 344); the fifteenth to 0.953 / 0.930 (344 of 370); the fourteenth to 0.953 / 0.926 (361 of 390); the sixteenth to 0.956 / 0.924 (390 of 422); the seventeenth to 0.956 / 0.919 (408 of 444); the eighteenth and nineteenth to 0.959 / 0.913 (441 of 483); the
     twentieth and twenty-first to 0.964 / 0.902 (477 of 529); the twenty-second and twenty-third, after the twenty-ninth
-    round, to 0.964 / 0.907 (510 of 562); the twenty-fourth and twenty-fifth to 0.967 / 0.907 (549 of 605). The floors
-    are the measured figures."""
+    round, to 0.964 / 0.907 (510 of 562); the twenty-fourth and twenty-fifth to 0.967 / 0.907 (549 of 605); the
+    twenty-sixth and twenty-seventh to 0.969 / 0.903 (589 of 652). The floors are the measured figures."""
     scores, errors = score(matcher, heldout_of(BEAT_ARTICLE_SAMPLES))
     print_scores("beat articles, the held-out thirds together", scores, errors, keys=("all", "en", "es"))
-    assert scores["all"].tp + scores["all"].fn >= 600, str(scores["all"])
+    assert scores["all"].tp + scores["all"].fn >= 650, str(scores["all"])
     precision, recall = POOLED_HELDOUT_BEAT_FLOORS
     assert scores["all"].precision >= precision and scores["all"].recall >= recall, (
         str(scores["all"]),
