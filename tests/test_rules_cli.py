@@ -34,7 +34,7 @@ def slack_text(posts) -> str:
 def test_rules_check_accepts_the_shipped_file(work):
     r = work.run("rules", "check", "--config-dir", str(work.config))
     assert r.returncode == 0, r.output
-    assert "OK, 26 rules" in r.stdout and "cartel_drones: Cartel drone attacks [en, es]" in r.stdout
+    assert "OK, 27 rules" in r.stdout and "cartel_drones: Cartel drone attacks [en, es]" in r.stdout
     # the drone-war and all-CJNG-news topics ship switched off, and check says how to switch them on
     assert (
         "drone_warfare_lessons: Drone warfare lessons (Ukraine, Middle East) (disabled: set enabled: true"
